@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need; skips what is already there.
+# Works on a laptop with rustup (the wasm target downloads) and on machines where
+# rustup cannot download (Debian's Rust with the std source, built with build-std).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WORKER_BUILD_VERSION=0.8.7
+WASM_BINDGEN_VERSION=0.2.129
+log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+have_installed() { # crate version
+  cargo install --list 2>/dev/null | grep -q "^$1 v$2:"
+}
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# 1. A Rust that can build for wasm32-unknown-unknown.
+wasm_std_ready() {
+  local dir
+  dir=$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null) || return 1
+  ls "$dir"/libcore-* >/dev/null 2>&1
+}
+if wasm_std_ready; then
+  log "wasm32 target: rustup's, present"
+elif command -v rustup >/dev/null && timeout 20 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 && wasm_std_ready; then
+  log "wasm32 target: installed with rustup"
+else
+  if [ ! -x /usr/bin/rust-lld ] || [ ! -d /usr/lib/rustlib/src/rust/library ]; then
+    log "wasm32 target: rustup cannot download; installing Debian's Rust with the std source"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm-security rustc-web cargo-web rust-web-src >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lld-22 >/dev/null
+    [ -x /usr/bin/rust-lld ] || as_root ln -sf "$(command -v ld.lld-22 || echo /usr/lib/llvm-22/bin/ld.lld)" /usr/bin/rust-lld
+  fi
+  # worker-build refuses to run unless the target's libdir exists.
+  as_root mkdir -p /usr/lib/rustlib/wasm32-unknown-unknown/lib
+  log "wasm32 target: Debian's Rust, std built from source (build-std)"
+fi
+
+# 2. worker-build and the wasm-bindgen CLI matching the pinned library.
+if ! have_installed worker-build "$WORKER_BUILD_VERSION"; then
+  log "installing worker-build $WORKER_BUILD_VERSION (several minutes)"
+  cargo install --locked worker-build --version "$WORKER_BUILD_VERSION"
+fi
+if ! have_installed wasm-bindgen-cli "$WASM_BINDGEN_VERSION"; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (several minutes)"
+  cargo install --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# 3. wrangler, wasm-opt (binaryen) and the test tooling, pinned in package-lock.json.
+if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+log "toolchain ready"

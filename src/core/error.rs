@@ -1,0 +1,167 @@
+//! The one error type of the API. Every failure a client can see is a variant here,
+//! and `status`/`code` map it to HTTP in one place.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// The body is not JSON, or not the JSON shape the endpoint takes.
+    InvalidJson(String),
+    MissingParam { param: String, message: String },
+    InvalidParam { param: String, message: String },
+    UnknownParam { param: String, message: String },
+    PayloadTooLarge { limit: usize },
+    UnsupportedMediaType,
+    MissingApiKey,
+    InvalidApiKey,
+    Forbidden(String),
+    PauseNotFound,
+    RouteNotFound,
+    MethodNotAllowed { allowed: &'static str },
+    /// The pause already reached a final state (e.g. cancelling an answered pause).
+    PauseNotPending { status: &'static str },
+    /// A bug or an outage of ours: the detail is logged, never sent.
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn invalid(param: &str, message: impl Into<String>) -> Self {
+        ApiError::InvalidParam { param: param.into(), message: message.into() }
+    }
+    pub fn missing(param: &str) -> Self {
+        ApiError::MissingParam {
+            param: param.into(),
+            message: format!("The parameter `{param}` is required."),
+        }
+    }
+    pub fn internal(detail: impl fmt::Display) -> Self {
+        ApiError::Internal(detail.to_string())
+    }
+
+    pub fn status(&self) -> u16 {
+        use ApiError::*;
+        match self {
+            InvalidJson(_) | MissingParam { .. } | InvalidParam { .. } | UnknownParam { .. } => 400,
+            MissingApiKey | InvalidApiKey => 401,
+            Forbidden(_) => 403,
+            PauseNotFound | RouteNotFound => 404,
+            MethodNotAllowed { .. } => 405,
+            PauseNotPending { .. } => 409,
+            PayloadTooLarge { .. } => 413,
+            UnsupportedMediaType => 415,
+            Internal(_) => 500,
+        }
+    }
+
+    /// Stable machine-readable code: clients branch on this, so never rename one.
+    pub fn code(&self) -> &'static str {
+        use ApiError::*;
+        match self {
+            InvalidJson(_) => "invalid_json",
+            MissingParam { .. } => "parameter_missing",
+            InvalidParam { .. } => "parameter_invalid",
+            UnknownParam { .. } => "parameter_unknown",
+            PayloadTooLarge { .. } => "body_too_large",
+            UnsupportedMediaType => "unsupported_media_type",
+            MissingApiKey => "api_key_missing",
+            InvalidApiKey => "api_key_invalid",
+            Forbidden(_) => "forbidden",
+            PauseNotFound => "pause_not_found",
+            RouteNotFound => "route_not_found",
+            MethodNotAllowed { .. } => "method_not_allowed",
+            PauseNotPending { .. } => "pause_not_pending",
+            Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn error_type(&self) -> &'static str {
+        match self.status() {
+            401 => "authentication_error",
+            403 => "permission_error",
+            500 => "api_error",
+            _ => "invalid_request_error",
+        }
+    }
+
+    pub fn param(&self) -> Option<&str> {
+        match self {
+            ApiError::MissingParam { param, .. }
+            | ApiError::InvalidParam { param, .. }
+            | ApiError::UnknownParam { param, .. } => Some(param),
+            _ => None,
+        }
+    }
+
+    /// The sentence a person reads. Internal details stay out of it.
+    pub fn message(&self) -> String {
+        use ApiError::*;
+        match self {
+            InvalidJson(m) => m.clone(),
+            MissingParam { message, .. } | InvalidParam { message, .. } | UnknownParam { message, .. } => {
+                message.clone()
+            }
+            PayloadTooLarge { limit } => {
+                format!("The request body is larger than the limit of {limit} bytes.")
+            }
+            UnsupportedMediaType => "Send the request body as JSON with `Content-Type: application/json`.".into(),
+            MissingApiKey => {
+                "No API key was sent. Add the header `Authorization: Bearer pp_live_...` (or a pp_test_ key).".into()
+            }
+            InvalidApiKey => "The API key is not valid: it may be mistyped, revoked or rotated.".into(),
+            Forbidden(m) => m.clone(),
+            PauseNotFound => "No pause with this id exists in this account.".into(),
+            RouteNotFound => "No endpoint matches this path. See the API reference at /.".into(),
+            MethodNotAllowed { allowed } => format!("This endpoint accepts only: {allowed}."),
+            PauseNotPending { status } => {
+                format!("The pause is already {status}; only a pending pause can change.")
+            }
+            Internal(_) => "Something went wrong on our side. Retry the request; if it keeps failing, contact support with the request id.".into(),
+        }
+    }
+
+    /// The JSON error envelope shared by every endpoint.
+    pub fn to_json(&self, request_id: &str) -> serde_json::Value {
+        serde_json::json!({
+            "error": {
+                "type": self.error_type(),
+                "code": self.code(),
+                "message": self.message(),
+                "param": self.param(),
+                "request_id": request_id,
+            }
+        })
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Internal(detail) => write!(f, "internal: {detail}"),
+            other => write!(f, "{}: {}", other.code(), other.message()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_hide_their_detail() {
+        let e = ApiError::internal("D1_ERROR: no such table: pauses");
+        let body = e.to_json("req_1").to_string();
+        assert!(!body.contains("no such table"));
+        assert_eq!(e.status(), 500);
+        assert_eq!(e.code(), "internal_error");
+    }
+
+    #[test]
+    fn param_errors_name_the_parameter() {
+        let e = ApiError::invalid("recipient", "bad");
+        let v = e.to_json("req_1");
+        assert_eq!(v["error"]["param"], "recipient");
+        assert_eq!(v["error"]["code"], "parameter_invalid");
+        assert_eq!(v["error"]["request_id"], "req_1");
+        assert_eq!(e.status(), 400);
+    }
+}

@@ -1,0 +1,310 @@
+//! The pause and its state machine. A pause is created `pending` and ends in exactly
+//! one final state; every transition returns the event it causes so the caller can
+//! record state and event together.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::time::rfc3339;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Sms,
+    Email,
+    Slack,
+    Whatsapp,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [Channel::Sms, Channel::Email, Channel::Slack, Channel::Whatsapp];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+            Channel::Slack => "slack",
+            Channel::Whatsapp => "whatsapp",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pending,
+    Responded,
+    TimedOut,
+    Cancelled,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Responded => "responded",
+            Status::TimedOut => "timed_out",
+            Status::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Status::Pending, Status::Responded, Status::TimedOut, Status::Cancelled]
+            .into_iter()
+            .find(|st| st.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Responder {
+    Recipient,
+    TimeoutDefault,
+}
+
+/// What happened to the message that carries the question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Delivery {
+    /// `queued`, `sent`, `delivered` or `failed`.
+    pub status: String,
+    pub provider: Option<String>,
+    pub attempts: u32,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub updated_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pause {
+    pub id: String,
+    pub account_id: String,
+    /// Name shown to the person answering ("Acme Payments asks...").
+    pub requester_name: String,
+    pub livemode: bool,
+    pub channel: Channel,
+    pub recipient: String,
+    pub message: String,
+    pub options: Vec<String>,
+    pub timeout_default: Option<String>,
+    pub webhook_url: Option<String>,
+    pub metadata: Option<Value>,
+    /// The response link sent to the person.
+    pub link: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub status: Status,
+    pub response_choice: Option<String>,
+    pub responded_at: Option<i64>,
+    pub responded_by: Option<Responder>,
+    /// Where the answer came from: `page`, `slack`, `timeout`.
+    pub responded_via: Option<String>,
+    pub cancelled_at: Option<i64>,
+    pub delivery: Delivery,
+    /// Bumped on every change, so a stale copy never overwrites a newer one.
+    pub version: u32,
+}
+
+/// The event a transition causes; its name is the webhook/audit event type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Responded,
+    TimedOut,
+    Cancelled,
+}
+
+impl Transition {
+    pub fn event_type(self) -> &'static str {
+        match self {
+            Transition::Responded => "pause.responded",
+            Transition::TimedOut => "pause.timed_out",
+            Transition::Cancelled => "pause.cancelled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Already final: every later attempt sees the final state.
+    NotPending(Status),
+    NoSuchOption,
+}
+
+impl Pause {
+    pub fn is_due(&self, now: i64) -> bool {
+        self.status == Status::Pending && now >= self.expires_at
+    }
+
+    /// Fires the timeout when the deadline has passed: the default option when one
+    /// is set (status `responded`, so polling loops waiting for it finish), otherwise
+    /// `timed_out`.
+    pub fn expire_if_due(&mut self, now: i64) -> Option<Transition> {
+        if !self.is_due(now) {
+            return None;
+        }
+        self.version += 1;
+        match self.timeout_default.clone() {
+            Some(default) => {
+                self.status = Status::Responded;
+                self.response_choice = Some(default);
+                self.responded_at = Some(now);
+                self.responded_by = Some(Responder::TimeoutDefault);
+                self.responded_via = Some("timeout".into());
+                Some(Transition::Responded)
+            }
+            None => {
+                self.status = Status::TimedOut;
+                Some(Transition::TimedOut)
+            }
+        }
+    }
+
+    /// The person's choice, by option index. The first call wins.
+    pub fn respond(&mut self, choice: usize, now: i64, via: &str) -> Result<Transition, Refusal> {
+        if self.status != Status::Pending {
+            return Err(Refusal::NotPending(self.status));
+        }
+        let label = self.options.get(choice).ok_or(Refusal::NoSuchOption)?.clone();
+        self.status = Status::Responded;
+        self.response_choice = Some(label);
+        self.responded_at = Some(now);
+        self.responded_by = Some(Responder::Recipient);
+        self.responded_via = Some(via.into());
+        self.version += 1;
+        Ok(Transition::Responded)
+    }
+
+    pub fn cancel(&mut self, now: i64) -> Result<Transition, Refusal> {
+        if self.status != Status::Pending {
+            return Err(Refusal::NotPending(self.status));
+        }
+        self.status = Status::Cancelled;
+        self.cancelled_at = Some(now);
+        self.version += 1;
+        Ok(Transition::Cancelled)
+    }
+
+    /// When the pause reached its final state, if it has.
+    pub fn resolved_at(&self) -> Option<i64> {
+        match self.status {
+            Status::Pending => None,
+            Status::Responded => self.responded_at,
+            Status::TimedOut => Some(self.expires_at),
+            Status::Cancelled => self.cancelled_at,
+        }
+    }
+
+    /// The pause as the API returns it.
+    pub fn to_api(&self) -> Value {
+        let ts = |v: Option<i64>| v.map(rfc3339);
+        json!({
+            "object": "pause",
+            "pause_id": self.id,
+            "status": self.status.as_str(),
+            "livemode": self.livemode,
+            "channel": self.channel.as_str(),
+            "recipient": self.recipient,
+            "message": self.message,
+            "options": self.options,
+            "timeout_default": self.timeout_default,
+            "webhook_url": self.webhook_url,
+            "metadata": self.metadata,
+            "created_at": rfc3339(self.created_at),
+            "expires_at": rfc3339(self.expires_at),
+            "response_choice": self.response_choice,
+            "responded_at": ts(self.responded_at),
+            "responded_by": self.responded_by,
+            "responded_via": self.responded_via,
+            "cancelled_at": ts(self.cancelled_at),
+            "resolved_at": ts(self.resolved_at()),
+            "delivery": {
+                "status": self.delivery.status,
+                "provider": self.delivery.provider,
+                "attempts": self.delivery.attempts,
+                "error_code": self.delivery.error_code,
+                "error_message": self.delivery.error_message,
+                "updated_at": ts(self.delivery.updated_at),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn sample(default: Option<&str>) -> Pause {
+        Pause {
+            id: "pause_000000000000000000000001".into(),
+            account_id: "acct_1".into(),
+            requester_name: "Acme".into(),
+            livemode: true,
+            channel: Channel::Sms,
+            recipient: "+13128471928".into(),
+            message: "Wire $8,400 to Meridian?".into(),
+            options: vec!["Approve".into(), "Reject".into()],
+            timeout_default: default.map(Into::into),
+            webhook_url: None,
+            metadata: None,
+            link: "http://x/r/t".into(),
+            created_at: 1_000,
+            expires_at: 10_000,
+            status: Status::Pending,
+            response_choice: None,
+            responded_at: None,
+            responded_by: None,
+            responded_via: None,
+            cancelled_at: None,
+            delivery: Delivery { status: "queued".into(), ..Default::default() },
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn first_response_wins_and_later_ones_see_the_final_state() {
+        let mut p = sample(None);
+        assert_eq!(p.respond(0, 2_000, "page"), Ok(Transition::Responded));
+        assert_eq!(p.respond(1, 2_001, "page"), Err(Refusal::NotPending(Status::Responded)));
+        assert_eq!(p.cancel(2_002), Err(Refusal::NotPending(Status::Responded)));
+        assert_eq!(p.response_choice.as_deref(), Some("Approve"));
+        assert_eq!(p.responded_by, Some(Responder::Recipient));
+        assert_eq!(p.version, 2);
+        assert_eq!(p.expire_if_due(20_000), None);
+    }
+
+    #[test]
+    fn unknown_option_changes_nothing() {
+        let mut p = sample(None);
+        assert_eq!(p.respond(2, 2_000, "page"), Err(Refusal::NoSuchOption));
+        assert_eq!(p.status, Status::Pending);
+        assert_eq!(p.version, 1);
+    }
+
+    #[test]
+    fn timeout_with_default_responds_with_it() {
+        let mut p = sample(Some("Reject"));
+        assert_eq!(p.expire_if_due(9_999), None);
+        assert_eq!(p.expire_if_due(10_000), Some(Transition::Responded));
+        assert_eq!(p.status, Status::Responded);
+        assert_eq!(p.response_choice.as_deref(), Some("Reject"));
+        assert_eq!(p.responded_by, Some(Responder::TimeoutDefault));
+        assert_eq!(p.to_api()["responded_by"], "timeout_default");
+        assert_eq!(p.expire_if_due(10_001), None);
+    }
+
+    #[test]
+    fn timeout_without_default_is_timed_out() {
+        let mut p = sample(None);
+        assert_eq!(p.expire_if_due(10_000), Some(Transition::TimedOut));
+        assert_eq!(p.status, Status::TimedOut);
+        assert_eq!(p.response_choice, None);
+        assert_eq!(p.to_api()["status"], "timed_out");
+        assert_eq!(p.respond(0, 10_001, "page"), Err(Refusal::NotPending(Status::TimedOut)));
+    }
+
+    #[test]
+    fn cancel_is_final() {
+        let mut p = sample(Some("Reject"));
+        assert_eq!(p.cancel(3_000), Ok(Transition::Cancelled));
+        assert_eq!(p.expire_if_due(10_000), None);
+        assert_eq!(p.respond(0, 3_001, "page"), Err(Refusal::NotPending(Status::Cancelled)));
+        assert_eq!(p.to_api()["cancelled_at"], "1970-01-01T00:00:03.000Z");
+    }
+}
