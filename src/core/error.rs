@@ -7,26 +7,44 @@ use std::fmt;
 pub enum ApiError {
     /// The body is not JSON, or not the JSON shape the endpoint takes.
     InvalidJson(String),
-    MissingParam { param: String, message: String },
-    InvalidParam { param: String, message: String },
-    UnknownParam { param: String, message: String },
-    PayloadTooLarge { limit: usize },
+    MissingParam {
+        param: String,
+        message: String,
+    },
+    InvalidParam {
+        param: String,
+        message: String,
+    },
+    UnknownParam {
+        param: String,
+        message: String,
+    },
+    PayloadTooLarge {
+        limit: usize,
+    },
     UnsupportedMediaType,
     MissingApiKey,
     InvalidApiKey,
     Forbidden(String),
     PauseNotFound,
     RouteNotFound,
-    MethodNotAllowed { allowed: &'static str },
+    MethodNotAllowed {
+        allowed: &'static str,
+    },
     /// The pause already reached a final state (e.g. cancelling an answered pause).
-    PauseNotPending { status: &'static str },
+    PauseNotPending {
+        status: &'static str,
+    },
     /// A bug or an outage of ours: the detail is logged, never sent.
     Internal(String),
 }
 
 impl ApiError {
     pub fn invalid(param: &str, message: impl Into<String>) -> Self {
-        ApiError::InvalidParam { param: param.into(), message: message.into() }
+        ApiError::InvalidParam {
+            param: param.into(),
+            message: message.into(),
+        }
     }
     pub fn missing(param: &str) -> Self {
         ApiError::MissingParam {

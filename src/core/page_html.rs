@@ -45,7 +45,11 @@ pub fn time_left(ms: i64) -> String {
 
 fn when(ms: i64) -> String {
     let t = rfc3339(ms);
-    format!("<time datetime=\"{t}\">{} {} UTC</time>", &t[..10], &t[11..16])
+    format!(
+        "<time datetime=\"{t}\">{} {} UTC</time>",
+        &t[..10],
+        &t[11..16]
+    )
 }
 
 /// The question with one real button per option. `action` is the page's own URL.
@@ -56,13 +60,21 @@ pub fn question(p: &Pause, action: &str, now: i64) -> String {
         .enumerate()
         .map(|(i, o)| {
             let class = if i == 0 { "" } else { " class=\"alt\"" };
-            format!("<button type=\"submit\" name=\"choice\" value=\"{i}\"{class}>{}</button>", escape(o))
+            format!(
+                "<button type=\"submit\" name=\"choice\" value=\"{i}\"{class}>{}</button>",
+                escape(o)
+            )
         })
         .collect();
     let default_note = p
         .timeout_default
         .as_ref()
-        .map(|d| format!(" If nobody answers, <strong>{}</strong> is chosen.", escape(d)))
+        .map(|d| {
+            format!(
+                " If nobody answers, <strong>{}</strong> is chosen.",
+                escape(d)
+            )
+        })
         .unwrap_or_default();
     let body = format!(
         "<div class=\"card\">{}<h1 id=\"q\" dir=\"auto\">{}</h1><form method=\"post\" action=\"{}\" aria-labelledby=\"q\">{buttons}</form><p class=\"meta\">Time left: {}.{default_note}</p></div>",
@@ -103,7 +115,11 @@ pub fn final_state(p: &Pause, just_answered: bool) -> String {
         ),
         (Status::Pending, _) => String::new(),
     };
-    let body = format!("<div class=\"card\">{}<h1 dir=\"auto\">{}</h1>{detail}</div>", who(p), escape(&p.message));
+    let body = format!(
+        "<div class=\"card\">{}<h1 dir=\"auto\">{}</h1>{detail}</div>",
+        who(p),
+        escape(&p.message)
+    );
     document("Request status", &body)
 }
 
@@ -116,7 +132,9 @@ pub fn invalid_link() -> String {
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -17,7 +17,12 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const ALL: [Channel; 4] = [Channel::Sms, Channel::Email, Channel::Slack, Channel::Whatsapp];
+    pub const ALL: [Channel; 4] = [
+        Channel::Sms,
+        Channel::Email,
+        Channel::Slack,
+        Channel::Whatsapp,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Sms => "sms",
@@ -47,9 +52,14 @@ impl Status {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Status::Pending, Status::Responded, Status::TimedOut, Status::Cancelled]
-            .into_iter()
-            .find(|st| st.as_str() == s)
+        [
+            Status::Pending,
+            Status::Responded,
+            Status::TimedOut,
+            Status::Cancelled,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
     }
 }
 
@@ -161,7 +171,11 @@ impl Pause {
         if self.status != Status::Pending {
             return Err(Refusal::NotPending(self.status));
         }
-        let label = self.options.get(choice).ok_or(Refusal::NoSuchOption)?.clone();
+        let label = self
+            .options
+            .get(choice)
+            .ok_or(Refusal::NoSuchOption)?
+            .clone();
         self.status = Status::Responded;
         self.response_choice = Some(label);
         self.responded_at = Some(now);
@@ -252,7 +266,10 @@ pub(crate) mod tests {
             responded_by: None,
             responded_via: None,
             cancelled_at: None,
-            delivery: Delivery { status: "queued".into(), ..Default::default() },
+            delivery: Delivery {
+                status: "queued".into(),
+                ..Default::default()
+            },
             version: 1,
         }
     }
@@ -261,7 +278,10 @@ pub(crate) mod tests {
     fn first_response_wins_and_later_ones_see_the_final_state() {
         let mut p = sample(None);
         assert_eq!(p.respond(0, 2_000, "page"), Ok(Transition::Responded));
-        assert_eq!(p.respond(1, 2_001, "page"), Err(Refusal::NotPending(Status::Responded)));
+        assert_eq!(
+            p.respond(1, 2_001, "page"),
+            Err(Refusal::NotPending(Status::Responded))
+        );
         assert_eq!(p.cancel(2_002), Err(Refusal::NotPending(Status::Responded)));
         assert_eq!(p.response_choice.as_deref(), Some("Approve"));
         assert_eq!(p.responded_by, Some(Responder::Recipient));
@@ -296,7 +316,10 @@ pub(crate) mod tests {
         assert_eq!(p.status, Status::TimedOut);
         assert_eq!(p.response_choice, None);
         assert_eq!(p.to_api()["status"], "timed_out");
-        assert_eq!(p.respond(0, 10_001, "page"), Err(Refusal::NotPending(Status::TimedOut)));
+        assert_eq!(
+            p.respond(0, 10_001, "page"),
+            Err(Refusal::NotPending(Status::TimedOut))
+        );
     }
 
     #[test]
@@ -304,7 +327,10 @@ pub(crate) mod tests {
         let mut p = sample(Some("Reject"));
         assert_eq!(p.cancel(3_000), Ok(Transition::Cancelled));
         assert_eq!(p.expire_if_due(10_000), None);
-        assert_eq!(p.respond(0, 3_001, "page"), Err(Refusal::NotPending(Status::Cancelled)));
+        assert_eq!(
+            p.respond(0, 3_001, "page"),
+            Err(Refusal::NotPending(Status::Cancelled))
+        );
         assert_eq!(p.to_api()["cancelled_at"], "1970-01-01T00:00:03.000Z");
     }
 }

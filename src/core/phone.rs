@@ -21,11 +21,19 @@ impl PhoneNumber {
             match c {
                 '0'..='9' => digits.push(c),
                 ' ' | '-' | '.' | '(' | ')' | '\u{a0}' => {}
-                _ => return Err(format!("`{}` contains `{c}`, which is not part of a phone number.", clip(s))),
+                _ => {
+                    return Err(format!(
+                        "`{}` contains `{c}`, which is not part of a phone number.",
+                        clip(s)
+                    ))
+                }
             }
         }
         if digits.starts_with('0') {
-            return Err("A country code never starts with 0: write the number as +<country code><number>.".into());
+            return Err(
+                "A country code never starts with 0: write the number as +<country code><number>."
+                    .into(),
+            );
         }
         if !(8..=15).contains(&digits.len()) {
             return Err(format!(
@@ -65,7 +73,15 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_number() {
-        for bad in ["312 847 1928", "+1 312 CALL NOW", "+0 312 847 1928", "+1234", "+1234567890123456", "", "+"] {
+        for bad in [
+            "312 847 1928",
+            "+1 312 CALL NOW",
+            "+0 312 847 1928",
+            "+1234",
+            "+1234567890123456",
+            "",
+            "+",
+        ] {
             assert!(PhoneNumber::parse(bad).is_err(), "{bad} accepted");
         }
     }

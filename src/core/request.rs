@@ -55,23 +55,40 @@ pub fn parse_create(body: &[u8], limits: &Limits) -> Result<NewPause, ApiError> 
 
     let channel = match obj.get("channel") {
         None | Some(Value::Null) => Channel::Sms,
-        Some(Value::String(s)) => Channel::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| {
-            ApiError::invalid("channel", format!("`{s}` is not a channel: use sms, email, slack or whatsapp."))
-        })?,
-        Some(_) => return Err(ApiError::invalid("channel", "`channel` must be a string: sms, email, slack or whatsapp.")),
+        Some(Value::String(s)) => Channel::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "channel",
+                    format!("`{s}` is not a channel: use sms, email, slack or whatsapp."),
+                )
+            })?,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "channel",
+                "`channel` must be a string: sms, email, slack or whatsapp.",
+            ))
+        }
     };
 
     let recipient_raw = required_str(&obj, "recipient")?;
-    let recipient = parse_recipient(channel, recipient_raw).map_err(|m| ApiError::invalid("recipient", m))?;
+    let recipient =
+        parse_recipient(channel, recipient_raw).map_err(|m| ApiError::invalid("recipient", m))?;
 
     let message = required_str(&obj, "message")?.trim().to_string();
     if message.is_empty() {
-        return Err(ApiError::invalid("message", "`message` is empty: write the question the person should answer."));
+        return Err(ApiError::invalid(
+            "message",
+            "`message` is empty: write the question the person should answer.",
+        ));
     }
     if message.chars().count() > MAX_MESSAGE_CHARS {
         return Err(ApiError::invalid(
             "message",
-            format!("`message` is longer than {MAX_MESSAGE_CHARS} characters: shorten the question."),
+            format!(
+                "`message` is longer than {MAX_MESSAGE_CHARS} characters: shorten the question."
+            ),
         ));
     }
 
@@ -87,18 +104,33 @@ pub fn parse_create(body: &[u8], limits: &Limits) -> Result<NewPause, ApiError> 
                 None => {
                     return Err(ApiError::invalid(
                         "timeout_default",
-                        format!("`timeout_default` must be one of the options ({}); got `{s}`.", options.join(", ")),
+                        format!(
+                            "`timeout_default` must be one of the options ({}); got `{s}`.",
+                            options.join(", ")
+                        ),
                     ))
                 }
             }
         }
-        Some(_) => return Err(ApiError::invalid("timeout_default", "`timeout_default` must be a string, one of the options.")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "timeout_default",
+                "`timeout_default` must be a string, one of the options.",
+            ))
+        }
     };
 
     let webhook_url = match obj.get("webhook_url") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(parse_webhook_url(s, limits).map_err(|m| ApiError::invalid("webhook_url", m))?),
-        Some(_) => return Err(ApiError::invalid("webhook_url", "`webhook_url` must be a string URL.")),
+        Some(Value::String(s)) => {
+            Some(parse_webhook_url(s, limits).map_err(|m| ApiError::invalid("webhook_url", m))?)
+        }
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "webhook_url",
+                "`webhook_url` must be a string URL.",
+            ))
+        }
     };
 
     let metadata = match obj.get("metadata") {
@@ -112,20 +144,38 @@ pub fn parse_create(body: &[u8], limits: &Limits) -> Result<NewPause, ApiError> 
             }
             Some(v.clone())
         }
-        Some(_) => return Err(ApiError::invalid("metadata", "`metadata` must be a JSON object.")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "metadata",
+                "`metadata` must be a JSON object.",
+            ))
+        }
     };
 
-    Ok(NewPause { channel, recipient, message, options, timeout_seconds, timeout_default, webhook_url, metadata })
+    Ok(NewPause {
+        channel,
+        recipient,
+        message,
+        options,
+        timeout_seconds,
+        timeout_default,
+        webhook_url,
+        metadata,
+    })
 }
 
 /// A JSON object, or an error that says what is wrong with the body.
 pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::InvalidJson("The request body is empty: send a JSON object.".into()));
+        return Err(ApiError::InvalidJson(
+            "The request body is empty: send a JSON object.".into(),
+        ));
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ApiError::InvalidJson("The request body must be a JSON object.".into())),
+        Ok(_) => Err(ApiError::InvalidJson(
+            "The request body must be a JSON object.".into(),
+        )),
         Err(e) => Err(ApiError::InvalidJson(format!(
             "The request body is not valid JSON (line {}, column {}).",
             e.line(),
@@ -136,9 +186,14 @@ pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
 
 /// Unknown fields are refused by name, with the likely intended one (catches typos).
 pub fn reject_unknown(obj: &Map<String, Value>, known: &[&str]) -> Result<(), ApiError> {
-    let mut unknown: Vec<&String> = obj.keys().filter(|k| !known.contains(&k.as_str())).collect();
+    let mut unknown: Vec<&String> = obj
+        .keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .collect();
     unknown.sort();
-    let Some(first) = unknown.first() else { return Ok(()) };
+    let Some(first) = unknown.first() else {
+        return Ok(());
+    };
     let hint = known
         .iter()
         .map(|k| (edit_distance(first, k), *k))
@@ -156,7 +211,10 @@ fn required_str<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<&'a str, 
     match obj.get(name) {
         None | Some(Value::Null) => Err(ApiError::missing(name)),
         Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(ApiError::invalid(name, format!("`{name}` must be a string."))),
+        Some(_) => Err(ApiError::invalid(
+            name,
+            format!("`{name}` must be a string."),
+        )),
     }
 }
 
@@ -174,13 +232,28 @@ fn parse_recipient(channel: Channel, raw: &str) -> Result<String, String> {
 
 fn parse_email(raw: &str) -> Result<String, String> {
     let s = raw.trim();
-    let bad = || format!("`{}` is not an email address like name@example.com.", s.chars().take(60).collect::<String>());
-    if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>') {
+    let bad = || {
+        format!(
+            "`{}` is not an email address like name@example.com.",
+            s.chars().take(60).collect::<String>()
+        )
+    };
+    if s.len() > 254
+        || s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+    {
         return Err(bad());
     }
     let (local, domain) = s.rsplit_once('@').ok_or_else(bad)?;
-    let labels_ok = domain.split('.').all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
-    if local.is_empty() || local.len() > 64 || local.contains('@') || !domain.contains('.') || !labels_ok {
+    let labels_ok = domain
+        .split('.')
+        .all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
+    if local.is_empty()
+        || local.len() > 64
+        || local.contains('@')
+        || !domain.contains('.')
+        || !labels_ok
+    {
         return Err(bad());
     }
     Ok(format!("{local}@{}", domain.to_ascii_lowercase()))
@@ -192,11 +265,14 @@ fn parse_slack_target(raw: &str) -> Result<String, String> {
     let is_id = s.len() >= 9
         && s.len() <= 24
         && s.starts_with(['C', 'G', 'U', 'W', 'D'])
-        && s.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        && s.bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
     let is_name = s.len() > 1
         && s.len() <= 81
         && s.starts_with('#')
-        && s[1..].bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_');
+        && s[1..]
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_');
     if is_id || is_name {
         Ok(s.to_string())
     } else {
@@ -208,22 +284,36 @@ fn parse_options(v: Option<&Value>) -> Result<Vec<String>, ApiError> {
     let items = match v {
         None | Some(Value::Null) => return Err(ApiError::missing("options")),
         Some(Value::Array(a)) => a,
-        Some(_) => return Err(ApiError::invalid("options", "`options` must be an array of strings, e.g. [\"Approve\", \"Reject\"].")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "options",
+                "`options` must be an array of strings, e.g. [\"Approve\", \"Reject\"].",
+            ))
+        }
     };
     if items.len() < 2 || items.len() > MAX_OPTIONS {
         return Err(ApiError::invalid(
             "options",
-            format!("`options` needs 2 to {MAX_OPTIONS} choices; got {}.", items.len()),
+            format!(
+                "`options` needs 2 to {MAX_OPTIONS} choices; got {}.",
+                items.len()
+            ),
         ));
     }
     let mut out: Vec<String> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let Value::String(s) = item else {
-            return Err(ApiError::invalid("options", format!("`options[{i}]` must be a string.")));
+            return Err(ApiError::invalid(
+                "options",
+                format!("`options[{i}]` must be a string."),
+            ));
         };
         let label = s.trim();
         if label.is_empty() {
-            return Err(ApiError::invalid("options", format!("`options[{i}]` is empty.")));
+            return Err(ApiError::invalid(
+                "options",
+                format!("`options[{i}]` is empty."),
+            ));
         }
         if label.chars().count() > MAX_OPTION_CHARS {
             return Err(ApiError::invalid(
@@ -232,7 +322,10 @@ fn parse_options(v: Option<&Value>) -> Result<Vec<String>, ApiError> {
             ));
         }
         if out.iter().any(|o| o.to_lowercase() == label.to_lowercase()) {
-            return Err(ApiError::invalid("options", format!("`options` lists `{label}` twice: each choice must be distinct.")));
+            return Err(ApiError::invalid(
+                "options",
+                format!("`options` lists `{label}` twice: each choice must be distinct."),
+            ));
         }
         out.push(label.to_string());
     }
@@ -242,21 +335,36 @@ fn parse_options(v: Option<&Value>) -> Result<Vec<String>, ApiError> {
 fn parse_timeout(obj: &Map<String, Value>, limits: &Limits) -> Result<u64, ApiError> {
     let (param, seconds) = match (obj.get("timeout_hours"), obj.get("timeout_seconds")) {
         (Some(h), Some(s)) if !h.is_null() && !s.is_null() => {
-            return Err(ApiError::invalid("timeout_seconds", "Send `timeout_hours` or `timeout_seconds`, not both."))
+            return Err(ApiError::invalid(
+                "timeout_seconds",
+                "Send `timeout_hours` or `timeout_seconds`, not both.",
+            ))
         }
         (Some(h), _) if !h.is_null() => {
             let hours = h.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
-                ApiError::invalid("timeout_hours", "`timeout_hours` must be a number of hours, e.g. 4 or 0.5.")
+                ApiError::invalid(
+                    "timeout_hours",
+                    "`timeout_hours` must be a number of hours, e.g. 4 or 0.5.",
+                )
             })?;
             ("timeout_hours", (hours * 3600.0).round())
         }
         (_, Some(s)) if !s.is_null() => {
-            let secs = s.as_f64().filter(|x| x.is_finite() && x.fract() == 0.0).ok_or_else(|| {
-                ApiError::invalid("timeout_seconds", "`timeout_seconds` must be a whole number of seconds.")
-            })?;
+            let secs = s
+                .as_f64()
+                .filter(|x| x.is_finite() && x.fract() == 0.0)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "timeout_seconds",
+                        "`timeout_seconds` must be a whole number of seconds.",
+                    )
+                })?;
             ("timeout_seconds", secs)
         }
-        _ => return Ok(DEFAULT_TIMEOUT_SECONDS.clamp(limits.min_timeout_seconds, limits.max_timeout_seconds)),
+        _ => {
+            return Ok(DEFAULT_TIMEOUT_SECONDS
+                .clamp(limits.min_timeout_seconds, limits.max_timeout_seconds))
+        }
     };
     if seconds < limits.min_timeout_seconds as f64 || seconds > limits.max_timeout_seconds as f64 {
         return Err(ApiError::invalid(
@@ -275,9 +383,15 @@ fn parse_timeout(obj: &Map<String, Value>, limits: &Limits) -> Result<u64, ApiEr
 
 pub fn human_duration(secs: u64) -> String {
     match secs {
-        s if s % 86_400 == 0 && s >= 86_400 => format!("{} day{}", s / 86_400, if s == 86_400 { "" } else { "s" }),
-        s if s % 3600 == 0 && s >= 3600 => format!("{} hour{}", s / 3600, if s == 3600 { "" } else { "s" }),
-        s if s % 60 == 0 && s >= 60 => format!("{} minute{}", s / 60, if s == 60 { "" } else { "s" }),
+        s if s % 86_400 == 0 && s >= 86_400 => {
+            format!("{} day{}", s / 86_400, if s == 86_400 { "" } else { "s" })
+        }
+        s if s % 3600 == 0 && s >= 3600 => {
+            format!("{} hour{}", s / 3600, if s == 3600 { "" } else { "s" })
+        }
+        s if s % 60 == 0 && s >= 60 => {
+            format!("{} minute{}", s / 60, if s == 60 { "" } else { "s" })
+        }
         s => format!("{s} second{}", if s == 1 { "" } else { "s" }),
     }
 }
@@ -285,17 +399,31 @@ pub fn human_duration(secs: u64) -> String {
 pub fn parse_webhook_url(raw: &str, limits: &Limits) -> Result<String, String> {
     let s = raw.trim();
     if s.len() > MAX_URL_CHARS {
-        return Err(format!("`webhook_url` is longer than {MAX_URL_CHARS} characters."));
+        return Err(format!(
+            "`webhook_url` is longer than {MAX_URL_CHARS} characters."
+        ));
     }
-    let (scheme, rest) = s.split_once("://").ok_or("`webhook_url` must be an absolute https:// URL.")?;
+    let (scheme, rest) = s
+        .split_once("://")
+        .ok_or("`webhook_url` must be an absolute https:// URL.")?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     if authority.contains('@') {
-        return Err("`webhook_url` must not contain credentials: verify the signature instead.".into());
+        return Err(
+            "`webhook_url` must not contain credentials: verify the signature instead.".into(),
+        );
     }
     let host = if authority.starts_with('[') {
-        authority.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+        authority
+            .split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
     } else {
-        authority.split(':').next().unwrap_or("").to_ascii_lowercase()
+        authority
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
     };
     if host.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("`webhook_url` is not a valid URL.".into());
@@ -304,7 +432,10 @@ pub fn parse_webhook_url(raw: &str, limits: &Limits) -> Result<String, String> {
     match scheme.to_ascii_lowercase().as_str() {
         "https" => Ok(s.to_string()),
         "http" if local && limits.allow_http_localhost => Ok(s.to_string()),
-        _ => Err("`webhook_url` must use https:// (http://localhost is allowed only in local mode).".into()),
+        _ => Err(
+            "`webhook_url` must use https:// (http://localhost is allowed only in local mode)."
+                .into(),
+        ),
     }
 }
 
@@ -314,7 +445,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -326,7 +459,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const LIMITS: Limits = Limits { min_timeout_seconds: 60, max_timeout_seconds: MAX_TIMEOUT_SECONDS, allow_http_localhost: false };
+    const LIMITS: Limits = Limits {
+        min_timeout_seconds: 60,
+        max_timeout_seconds: MAX_TIMEOUT_SECONDS,
+        allow_http_localhost: false,
+    };
 
     fn parse(v: Value) -> Result<NewPause, ApiError> {
         parse_create(v.to_string().as_bytes(), &LIMITS)
@@ -371,30 +508,110 @@ mod tests {
         };
         let cases = [
             (without("recipient"), "parameter_missing", "recipient"),
-            (with("recipient", json!("312 847 1928")), "parameter_invalid", "recipient"),
-            (with("recipient", json!(13128471928u64)), "parameter_invalid", "recipient"),
+            (
+                with("recipient", json!("312 847 1928")),
+                "parameter_invalid",
+                "recipient",
+            ),
+            (
+                with("recipient", json!(13128471928u64)),
+                "parameter_invalid",
+                "recipient",
+            ),
             (without("message"), "parameter_missing", "message"),
-            (with("message", json!("   ")), "parameter_invalid", "message"),
-            (with("message", json!("x".repeat(1001))), "parameter_invalid", "message"),
+            (
+                with("message", json!("   ")),
+                "parameter_invalid",
+                "message",
+            ),
+            (
+                with("message", json!("x".repeat(1001))),
+                "parameter_invalid",
+                "message",
+            ),
             (without("options"), "parameter_missing", "options"),
-            (with("options", json!(["Only"])), "parameter_invalid", "options"),
-            (with("options", json!(["Yes", "yes"])), "parameter_invalid", "options"),
-            (with("options", json!(["Yes", ""])), "parameter_invalid", "options"),
-            (with("options", json!(["Yes", 3])), "parameter_invalid", "options"),
-            (with("options", json!("Yes,No")), "parameter_invalid", "options"),
-            (with("timeout_default", json!("Maybe")), "parameter_invalid", "timeout_default"),
-            (with("timeout_hours", json!(0)), "parameter_invalid", "timeout_hours"),
-            (with("timeout_hours", json!(24 * 31)), "parameter_invalid", "timeout_hours"),
-            (with("timeout_hours", json!("4")), "parameter_invalid", "timeout_hours"),
-            (with("timeout_seconds", json!(600)), "parameter_invalid", "timeout_seconds"),
-            (with("channel", json!("pigeon")), "parameter_invalid", "channel"),
-            (with("webhook_url", json!("http://example.com/hook")), "parameter_invalid", "webhook_url"),
-            (with("webhook_url", json!("https://user:pw@example.com/hook")), "parameter_invalid", "webhook_url"),
-            (with("metadata", json!([1, 2])), "parameter_invalid", "metadata"),
-            (with("timout_default", json!("Reject")), "parameter_unknown", "timout_default"),
+            (
+                with("options", json!(["Only"])),
+                "parameter_invalid",
+                "options",
+            ),
+            (
+                with("options", json!(["Yes", "yes"])),
+                "parameter_invalid",
+                "options",
+            ),
+            (
+                with("options", json!(["Yes", ""])),
+                "parameter_invalid",
+                "options",
+            ),
+            (
+                with("options", json!(["Yes", 3])),
+                "parameter_invalid",
+                "options",
+            ),
+            (
+                with("options", json!("Yes,No")),
+                "parameter_invalid",
+                "options",
+            ),
+            (
+                with("timeout_default", json!("Maybe")),
+                "parameter_invalid",
+                "timeout_default",
+            ),
+            (
+                with("timeout_hours", json!(0)),
+                "parameter_invalid",
+                "timeout_hours",
+            ),
+            (
+                with("timeout_hours", json!(24 * 31)),
+                "parameter_invalid",
+                "timeout_hours",
+            ),
+            (
+                with("timeout_hours", json!("4")),
+                "parameter_invalid",
+                "timeout_hours",
+            ),
+            (
+                with("timeout_seconds", json!(600)),
+                "parameter_invalid",
+                "timeout_seconds",
+            ),
+            (
+                with("channel", json!("pigeon")),
+                "parameter_invalid",
+                "channel",
+            ),
+            (
+                with("webhook_url", json!("http://example.com/hook")),
+                "parameter_invalid",
+                "webhook_url",
+            ),
+            (
+                with("webhook_url", json!("https://user:pw@example.com/hook")),
+                "parameter_invalid",
+                "webhook_url",
+            ),
+            (
+                with("metadata", json!([1, 2])),
+                "parameter_invalid",
+                "metadata",
+            ),
+            (
+                with("timout_default", json!("Reject")),
+                "parameter_unknown",
+                "timout_default",
+            ),
         ];
         for (body, code, param) in cases {
-            assert_eq!(err_param(body.clone()), (code.into(), param.into()), "{body}");
+            assert_eq!(
+                err_param(body.clone()),
+                (code.into(), param.into()),
+                "{body}"
+            );
         }
     }
 
@@ -402,14 +619,28 @@ mod tests {
     fn typos_get_a_suggestion() {
         let mut s = seed();
         s["timout_default"] = json!("Reject");
-        assert!(parse(s).unwrap_err().message().contains("Did you mean `timeout_default`?"));
+        assert!(parse(s)
+            .unwrap_err()
+            .message()
+            .contains("Did you mean `timeout_default`?"));
     }
 
     #[test]
     fn body_shape_errors() {
-        assert_eq!(parse_create(b"", &LIMITS).unwrap_err().code(), "invalid_json");
-        assert_eq!(parse_create(b"{\"recipient\":", &LIMITS).unwrap_err().code(), "invalid_json");
-        assert_eq!(parse_create(b"[1]", &LIMITS).unwrap_err().code(), "invalid_json");
+        assert_eq!(
+            parse_create(b"", &LIMITS).unwrap_err().code(),
+            "invalid_json"
+        );
+        assert_eq!(
+            parse_create(b"{\"recipient\":", &LIMITS)
+                .unwrap_err()
+                .code(),
+            "invalid_json"
+        );
+        assert_eq!(
+            parse_create(b"[1]", &LIMITS).unwrap_err().code(),
+            "invalid_json"
+        );
     }
 
     #[test]
@@ -432,7 +663,10 @@ mod tests {
     fn timeouts_default_and_convert() {
         let mut s = seed();
         s.as_object_mut().unwrap().remove("timeout_hours");
-        assert_eq!(parse(s.clone()).unwrap().timeout_seconds, DEFAULT_TIMEOUT_SECONDS);
+        assert_eq!(
+            parse(s.clone()).unwrap().timeout_seconds,
+            DEFAULT_TIMEOUT_SECONDS
+        );
         s["timeout_seconds"] = json!(90);
         assert_eq!(parse(s.clone()).unwrap().timeout_seconds, 90);
         s["timeout_hours"] = json!(1);
@@ -441,12 +675,17 @@ mod tests {
 
     #[test]
     fn webhook_urls() {
-        let local = Limits { allow_http_localhost: true, ..LIMITS };
+        let local = Limits {
+            allow_http_localhost: true,
+            ..LIMITS
+        };
         assert!(parse_webhook_url("https://hooks.example.com/p?x=1", &LIMITS).is_ok());
         assert!(parse_webhook_url("http://127.0.0.1:9000/hook", &LIMITS).is_err());
         assert!(parse_webhook_url("http://127.0.0.1:9000/hook", &local).is_ok());
         assert!(parse_webhook_url("http://localhost.evil.com/hook", &local).is_err());
         assert!(parse_webhook_url("ftp://example.com", &local).is_err());
-        assert!(parse_webhook_url(&format!("https://e.com/{}", "a".repeat(2100)), &LIMITS).is_err());
+        assert!(
+            parse_webhook_url(&format!("https://e.com/{}", "a".repeat(2100)), &LIMITS).is_err()
+        );
     }
 }

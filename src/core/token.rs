@@ -52,7 +52,9 @@ pub fn verify(secret: &[u8], token: &str) -> Result<Claims, TokenError> {
     if token.len() != TOKEN_LEN {
         return Err(TokenError::Malformed);
     }
-    let raw = URL_SAFE_NO_PAD.decode(token).map_err(|_| TokenError::Malformed)?;
+    let raw = URL_SAFE_NO_PAD
+        .decode(token)
+        .map_err(|_| TokenError::Malformed)?;
     if raw.len() != TOKEN_BYTES {
         return Err(TokenError::Malformed);
     }
@@ -64,7 +66,10 @@ pub fn verify(secret: &[u8], token: &str) -> Result<Claims, TokenError> {
     let mut id = [0u8; PAUSE_ID_BYTES];
     id.copy_from_slice(&payload[..PAUSE_ID_BYTES]);
     let expires_at = u32::from_be_bytes(payload[PAUSE_ID_BYTES..].try_into().unwrap());
-    Ok(Claims { pause_id: PauseId(id), expires_at })
+    Ok(Claims {
+        pause_id: PauseId(id),
+        expires_at,
+    })
 }
 
 #[cfg(test)]
@@ -74,7 +79,10 @@ mod tests {
     const SECRET: &[u8] = b"test-secret-of-reasonable-length";
 
     fn claims() -> Claims {
-        Claims { pause_id: PauseId([7; 12]), expires_at: 1_800_000_000 }
+        Claims {
+            pause_id: PauseId([7; 12]),
+            expires_at: 1_800_000_000,
+        }
     }
 
     #[test]
@@ -82,7 +90,9 @@ mod tests {
         let t = sign(SECRET, claims());
         assert_eq!(t.len(), TOKEN_LEN);
         assert_eq!(t.len(), 35);
-        assert!(t.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(t
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
         assert_eq!(verify(SECRET, &t), Ok(claims()));
     }
 
@@ -103,19 +113,28 @@ mod tests {
         assert_eq!(verify(b"another-secret", &t), Err(TokenError::BadSignature));
         assert_eq!(verify(SECRET, &t[1..]), Err(TokenError::Malformed));
         assert_eq!(verify(SECRET, ""), Err(TokenError::Malformed));
-        assert_eq!(verify(SECRET, &"*".repeat(TOKEN_LEN)), Err(TokenError::Malformed));
+        assert_eq!(
+            verify(SECRET, &"*".repeat(TOKEN_LEN)),
+            Err(TokenError::Malformed)
+        );
     }
 
     #[test]
     fn expiry_is_covered_by_the_mac() {
         let a = sign(SECRET, claims());
-        let later = Claims { expires_at: claims().expires_at + 3600, ..claims() };
+        let later = Claims {
+            expires_at: claims().expires_at + 3600,
+            ..claims()
+        };
         let b = sign(SECRET, later);
         // Splice b's expiry into a's id and MAC: must fail.
         let ra = URL_SAFE_NO_PAD.decode(&a).unwrap();
         let rb = URL_SAFE_NO_PAD.decode(&b).unwrap();
         let mut spliced = ra.clone();
         spliced[12..16].copy_from_slice(&rb[12..16]);
-        assert_eq!(verify(SECRET, &URL_SAFE_NO_PAD.encode(spliced)), Err(TokenError::BadSignature));
+        assert_eq!(
+            verify(SECRET, &URL_SAFE_NO_PAD.encode(spliced)),
+            Err(TokenError::BadSignature)
+        );
     }
 }

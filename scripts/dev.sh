@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs PausePoint locally: installs what is missing, applies the D1 migrations,
+# starts `wrangler dev` on http://127.0.0.1:8787 and prints a local API key (also
+# written to .wrangler/dev-api-key so scripts can read it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT="${PORT:-8787}"
+bash scripts/setup.sh
+source scripts/toolchain-env.sh
+
+rand() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+if [ ! -f .dev.vars ]; then
+  cat > .dev.vars <<VARS
+# Local secrets for wrangler dev (not committed).
+PAUSEPOINT_MODE=local
+TOKEN_SECRET=$(rand)
+ADMIN_TOKEN=$(rand)
+MIN_TIMEOUT_SECONDS=10
+VARS
+  echo "[dev] wrote .dev.vars with fresh local secrets"
+fi
+ADMIN_TOKEN=$(grep '^ADMIN_TOKEN=' .dev.vars | cut -d= -f2-)
+
+bash scripts/build.sh
+npx wrangler d1 migrations apply DB --local >/dev/null
+npx wrangler dev --ip 127.0.0.1 --port "$PORT" --show-interactive-dev-session=false &
+WRANGLER=$!
+trap 'kill $WRANGLER 2>/dev/null || true' EXIT INT TERM
+
+BASE="http://127.0.0.1:$PORT"
+for _ in $(seq 1 120); do
+  curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break
+  kill -0 $WRANGLER 2>/dev/null || { echo "[dev] wrangler dev exited" >&2; exit 1; }
+  sleep 0.5
+done
+
+mkdir -p .wrangler
+KEY_FILE=.wrangler/dev-api-key
+if [ -f "$KEY_FILE" ] && curl -fsS -o /dev/null -H "Authorization: Bearer $(cat "$KEY_FILE")" "$BASE/v1/account"; then
+  :
+else
+  curl -fsS -X POST "$BASE/admin/accounts" -H "Authorization: Bearer $ADMIN_TOKEN" \
+    -H 'content-type: application/json' -d '{"name":"Local Developer","plan":"enterprise"}' \
+    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const a=JSON.parse(s);require("fs").writeFileSync(".wrangler/dev-api-key",a.live_key);require("fs").writeFileSync(".wrangler/dev-test-api-key",a.test_key)})'
+fi
+cat <<MSG
+
+  PausePoint is running at $BASE
+  API key: $(cat "$KEY_FILE")   (also in $KEY_FILE)
+  Messages that would be sent: $BASE/dev/outbox
+
+  curl -X POST $BASE/v1/pause -H "Authorization: Bearer \$(cat $KEY_FILE)" \\
+       -H 'content-type: application/json' \\
+       -d '{"recipient":"+1 (312) 847-1928","message":"Wire \$8,400 to Meridian?","options":["Approve","Reject"],"timeout_hours":4,"timeout_default":"Reject"}'
+
+MSG
+wait $WRANGLER

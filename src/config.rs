@@ -1,0 +1,53 @@
+//! Deployment settings read from the Worker's environment (vars and secrets).
+
+use worker::Env;
+
+use crate::core::error::ApiError;
+use crate::core::request::{Limits, MAX_TIMEOUT_SECONDS};
+
+/// Production refuses timeouts shorter than this; tests lower it with a var.
+const DEFAULT_MIN_TIMEOUT_SECONDS: u64 = 60;
+
+pub fn string(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// `PAUSEPOINT_MODE=local` turns on the developer conveniences (`/dev/outbox`, http
+/// webhook URLs to localhost). Anything else is production.
+pub fn is_local(env: &Env) -> bool {
+    string(env, "PAUSEPOINT_MODE").as_deref() == Some("local")
+}
+
+pub fn limits(env: &Env) -> Limits {
+    let min = string(env, "MIN_TIMEOUT_SECONDS")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(DEFAULT_MIN_TIMEOUT_SECONDS)
+        .max(1);
+    Limits {
+        min_timeout_seconds: min,
+        max_timeout_seconds: MAX_TIMEOUT_SECONDS,
+        allow_http_localhost: is_local(env),
+    }
+}
+
+/// The HMAC key for response links. Without it nothing can be signed: a 500 that
+/// says so in the log, never in the response.
+pub fn token_secret(env: &Env) -> Result<Vec<u8>, ApiError> {
+    match string(env, "TOKEN_SECRET") {
+        Some(s) if s.len() >= 16 => Ok(s.into_bytes()),
+        _ => Err(ApiError::internal(
+            "TOKEN_SECRET is not set or shorter than 16 characters",
+        )),
+    }
+}
+
+/// Where response links point: `PUBLIC_BASE_URL`, else the origin the request came to.
+pub fn base_url(env: &Env, request_origin: &str) -> String {
+    string(env, "PUBLIC_BASE_URL")
+        .unwrap_or_else(|| request_origin.to_string())
+        .trim_end_matches('/')
+        .to_string()
+}

@@ -1,0 +1,96 @@
+//! API keys: `pp_live_…` / `pp_test_…`, stored only as SHA-256 hashes.
+
+use sha2::{Digest, Sha256};
+
+use super::ids::hex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyMode {
+    Live,
+    Test,
+}
+
+impl KeyMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyMode::Live => "live",
+            KeyMode::Test => "test",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "live" => Some(KeyMode::Live),
+            "test" => Some(KeyMode::Test),
+            _ => None,
+        }
+    }
+}
+
+/// A new key's secret form (shown once) and what is stored about it.
+pub struct NewKey {
+    pub secret: String,
+    pub hash: String,
+    pub prefix: String,
+    pub last4: String,
+}
+
+pub fn new_key(mode: KeyMode, random: &[u8; 20]) -> NewKey {
+    let prefix = format!("pp_{}_", mode.as_str());
+    let secret = format!("{prefix}{}", hex(random));
+    NewKey {
+        hash: hash_key(&secret),
+        last4: secret[secret.len() - 4..].to_string(),
+        prefix,
+        secret,
+    }
+}
+
+pub fn hash_key(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// The mode a presented key claims, if it has the shape of one of ours at all.
+pub fn mode_of(presented: &str) -> Option<KeyMode> {
+    let (mode, rest) = if let Some(r) = presented.strip_prefix("pp_live_") {
+        (KeyMode::Live, r)
+    } else {
+        (KeyMode::Test, presented.strip_prefix("pp_test_")?)
+    };
+    (rest.len() == 40 && rest.bytes().all(|c| c.is_ascii_hexdigit())).then_some(mode)
+}
+
+/// Constant-time equality for secrets of equal length (admin token, signatures).
+pub fn secrets_equal(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(subtle::ConstantTimeEq::ct_eq(a.as_bytes(), b.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_have_a_stable_shape_and_hash() {
+        let k = new_key(KeyMode::Live, &[0xab; 20]);
+        assert!(k.secret.starts_with("pp_live_"));
+        assert_eq!(k.secret.len(), 48);
+        assert_eq!(mode_of(&k.secret), Some(KeyMode::Live));
+        assert_eq!(k.hash, hash_key(&k.secret));
+        assert_eq!(k.hash.len(), 64);
+        assert_eq!(k.last4, "abab");
+        assert!(!k.hash.contains(&k.secret[8..]));
+        let t = new_key(KeyMode::Test, &[1; 20]);
+        assert_eq!(mode_of(&t.secret), Some(KeyMode::Test));
+        assert_eq!(mode_of("pp_live_short"), None);
+        assert_eq!(
+            mode_of("sk_live_0000000000000000000000000000000000000000"),
+            None
+        );
+    }
+
+    #[test]
+    fn secret_comparison() {
+        assert!(secrets_equal("abc", "abc"));
+        assert!(!secrets_equal("abc", "abd"));
+        assert!(!secrets_equal("abc", "abcd"));
+    }
+}

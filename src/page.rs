@@ -1,0 +1,109 @@
+//! The response page at `/r/{token}`. GET never changes anything (messaging apps
+//! fetch links to build previews); the person's choice is a POST.
+
+use worker::{Env, Headers, Request, Response};
+
+use crate::config;
+use crate::core::error::ApiError;
+use crate::core::page_html;
+use crate::core::pause::{Pause, Responder, Status};
+use crate::core::token;
+use crate::http::{now_ms, read_body};
+use crate::pause_object::{self, Command, Outcome};
+
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+fn html(status: u16, body: String) -> Response {
+    let headers = Headers::new();
+    for (k, v) in [
+        ("content-type", "text/html; charset=utf-8"),
+        ("cache-control", "no-store"),
+        ("content-security-policy", CSP),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        ("x-content-type-options", "nosniff"),
+        ("x-robots-tag", "noindex, nofollow"),
+    ] {
+        let _ = headers.set(k, v);
+    }
+    Response::from_bytes(body.into_bytes())
+        .expect("bytes body")
+        .with_status(status)
+        .with_headers(headers)
+}
+
+fn invalid() -> Response {
+    html(404, page_html::invalid_link())
+}
+
+/// Status code of a final page: gone for expired and withdrawn requests.
+fn final_status(p: &Pause) -> u16 {
+    match (p.status, p.responded_by) {
+        (Status::TimedOut | Status::Cancelled, _)
+        | (Status::Responded, Some(Responder::TimeoutDefault)) => 410,
+        _ => 200,
+    }
+}
+
+async fn load(env: &Env, raw_token: &str) -> Result<Option<String>, ApiError> {
+    let secret = config::token_secret(env)?;
+    Ok(token::verify(&secret, raw_token)
+        .ok()
+        .map(|c| c.pause_id.to_string()))
+}
+
+pub async fn get(env: &Env, raw_token: &str, path: &str) -> Result<Response, ApiError> {
+    let Some(id) = load(env, raw_token).await? else {
+        return Ok(invalid());
+    };
+    let reply = pause_object::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
+    let Some(p) = reply.pause else {
+        return Ok(invalid());
+    };
+    if p.status == Status::Pending {
+        return Ok(html(200, page_html::question(&p, path, now_ms())));
+    }
+    Ok(html(final_status(&p), page_html::final_state(&p, false)))
+}
+
+pub async fn post(
+    mut req: Request,
+    env: &Env,
+    raw_token: &str,
+    path: &str,
+) -> Result<Response, ApiError> {
+    let Some(id) = load(env, raw_token).await? else {
+        return Ok(invalid());
+    };
+    let body = read_body(&mut req, 4096).await?;
+    let choice = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "choice")
+        .and_then(|(_, v)| v.parse::<usize>().ok());
+    let Some(choice) = choice else {
+        let reply = pause_object::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
+        let Some(p) = reply.pause else {
+            return Ok(invalid());
+        };
+        return Ok(html(400, page_html::question(&p, path, now_ms())));
+    };
+    let reply = pause_object::call(
+        env,
+        &id,
+        &Command::Respond {
+            choice,
+            via: "page".into(),
+        },
+    )
+    .await?;
+    let Some(p) = reply.pause else {
+        return Ok(invalid());
+    };
+    Ok(match reply.outcome {
+        Outcome::Changed => html(200, page_html::final_state(&p, true)),
+        Outcome::NoSuchOption => html(400, page_html::question(&p, path, now_ms())),
+        _ => html(
+            if final_status(&p) == 410 { 410 } else { 409 },
+            page_html::final_state(&p, false),
+        ),
+    })
+}

@@ -1,0 +1,433 @@
+//! One Durable Object per pause: the single source of truth for its state.
+//!
+//! Every change is written together with the effects it causes (index update,
+//! delivery, ...) in the object's own SQLite storage: a transactional outbox. The
+//! writes between two `.await`s commit atomically, so a crash never leaves a state
+//! without its effects. Effects are then run and deleted once done; the alarm retries
+//! what failed and also fires the timeout.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use futures_channel::oneshot;
+use futures_util::future::{select, Either};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+use worker::{
+    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State,
+};
+
+use crate::channels;
+use crate::core::error::ApiError;
+use crate::core::pause::{Pause, Refusal, Status};
+use crate::core::retry::outbox_delay_ms;
+use crate::http::{internal, now_ms};
+use crate::store;
+
+/// Effects still running after this long are taken to have crashed and are retried.
+const LEASE_MS: i64 = 60_000;
+pub const MAX_WAIT_MS: u64 = 55_000;
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Command {
+    Create { pause: Box<Pause> },
+    Get { wait_ms: u64 },
+    Respond { choice: usize, via: String },
+    Cancel,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// This command changed the pause.
+    Changed,
+    /// Nothing to change (a read, or a create that already happened).
+    Unchanged,
+    /// Already final: the reply carries the final state.
+    NotPending,
+    NoSuchOption,
+    NotFound,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Reply {
+    pub outcome: Outcome,
+    pub pause: Option<Pause>,
+}
+
+/// Work that must happen because of a change, recorded with it.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Effect {
+    /// Upsert the D1 listing row with the current state.
+    Index,
+    /// Send the question to the recipient.
+    Deliver,
+}
+
+impl Effect {
+    /// Background effects never run inside a request: the API answers first.
+    fn background(self) -> bool {
+        matches!(self, Effect::Deliver)
+    }
+}
+
+#[durable_object]
+pub struct PauseObject {
+    state: State,
+    env: Env,
+    /// Long-polls waiting for this pause to leave `pending`.
+    waiters: RefCell<Vec<oneshot::Sender<()>>>,
+}
+
+#[derive(Deserialize)]
+struct DocRow {
+    doc: String,
+}
+
+#[derive(Deserialize)]
+struct OutboxRow {
+    seq: i64,
+    payload: String,
+    attempts: i64,
+}
+
+#[derive(Deserialize)]
+struct WakeRow {
+    at: Option<i64>,
+}
+
+impl DurableObject for PauseObject {
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            state,
+            env,
+            waiters: RefCell::new(Vec::new()),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let cmd: Command = req.json().await?;
+        let reply = match self.handle(cmd).await {
+            Ok(r) => r,
+            Err(e) => return Response::error(e.to_string(), 500),
+        };
+        Response::from_json(&reply)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        if let Err(e) = self.on_alarm().await {
+            worker::console_error!("pause alarm failed: {e}");
+            // Try again soon rather than lose the wake-up.
+            self.state
+                .storage()
+                .set_alarm(Duration::from_secs(5))
+                .await?;
+        }
+        Response::ok("")
+    }
+}
+
+impl PauseObject {
+    async fn handle(&self, cmd: Command) -> std::result::Result<Reply, ApiError> {
+        let now = now_ms();
+        if let Command::Create { pause } = cmd {
+            return self.create(*pause).await;
+        }
+        let Some(mut p) = self.load()? else {
+            return Ok(Reply {
+                outcome: Outcome::NotFound,
+                pause: None,
+            });
+        };
+        self.expire_if_due(&mut p, now)?;
+        let outcome = match cmd {
+            Command::Create { .. } => unreachable!("handled above"),
+            Command::Get { wait_ms } => {
+                if p.status == Status::Pending && wait_ms > 0 {
+                    self.wait_for_change(wait_ms.min(MAX_WAIT_MS)).await;
+                    p = self
+                        .load()?
+                        .ok_or_else(|| internal("pause vanished while waiting"))?;
+                    self.expire_if_due(&mut p, now_ms())?;
+                }
+                Outcome::Unchanged
+            }
+            Command::Respond { choice, via } => match p.respond(choice, now, &via) {
+                Ok(_) => {
+                    self.commit(&p, &[Effect::Index])?;
+                    Outcome::Changed
+                }
+                Err(Refusal::NotPending(_)) => Outcome::NotPending,
+                Err(Refusal::NoSuchOption) => Outcome::NoSuchOption,
+            },
+            Command::Cancel => match p.cancel(now) {
+                Ok(_) => {
+                    self.commit(&p, &[Effect::Index])?;
+                    Outcome::Changed
+                }
+                Err(_) => Outcome::NotPending,
+            },
+        };
+        self.flush(false).await;
+        self.arm().await?;
+        Ok(Reply {
+            outcome,
+            pause: Some(p),
+        })
+    }
+
+    async fn create(&self, p: Pause) -> std::result::Result<Reply, ApiError> {
+        self.ensure_schema()?;
+        if let Some(existing) = self.load()? {
+            return Ok(Reply {
+                outcome: Outcome::Unchanged,
+                pause: Some(existing),
+            });
+        }
+        self.commit(&p, &[Effect::Index, Effect::Deliver])?;
+        // The listing row now, so a list right after create shows it; delivery
+        // waits for the alarm, which fires as soon as this request is answered.
+        self.flush(false).await;
+        self.arm().await?;
+        Ok(Reply {
+            outcome: Outcome::Changed,
+            pause: Some(p),
+        })
+    }
+
+    async fn on_alarm(&self) -> std::result::Result<(), ApiError> {
+        let Some(mut p) = self.load()? else {
+            return Ok(());
+        };
+        self.expire_if_due(&mut p, now_ms())?;
+        self.flush(true).await;
+        self.arm().await
+    }
+
+    fn ensure_schema(&self) -> std::result::Result<(), ApiError> {
+        let sql = self.state.storage().sql();
+        sql.exec("CREATE TABLE IF NOT EXISTS pause (k INTEGER PRIMARY KEY CHECK (k = 1), doc TEXT NOT NULL)", None)
+            .map_err(internal)?;
+        sql.exec(
+            "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL,
+             attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0,
+             lease_until INTEGER NOT NULL DEFAULT 0, last_error TEXT)",
+            None,
+        )
+        .map_err(internal)?;
+        Ok(())
+    }
+
+    fn load(&self) -> std::result::Result<Option<Pause>, ApiError> {
+        let sql = self.state.storage().sql();
+        // An object that was never created has no table: it is simply not found.
+        let exists = sql
+            .exec(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'pause'",
+                None,
+            )
+            .map_err(internal)?
+            .to_array::<serde_json::Value>()
+            .map_err(internal)?;
+        if exists.is_empty() {
+            return Ok(None);
+        }
+        let rows: Vec<DocRow> = sql
+            .exec("SELECT doc FROM pause WHERE k = 1", None)
+            .map_err(internal)?
+            .to_array()
+            .map_err(internal)?;
+        rows.first()
+            .map(|r| serde_json::from_str(&r.doc).map_err(internal))
+            .transpose()
+    }
+
+    /// Writes the state and its effects. No `.await` in here: one atomic commit.
+    fn commit(&self, p: &Pause, effects: &[Effect]) -> std::result::Result<(), ApiError> {
+        let sql = self.state.storage().sql();
+        let doc = serde_json::to_string(p).map_err(internal)?;
+        sql.exec(
+            "INSERT OR REPLACE INTO pause (k, doc) VALUES (1, ?)",
+            vec![doc.into()],
+        )
+        .map_err(internal)?;
+        for e in effects {
+            let payload = serde_json::to_string(e).map_err(internal)?;
+            sql.exec(
+                "INSERT INTO outbox (payload) VALUES (?)",
+                vec![payload.into()],
+            )
+            .map_err(internal)?;
+        }
+        if p.status != Status::Pending {
+            for w in self.waiters.borrow_mut().drain(..) {
+                let _ = w.send(());
+            }
+        }
+        Ok(())
+    }
+
+    fn expire_if_due(&self, p: &mut Pause, now: i64) -> std::result::Result<(), ApiError> {
+        if p.expire_if_due(now).is_some() {
+            self.commit(p, &[Effect::Index])?;
+        }
+        Ok(())
+    }
+
+    async fn wait_for_change(&self, wait_ms: u64) {
+        let (tx, rx) = oneshot::channel();
+        self.waiters.borrow_mut().push(tx);
+        let timer = worker::Delay::from(Duration::from_millis(wait_ms));
+        match select(rx, timer).await {
+            Either::Left(_) | Either::Right(_) => {}
+        }
+    }
+
+    /// Runs the effects that are due. Each is leased first (synchronously), so two
+    /// flushes never run one effect twice; a failure is retried with back-off.
+    async fn flush(&self, include_background: bool) {
+        let sql = self.state.storage().sql();
+        let now = now_ms();
+        let rows: Vec<OutboxRow> = match sql
+            .exec(
+                "SELECT seq, payload, attempts FROM outbox WHERE next_at <= ?1 AND lease_until <= ?1 ORDER BY seq",
+                vec![now.into()],
+            )
+            .and_then(|c| c.to_array())
+        {
+            Ok(r) => r,
+            Err(e) => {
+                worker::console_error!("outbox read failed: {e}");
+                return;
+            }
+        };
+        for row in rows {
+            let Ok(effect) = serde_json::from_str::<Effect>(&row.payload) else {
+                worker::console_error!("dropping unreadable outbox row {}", row.seq);
+                let _ = sql.exec("DELETE FROM outbox WHERE seq = ?", vec![row.seq.into()]);
+                continue;
+            };
+            if effect.background() && !include_background {
+                continue;
+            }
+            let t = now_ms();
+            let claimed = sql
+                .exec(
+                    "UPDATE outbox SET lease_until = ?1 WHERE seq = ?2 AND lease_until <= ?3 RETURNING seq",
+                    vec![(t + LEASE_MS).into(), row.seq.into(), t.into()],
+                )
+                .and_then(|c| c.to_array::<serde_json::Value>())
+                .map(|v| !v.is_empty())
+                .unwrap_or(false);
+            if !claimed {
+                continue;
+            }
+            match self.run(effect).await {
+                Ok(()) => {
+                    let _ = sql.exec("DELETE FROM outbox WHERE seq = ?", vec![row.seq.into()]);
+                }
+                Err(e) => {
+                    let attempts = row.attempts + 1;
+                    worker::console_warn!(
+                        "outbox effect {effect:?} failed (attempt {attempts}): {e}"
+                    );
+                    let _ = sql.exec(
+                        "UPDATE outbox SET attempts = ?1, next_at = ?2, lease_until = 0, last_error = ?3 WHERE seq = ?4",
+                        vec![
+                            attempts.into(),
+                            (now_ms() + outbox_delay_ms(attempts as u32)).into(),
+                            e.to_string().into(),
+                            row.seq.into(),
+                        ],
+                    );
+                }
+            }
+        }
+    }
+
+    async fn run(&self, effect: Effect) -> std::result::Result<(), ApiError> {
+        // Always act on the current state: it may have changed while we awaited.
+        let Some(p) = self.load()? else { return Ok(()) };
+        match effect {
+            Effect::Index => store::index_pause(&self.env, &p).await,
+            Effect::Deliver => {
+                let outcome = channels::deliver(&self.env, &p).await;
+                let Some(mut p) = self.load()? else {
+                    return Ok(());
+                };
+                let retry = outcome.is_transient();
+                outcome.apply(&mut p.delivery, now_ms());
+                p.version += 1;
+                self.commit(&p, &[Effect::Index])?;
+                if retry {
+                    Err(internal("transient delivery failure"))
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    /// Sets the alarm to the next moment something is due: an effect's retry or the
+    /// pause's deadline. Also re-arms after a restart lost the alarm (local mode).
+    async fn arm(&self) -> std::result::Result<(), ApiError> {
+        let sql = self.state.storage().sql();
+        let rows: Vec<WakeRow> = sql
+            .exec(
+                "SELECT MIN(MAX(next_at, lease_until)) AS at FROM outbox",
+                None,
+            )
+            .and_then(|c| c.to_array())
+            .map_err(internal)?;
+        let mut next = rows.first().and_then(|r| r.at);
+        if let Some(p) = self.load()? {
+            if p.status == Status::Pending {
+                next = Some(next.map_or(p.expires_at, |n| n.min(p.expires_at)));
+            }
+        }
+        let storage = self.state.storage();
+        match next {
+            Some(at) => {
+                let current = storage.get_alarm().await.map_err(internal)?;
+                if current != Some(at) {
+                    let date = js_sys::Date::new(&JsValue::from_f64(at.max(now_ms()) as f64));
+                    storage
+                        .set_alarm(worker::ScheduledTime::new(date))
+                        .await
+                        .map_err(internal)?;
+                }
+            }
+            None => storage.delete_alarm().await.map_err(internal)?,
+        }
+        Ok(())
+    }
+}
+
+/// The Worker's side: one call per command, addressed by pause id.
+pub async fn call(
+    env: &Env,
+    pause_id: &str,
+    cmd: &Command,
+) -> std::result::Result<Reply, ApiError> {
+    let stub = env
+        .durable_object("PAUSES")
+        .map_err(internal)?
+        .get_by_name(pause_id)
+        .map_err(internal)?;
+    let body = serde_json::to_string(cmd).map_err(internal)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_body(Some(JsValue::from_str(&body)));
+    let req = Request::new_with_init("https://pause.internal/", &init).map_err(internal)?;
+    let mut resp = stub.fetch_with_request(req).await.map_err(internal)?;
+    if resp.status_code() != 200 {
+        let text = resp.text().await.unwrap_or_default();
+        return Err(internal(format!(
+            "pause object answered {}: {text}",
+            resp.status_code()
+        )));
+    }
+    resp.json::<Reply>().await.map_err(internal)
+}
