@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, runs the native unit tests of the pure
+# core, builds the release Worker, then the end-to-end tests against `wrangler dev`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source scripts/toolchain-env.sh
+echo "== unit tests (native cargo test)"
+cargo test --lib --quiet
+echo "== building the Worker"
+bash scripts/build.sh
+echo "== end-to-end tests (wrangler dev, workerd, local D1/Durable Objects/alarms)"
+node --test --test-concurrency=1 --test-reporter=spec tests/e2e/ "$@"

@@ -1,0 +1,155 @@
+// Starts the real Worker with `wrangler dev` (own port, own --persist-to folder, real
+// local D1, Durable Objects, alarms) and gives the tests a small HTTP client.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
+export const TOKEN_SECRET = 'e2e-token-secret-not-for-production';
+export const ADMIN_TOKEN = 'e2e-admin-token';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const childEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: 'true' });
+
+export async function startService({ vars = {}, persistDir } = {}) {
+  const dir = persistDir ?? mkdtempSync(join(tmpdir(), 'pausepoint-e2e-'));
+  execFileSync(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir], {
+    cwd: ROOT,
+    env: childEnv(),
+    stdio: 'pipe',
+  });
+  const allVars = {
+    PAUSEPOINT_MODE: 'local',
+    TOKEN_SECRET,
+    ADMIN_TOKEN,
+    MIN_TIMEOUT_SECONDS: '1',
+    ...vars,
+  };
+  const svc = { dir, logs: '', child: null, base: '', port: 0, vars: allVars };
+
+  svc.start = async () => {
+    svc.port = await freePort();
+    const inspector = await freePort();
+    svc.base = `http://127.0.0.1:${svc.port}`;
+    const args = [
+      'dev', '--ip', '127.0.0.1', '--port', String(svc.port), '--inspector-port', String(inspector),
+      '--persist-to', dir, '--show-interactive-dev-session=false', '--log-level', 'info',
+      ...Object.entries(allVars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+    ];
+    svc.child = spawn(WRANGLER, args, { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    svc.child.stdout.on('data', (d) => (svc.logs += d));
+    svc.child.stderr.on('data', (d) => (svc.logs += d));
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      if (svc.child.exitCode !== null) throw new Error(`wrangler dev exited:\n${svc.logs}`);
+      try {
+        const r = await fetch(`${svc.base}/healthz`);
+        if (r.ok) return;
+      } catch {}
+      await sleep(250);
+    }
+    throw new Error(`wrangler dev did not start in time:\n${svc.logs}`);
+  };
+
+  svc.stop = async () => {
+    const child = svc.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+    await Promise.race([exited, sleep(5000)]);
+  };
+
+  svc.restart = async () => {
+    await svc.stop();
+    await svc.start();
+  };
+
+  svc.cleanup = async () => {
+    await svc.stop();
+    if (!persistDir) rmSync(dir, { recursive: true, force: true });
+  };
+
+  svc.request = async (method, path, { key, body, headers = {}, raw } = {}) => {
+    const h = { ...headers };
+    if (key) h.authorization = `Bearer ${key}`;
+    let payload;
+    if (raw !== undefined) payload = raw;
+    else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      h['content-type'] ??= 'application/json';
+    }
+    const r = await fetch(svc.base + path, { method, headers: h, body: payload, redirect: 'manual' });
+    const text = await r.text();
+    let json;
+    try { json = JSON.parse(text); } catch {}
+    return { status: r.status, headers: r.headers, text, json };
+  };
+
+  svc.createAccount = async (name = 'Acme Payments', plan = 'enterprise') => {
+    const r = await svc.request('POST', '/admin/accounts', {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: { name, plan },
+    });
+    if (r.status !== 201) throw new Error(`account creation failed: ${r.status} ${r.text}`);
+    return r.json;
+  };
+
+  /// The link the local outbox holds for a pause (delivery runs just after create).
+  svc.linkFor = async (pauseId) => {
+    for (let i = 0; i < 100; i++) {
+      const r = await svc.request('GET', `/dev/outbox?pause_id=${pauseId}`);
+      if (r.json?.data?.length) return r.json.data[0].link;
+      await sleep(100);
+    }
+    throw new Error(`no outbox message for ${pauseId}\n${svc.logs.slice(-3000)}`);
+  };
+
+  await svc.start();
+  return svc;
+}
+
+export const seedRequest = () => ({
+  recipient: '+1 (312) 847-1928',
+  message: 'Wire $8,400 to Meridian?',
+  options: ['Approve', 'Reject'],
+  timeout_hours: 4,
+  timeout_default: 'Reject',
+});
+
+/// Submits a choice on the response page as a browser form would.
+export async function choose(link, choice) {
+  const r = await fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `choice=${choice}`,
+  });
+  return { status: r.status, text: await r.text() };
+}
+
+export async function eventually(fn, { timeoutMs = 15_000, everyMs = 100 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last;
+    await sleep(everyMs);
+  }
+  return last;
+}
