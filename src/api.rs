@@ -4,10 +4,13 @@
 use serde_json::{json, Value};
 use worker::{Env, Request, Response};
 
+use crate::accounts;
 use crate::config;
 use crate::core::error::ApiError;
 use crate::core::ids::{PauseId, PAUSE_ID_BYTES};
+use crate::core::keys::KeyMode;
 use crate::core::pause::{Delivery, Pause, Status};
+use crate::core::plans::{period_of, Plan};
 use crate::core::request::parse_create;
 use crate::core::token::{self, Claims};
 use crate::http::{
@@ -33,17 +36,72 @@ pub async fn authenticate(req: &Request, env: &Env) -> Result<Caller, ApiError> 
         .ok_or(ApiError::InvalidApiKey)
 }
 
+/// `Idempotency-Key`: printable ASCII, up to 255 characters.
+fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
+    let Some(key) = req.headers().get("idempotency-key").ok().flatten() else {
+        return Ok(None);
+    };
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|c| (0x20..0x7f).contains(&c)) {
+        return Err(ApiError::invalid(
+            "Idempotency-Key",
+            "`Idempotency-Key` must be 1 to 255 printable ASCII characters, e.g. a UUID.",
+        ));
+    }
+    Ok(Some(key))
+}
+
 pub async fn create_pause(
     mut req: Request,
     env: &Env,
     caller: &Caller,
 ) -> Result<Response, ApiError> {
     require_json(&req)?;
+    let idem_key = idempotency_key(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
     let new = parse_create(&body, &config::limits(env))?;
+    let plan = caller.plan();
+    plan.check(&new)?;
 
     let now = now_ms();
-    let id = PauseId(random_bytes::<PAUSE_ID_BYTES>());
+    let period = period_of(now);
+    let mut id = PauseId(random_bytes::<PAUSE_ID_BYTES>());
+    // Live pauses count against the plan's monthly allowance; test mode is free.
+    let cap = if caller.livemode() {
+        plan.limits().monthly_pauses
+    } else {
+        None
+    };
+    if let Some(cap) = cap {
+        if !accounts::reserve_pause(env, &caller.account_id, &period, cap).await? {
+            return Err(plan.quota_error());
+        }
+    }
+    let mut replay = false;
+    if let Some(key) = &idem_key {
+        let hash = new.fingerprint();
+        let claim = accounts::claim_idempotency_key(
+            env,
+            &caller.account_id,
+            key,
+            &id.to_string(),
+            &hash,
+            now,
+        )
+        .await?;
+        if claim.pause_id != id.to_string() {
+            // An earlier request holds this key: this one is its retry, or a mistake.
+            if cap.is_some() {
+                accounts::release_pause(env, &caller.account_id, &period).await?;
+            }
+            if claim.request_hash != hash {
+                return Err(ApiError::IdempotencyKeyReused);
+            }
+            id = PauseId::parse(&claim.pause_id)
+                .ok_or_else(|| internal("stored pause id unreadable"))?;
+            replay = true;
+        }
+    }
+
     let expires_at = now + new.timeout_seconds as i64 * 1000;
     let secret = config::token_secret(env)?;
     let token = token::sign(
@@ -82,6 +140,8 @@ pub async fn create_pause(
         version: 1,
     };
     let pause_id = pause.id.clone();
+    // The object creates at most once: a concurrent retry with the same key lands on
+    // the same object and gets the pause the first one made.
     let reply = pause_object::call(
         env,
         &pause_id,
@@ -90,10 +150,16 @@ pub async fn create_pause(
         },
     )
     .await?;
-    let created = reply
-        .pause
-        .ok_or_else(|| internal("create returned no pause"))?;
-    Ok(json(201, &created.to_api()))
+    let created = owned(reply.pause, caller)?;
+    let replayed = reply.outcome == Outcome::Unchanged;
+    if !replayed && caller.livemode() && cap.is_none() && !replay {
+        accounts::count_pause(env, &caller.account_id, &period).await?;
+    }
+    let mut resp = json(201, &created.to_api());
+    if replayed {
+        let _ = resp.headers_mut().set("idempotent-replayed", "true");
+    }
+    Ok(resp)
 }
 
 /// Looks the pause up for this account: another account's pause is simply not found.
@@ -215,18 +281,28 @@ pub async fn list_pauses(req: &Request, env: &Env, caller: &Caller) -> Result<Re
     ))
 }
 
-pub fn account(caller: &Caller) -> Response {
-    json(
+pub async fn account(env: &Env, caller: &Caller) -> Result<Response, ApiError> {
+    let period = period_of(now_ms());
+    let used = accounts::usage(env, &caller.account_id, &period).await?;
+    let limits = caller.plan().limits();
+    Ok(json(
         200,
         &json!({
             "object": "account",
             "account_id": caller.account_id,
             "name": caller.account_name,
-            "plan": caller.plan,
+            "plan": caller.plan().as_str(),
             "livemode": caller.livemode(),
             "key_id": caller.key_id,
+            "usage": { "period": period, "pauses": used },
+            "limits": {
+                "monthly_pauses": limits.monthly_pauses,
+                "channels": limits.channels.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                "max_timeout_seconds": limits.max_timeout_seconds,
+                "priority": limits.priority,
+            },
         }),
-    )
+    ))
 }
 
 /// `POST /admin/accounts`, guarded by the `ADMIN_TOKEN` secret: creates an account
@@ -261,9 +337,7 @@ pub async fn admin_create_account(mut req: Request, env: &Env) -> Result<Respons
     };
     let plan = match obj.get("plan") {
         None => "free".to_string(),
-        Some(Value::String(p)) if ["free", "pro", "scale", "enterprise"].contains(&p.as_str()) => {
-            p.clone()
-        }
+        Some(Value::String(p)) if Plan::parse(p).is_some() => p.clone(),
         _ => {
             return Err(ApiError::invalid(
                 "plan",
@@ -288,6 +362,156 @@ pub async fn admin_create_account(mut req: Request, env: &Env) -> Result<Respons
 /// `GET /dev/outbox` (local mode only): the messages that would have been sent.
 pub async fn dev_outbox(req: &Request, env: &Env) -> Result<Response, ApiError> {
     let pause_id = query_param(req, "pause_id");
-    let rows = store::read_dev_outbox(env, pause_id.as_deref(), 100).await?;
+    let rows = store::read_dev_outbox(env, None, pause_id.as_deref(), 100).await?;
     Ok(json(200, &json!({ "object": "list", "data": rows })))
+}
+
+/// `GET /v1/test/outbox`: what the account's test-mode pauses would have sent.
+pub async fn test_outbox(req: &Request, env: &Env, caller: &Caller) -> Result<Response, ApiError> {
+    let pause_id = query_param(req, "pause_id");
+    let rows =
+        store::read_dev_outbox(env, Some(&caller.account_id), pause_id.as_deref(), 100).await?;
+    Ok(json(200, &json!({ "object": "list", "data": rows })))
+}
+
+/// Keys are managed with a live key: a test key cannot create or revoke live ones.
+fn require_live(caller: &Caller) -> Result<(), ApiError> {
+    if caller.livemode() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "API keys are managed with a live key (pp_live_...), not a test key.".into(),
+        ))
+    }
+}
+
+fn key_json(k: &accounts::KeyRow, secret: Option<&str>) -> Value {
+    let ts = |v: Option<i64>| v.map(crate::core::time::rfc3339);
+    json!({
+        "object": "api_key",
+        "id": k.id,
+        "mode": k.mode,
+        "display": format!("{}…{}", k.prefix, k.last4),
+        "created_at": crate::core::time::rfc3339(k.created_at),
+        "revoked_at": ts(k.revoked_at),
+        "expires_at": ts(k.expires_at),
+        "active": accounts::is_active(k, now_ms()),
+        "secret": secret,
+    })
+}
+
+/// An optional JSON object body (empty is fine) with only the `known` fields.
+async fn optional_object(
+    req: &mut Request,
+    known: &[&str],
+) -> Result<serde_json::Map<String, Value>, ApiError> {
+    let body = read_body(req, MAX_BODY_BYTES).await?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Map::new());
+    }
+    require_json(req)?;
+    let obj = crate::core::request::parse_object(&body)?;
+    crate::core::request::reject_unknown(&obj, known)?;
+    Ok(obj)
+}
+
+pub async fn list_keys(env: &Env, caller: &Caller) -> Result<Response, ApiError> {
+    require_live(caller)?;
+    let keys = accounts::list_keys(env, &caller.account_id).await?;
+    Ok(json(
+        200,
+        &json!({ "object": "list", "data": keys.iter().map(|k| key_json(k, None)).collect::<Vec<_>>() }),
+    ))
+}
+
+pub async fn create_key(
+    mut req: Request,
+    env: &Env,
+    caller: &Caller,
+) -> Result<Response, ApiError> {
+    require_live(caller)?;
+    let obj = optional_object(&mut req, &["mode"]).await?;
+    let mode = match obj.get("mode") {
+        None => KeyMode::Live,
+        Some(Value::String(m)) => KeyMode::parse(m)
+            .ok_or_else(|| ApiError::invalid("mode", "`mode` must be live or test."))?,
+        Some(_) => return Err(ApiError::invalid("mode", "`mode` must be live or test.")),
+    };
+    let (row, secret) = accounts::create_key(env, &caller.account_id, mode, now_ms()).await?;
+    Ok(json(201, &key_json(&row, Some(&secret))))
+}
+
+const MAX_GRACE_SECONDS: i64 = 7 * 86_400;
+
+/// Issues a new key of the same mode; the old one keeps working for `grace_seconds`
+/// (0 by default: it stops at once), so deployments can switch without downtime.
+pub async fn rotate_key(
+    mut req: Request,
+    env: &Env,
+    caller: &Caller,
+    key_id: &str,
+) -> Result<Response, ApiError> {
+    require_live(caller)?;
+    let obj = optional_object(&mut req, &["grace_seconds"]).await?;
+    let grace = match obj.get("grace_seconds") {
+        None => 0,
+        Some(v) => v
+            .as_i64()
+            .filter(|g| (0..=MAX_GRACE_SECONDS).contains(g))
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "grace_seconds",
+                    "`grace_seconds` must be a whole number from 0 to 604800 (7 days).",
+                )
+            })?,
+    };
+    let keys = accounts::list_keys(env, &caller.account_id).await?;
+    let now = now_ms();
+    let old = keys
+        .iter()
+        .find(|k| k.id == key_id && accounts::is_active(k, now))
+        .ok_or(ApiError::KeyNotFound)?;
+    let mode = KeyMode::parse(&old.mode).ok_or_else(|| internal("stored key mode unreadable"))?;
+    let (row, secret) = accounts::create_key(env, &caller.account_id, mode, now).await?;
+    accounts::end_key(
+        env,
+        &caller.account_id,
+        key_id,
+        now + grace * 1000,
+        grace == 0,
+    )
+    .await?;
+    let old_after = accounts::list_keys(env, &caller.account_id)
+        .await?
+        .into_iter()
+        .find(|k| k.id == key_id);
+    Ok(json(
+        201,
+        &json!({ "new_key": key_json(&row, Some(&secret)), "old_key": old_after.map(|k| key_json(&k, None)) }),
+    ))
+}
+
+pub async fn revoke_key(env: &Env, caller: &Caller, key_id: &str) -> Result<Response, ApiError> {
+    require_live(caller)?;
+    let now = now_ms();
+    let keys = accounts::list_keys(env, &caller.account_id).await?;
+    let target = keys
+        .iter()
+        .find(|k| k.id == key_id && k.revoked_at.is_none())
+        .ok_or(ApiError::KeyNotFound)?;
+    let other_live = keys
+        .iter()
+        .any(|k| k.id != key_id && k.mode == "live" && accounts::is_active(k, now));
+    if target.mode == "live" && !other_live {
+        return Err(ApiError::LastLiveKey);
+    }
+    accounts::end_key(env, &caller.account_id, key_id, now, true).await?;
+    let after = accounts::list_keys(env, &caller.account_id)
+        .await?
+        .into_iter()
+        .find(|k| k.id == key_id);
+    Ok(json(
+        200,
+        &after.map(|k| key_json(&k, None)).unwrap_or(Value::Null),
+    ))
 }

@@ -1,6 +1,7 @@
 //! Delivery of the question to the person. With no provider configured (the local
 //! default), the message goes to the local outbox: logged, and readable at
-//! `GET /dev/outbox` in local mode.
+//! `GET /dev/outbox` in local mode. Test-mode pauses (made with a `pp_test_` key)
+//! always go to the outbox, never to a provider, readable at `GET /v1/test/outbox`.
 
 use worker::Env;
 

@@ -51,3 +51,12 @@ pub fn base_url(env: &Env, request_origin: &str) -> String {
         .trim_end_matches('/')
         .to_string()
 }
+
+/// CORS is closed unless `CORS_ALLOWED_ORIGINS` lists the origin (or is `*`).
+pub fn cors_allows(env: &Env, origin: &str) -> bool {
+    string(env, "CORS_ALLOWED_ORIGINS").is_some_and(|list| {
+        list.split(',')
+            .map(str::trim)
+            .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+    })
+}

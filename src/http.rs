@@ -39,8 +39,18 @@ pub fn error_response(err: &ApiError, request_id: &str) -> Response {
         worker::console_error!("{request_id} internal error: {detail}");
     }
     let mut resp = json(err.status(), &err.to_json(request_id));
-    if let ApiError::MethodNotAllowed { allowed } = err {
-        let _ = resp.headers_mut().set("allow", allowed);
+    match err {
+        ApiError::MethodNotAllowed { allowed } => {
+            let _ = resp.headers_mut().set("allow", allowed);
+        }
+        ApiError::RateLimited {
+            retry_after_seconds,
+        } => {
+            let _ = resp
+                .headers_mut()
+                .set("retry-after", &retry_after_seconds.to_string());
+        }
+        _ => {}
     }
     resp
 }

@@ -6,6 +6,8 @@
 
 pub mod core;
 
+pub mod accounts;
+
 pub mod api;
 pub mod channels;
 pub mod config;
@@ -30,11 +32,37 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     if config::is_local(&env) {
         recover_after_restart(&env, &ctx);
     }
-    let mut resp = match route(req, &env).await {
-        Ok(r) => r,
-        Err(e) => error_response(&e, &request_id),
+    let cors_origin = req
+        .headers()
+        .get("origin")
+        .ok()
+        .flatten()
+        .filter(|o| config::cors_allows(&env, o));
+    let mut resp = if req.method() == Method::Options {
+        // Preflight: answered here; without an allowed Origin it grants nothing.
+        Response::empty()?.with_status(204)
+    } else {
+        match route(req, &env).await {
+            Ok(r) => r,
+            Err(e) => error_response(&e, &request_id),
+        }
     };
-    let _ = resp.headers_mut().set("request-id", &request_id);
+    let h = resp.headers_mut();
+    let _ = h.set("request-id", &request_id);
+    if let Some(origin) = cors_origin {
+        let _ = h.set("access-control-allow-origin", &origin);
+        let _ = h.set("vary", "Origin");
+        let _ = h.set("access-control-allow-methods", "GET, POST, DELETE, OPTIONS");
+        let _ = h.set(
+            "access-control-allow-headers",
+            "authorization, content-type, idempotency-key",
+        );
+        let _ = h.set(
+            "access-control-expose-headers",
+            "request-id, retry-after, idempotent-replayed",
+        );
+        let _ = h.set("access-control-max-age", "600");
+    }
     Ok(resp)
 }
 
@@ -58,6 +86,7 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
         }
         (["v1", rest @ ..], _) => {
             let caller = api::authenticate(&req, env).await?;
+            rate_limit(env, &caller).await?;
             match (rest, req.method()) {
                 (["pause"], Method::Post) => api::create_pause(req, env, &caller).await,
                 (["pause"], _) => Err(ApiError::MethodNotAllowed { allowed: "POST" }),
@@ -71,11 +100,38 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
                 }
                 (["pause", _, "cancel"], _) => Err(ApiError::MethodNotAllowed { allowed: "POST" }),
                 (["pauses"], Method::Get) => api::list_pauses(&req, env, &caller).await,
-                (["account"], Method::Get) => Ok(api::account(&caller)),
+                (["account"], Method::Get) => api::account(env, &caller).await,
+                (["keys"], Method::Get) => api::list_keys(env, &caller).await,
+                (["keys"], Method::Post) => api::create_key(req, env, &caller).await,
+                (["keys", id, "rotate"], Method::Post) => {
+                    api::rotate_key(req, env, &caller, id).await
+                }
+                (["keys", id, "revoke"], Method::Post) | (["keys", id], Method::Delete) => {
+                    api::revoke_key(env, &caller, id).await
+                }
+                (["test", "outbox"], Method::Get) => api::test_outbox(&req, env, &caller).await,
                 _ => Err(ApiError::RouteNotFound),
             }
         }
         _ => Err(ApiError::RouteNotFound),
+    }
+}
+
+/// Per-key rate limit through Cloudflare's rate limiting binding (simulated locally).
+async fn rate_limit(env: &Env, caller: &store::Caller) -> std::result::Result<(), ApiError> {
+    let Ok(limiter) = env.rate_limiter("API_RATE_LIMITER") else {
+        return Ok(());
+    };
+    match limiter.limit(caller.key_id.clone()).await {
+        Ok(outcome) if !outcome.success => Err(ApiError::RateLimited {
+            retry_after_seconds: 60,
+        }),
+        Ok(_) => Ok(()),
+        // A limiter outage must not take the API down with it.
+        Err(e) => {
+            worker::console_warn!("rate limiter unavailable: {e}");
+            Ok(())
+        }
     }
 }
 

@@ -36,6 +36,9 @@ impl Caller {
     pub fn livemode(&self) -> bool {
         self.mode == "live"
     }
+    pub fn plan(&self) -> crate::core::plans::Plan {
+        crate::core::plans::Plan::parse(&self.plan).unwrap_or(crate::core::plans::Plan::Free)
+    }
 }
 
 pub async fn caller_by_key(env: &Env, presented: &str) -> Result<Option<Caller>, ApiError> {
@@ -46,9 +49,9 @@ pub async fn caller_by_key(env: &Env, presented: &str) -> Result<Option<Caller>,
         .prepare(
             "SELECT k.id AS key_id, k.mode, a.id AS account_id, a.name AS account_name, a.plan
              FROM api_keys k JOIN accounts a ON a.id = k.account_id
-             WHERE k.key_hash = ?1 AND k.revoked_at IS NULL",
+             WHERE k.key_hash = ?1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?2)",
         )
-        .bind(&[s(&keys::hash_key(presented))])
+        .bind(&[s(&keys::hash_key(presented)), n(crate::http::now_ms())])
         .map_err(internal)?
         .first::<Caller>(None)
         .await
@@ -216,10 +219,19 @@ pub async fn overdue_pause_ids(env: &Env, now: i64, limit: u32) -> Result<Vec<St
 pub async fn put_dev_outbox(env: &Env, p: &Pause, body: &str, now: i64) -> Result<(), ApiError> {
     db(env)?
         .prepare(
-            "INSERT OR IGNORE INTO dev_outbox (id, pause_id, account_id, channel, recipient, body, link, created_at)
-             VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT OR IGNORE INTO dev_outbox (id, pause_id, account_id, channel, recipient, body, link, created_at, livemode)
+             VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
-        .bind(&[s(&p.id), s(&p.account_id), s(p.channel.as_str()), s(&p.recipient), s(body), s(&p.link), n(now)])
+        .bind(&[
+            s(&p.id),
+            s(&p.account_id),
+            s(p.channel.as_str()),
+            s(&p.recipient),
+            s(body),
+            s(&p.link),
+            n(now),
+            n(i64::from(p.livemode)),
+        ])
         .map_err(internal)?
         .run()
         .await
@@ -236,23 +248,30 @@ pub struct OutboxRow {
     pub body: String,
     pub link: String,
     pub created_at: i64,
+    pub livemode: i64,
 }
 
+/// The local outbox, or one account's test-mode messages when `account` is given.
 pub async fn read_dev_outbox(
     env: &Env,
+    account: Option<&str>,
     pause_id: Option<&str>,
     limit: u32,
 ) -> Result<Vec<OutboxRow>, ApiError> {
-    let (sql, args) = match pause_id {
-        Some(id) => (
-            "SELECT * FROM dev_outbox WHERE pause_id = ?1 ORDER BY created_at DESC LIMIT ?2",
-            vec![s(id), n(limit as i64)],
-        ),
-        None => (
-            "SELECT * FROM dev_outbox ORDER BY created_at DESC LIMIT ?1",
-            vec![n(limit as i64)],
-        ),
-    };
+    let mut sql = String::from("SELECT * FROM dev_outbox WHERE 1 = 1");
+    let mut args = Vec::new();
+    if let Some(a) = account {
+        args.push(s(a));
+        sql.push_str(&format!(
+            " AND account_id = ?{} AND livemode = 0",
+            args.len()
+        ));
+    }
+    if let Some(id) = pause_id {
+        args.push(s(id));
+        sql.push_str(&format!(" AND pause_id = ?{}", args.len()));
+    }
+    sql.push_str(&format!(" ORDER BY created_at DESC LIMIT {limit}"));
     db(env)?
         .prepare(sql)
         .bind(&args)

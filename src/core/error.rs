@@ -26,6 +26,23 @@ pub enum ApiError {
     MissingApiKey,
     InvalidApiKey,
     Forbidden(String),
+    /// The plan does not include this (channel, timeout length); `param` names it.
+    PlanLimit {
+        param: String,
+        message: String,
+    },
+    /// The monthly allowance of live pauses is used up.
+    QuotaExceeded {
+        message: String,
+    },
+    /// Same `Idempotency-Key`, different request.
+    IdempotencyKeyReused,
+    RateLimited {
+        retry_after_seconds: u32,
+    },
+    KeyNotFound,
+    /// Refused because it would lock the account out (revoking the last live key).
+    LastLiveKey,
     PauseNotFound,
     RouteNotFound,
     MethodNotAllowed {
@@ -61,8 +78,11 @@ impl ApiError {
         match self {
             InvalidJson(_) | MissingParam { .. } | InvalidParam { .. } | UnknownParam { .. } => 400,
             MissingApiKey | InvalidApiKey => 401,
-            Forbidden(_) => 403,
-            PauseNotFound | RouteNotFound => 404,
+            Forbidden(_) | PlanLimit { .. } | QuotaExceeded { .. } => 403,
+            PauseNotFound | RouteNotFound | KeyNotFound => 404,
+            LastLiveKey => 409,
+            IdempotencyKeyReused => 422,
+            RateLimited { .. } => 429,
             MethodNotAllowed { .. } => 405,
             PauseNotPending { .. } => 409,
             PayloadTooLarge { .. } => 413,
@@ -84,6 +104,12 @@ impl ApiError {
             MissingApiKey => "api_key_missing",
             InvalidApiKey => "api_key_invalid",
             Forbidden(_) => "forbidden",
+            PlanLimit { .. } => "plan_limit_exceeded",
+            QuotaExceeded { .. } => "quota_exceeded",
+            IdempotencyKeyReused => "idempotency_key_reused",
+            RateLimited { .. } => "rate_limited",
+            KeyNotFound => "api_key_not_found",
+            LastLiveKey => "last_live_key",
             PauseNotFound => "pause_not_found",
             RouteNotFound => "route_not_found",
             MethodNotAllowed { .. } => "method_not_allowed",
@@ -96,6 +122,7 @@ impl ApiError {
         match self.status() {
             401 => "authentication_error",
             403 => "permission_error",
+            429 => "rate_limit_error",
             500 => "api_error",
             _ => "invalid_request_error",
         }
@@ -105,7 +132,9 @@ impl ApiError {
         match self {
             ApiError::MissingParam { param, .. }
             | ApiError::InvalidParam { param, .. }
-            | ApiError::UnknownParam { param, .. } => Some(param),
+            | ApiError::UnknownParam { param, .. }
+            | ApiError::PlanLimit { param, .. } => Some(param),
+            ApiError::IdempotencyKeyReused => Some("Idempotency-Key"),
             _ => None,
         }
     }
@@ -127,6 +156,11 @@ impl ApiError {
             }
             InvalidApiKey => "The API key is not valid: it may be mistyped, revoked or rotated.".into(),
             Forbidden(m) => m.clone(),
+            PlanLimit { message, .. } | QuotaExceeded { message } => message.clone(),
+            IdempotencyKeyReused => "This Idempotency-Key was already used with a different request body. Use a new key for a new request.".into(),
+            RateLimited { retry_after_seconds } => format!("Too many requests for this API key. Retry after {retry_after_seconds} seconds."),
+            KeyNotFound => "No API key with this id exists in this account.".into(),
+            LastLiveKey => "This is the account's last active live key: create or rotate to a new one before revoking it.".into(),
             PauseNotFound => "No pause with this id exists in this account.".into(),
             RouteNotFound => "No endpoint matches this path. See the API reference at /.".into(),
             MethodNotAllowed { allowed } => format!("This endpoint accepts only: {allowed}."),

@@ -7,6 +7,7 @@ pub mod message;
 pub mod page_html;
 pub mod pause;
 pub mod phone;
+pub mod plans;
 pub mod request;
 pub mod retry;
 pub mod time;

@@ -36,7 +36,7 @@ pub struct Limits {
     pub allow_http_localhost: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NewPause {
     pub channel: Channel,
     /// Normalised: E.164 for sms/whatsapp, lower-cased domain for email, an id for Slack.
@@ -47,6 +47,16 @@ pub struct NewPause {
     pub timeout_default: Option<String>,
     pub webhook_url: Option<String>,
     pub metadata: Option<Value>,
+}
+
+impl NewPause {
+    /// SHA-256 of the parsed request: two bodies that mean the same thing (key order,
+    /// spacing, "+1 (312)…" vs "+1312…") have the same fingerprint.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let canonical = serde_json::to_vec(self).unwrap_or_default();
+        super::ids::hex(&Sha256::digest(canonical))
+    }
 }
 
 pub fn parse_create(body: &[u8], limits: &Limits) -> Result<NewPause, ApiError> {
@@ -671,6 +681,17 @@ mod tests {
         assert_eq!(parse(s.clone()).unwrap().timeout_seconds, 90);
         s["timeout_hours"] = json!(1);
         assert_eq!(err_param(s).1, "timeout_seconds");
+    }
+
+    #[test]
+    fn fingerprints_ignore_formatting_but_not_meaning() {
+        let a = parse(seed()).unwrap();
+        let mut s = seed();
+        s["recipient"] = json!("+13128471928");
+        let b = parse_create(format!("  {}  ", s).as_bytes(), &LIMITS).unwrap();
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        s["message"] = json!("Wire $8,500 to Meridian?");
+        assert_ne!(a.fingerprint(), parse(s).unwrap().fingerprint());
     }
 
     #[test]
