@@ -135,32 +135,35 @@ async fn rate_limit(env: &Env, caller: &store::Caller) -> std::result::Result<()
     }
 }
 
-/// Pokes the objects of pending pauses whose deadline passed, so their timeout fires
-/// even if an alarm was lost. Runs from the cron trigger.
-async fn sweep_overdue(env: &Env) {
-    match store::overdue_pause_ids(env, now_ms(), 200).await {
-        Ok(ids) => {
-            for id in ids {
-                if let Err(e) = pause_object::call(env, &id, &Command::Get { wait_ms: 0 }).await {
-                    worker::console_error!("sweep: {id}: {e}");
-                }
+/// Pokes the objects of pending pauses whose deadline is before `until`: a poke fires a
+/// passed timeout and re-arms a lost alarm. The cron sweeps the overdue ones.
+async fn sweep_pending(env: &Env, until: i64) {
+    let ids = match store::pending_pause_ids(env, until, 1000).await {
+        Ok(ids) => ids,
+        Err(e) => return worker::console_error!("sweep failed: {e}"),
+    };
+    for chunk in ids.chunks(16) {
+        let pokes = chunk.iter().map(|id| async move {
+            if let Err(e) = pause_object::call(env, id, &Command::Get { wait_ms: 0 }).await {
+                worker::console_error!("sweep: {id}: {e}");
             }
-        }
-        Err(e) => worker::console_error!("sweep failed: {e}"),
+        });
+        futures_util::future::join_all(pokes).await;
     }
 }
 
 /// Local mode does not keep alarms across a restart of `wrangler dev`, and its cron
-/// does not fire by itself: the first request after a start sweeps once.
+/// does not fire by itself: the first request after a start pokes every pending pause,
+/// which fires the timeouts that passed and re-arms the others' alarms.
 fn recover_after_restart(env: &Env, ctx: &Context) {
     static SWEPT: AtomicBool = AtomicBool::new(false);
     if !SWEPT.swap(true, Ordering::Relaxed) {
         let env = env.clone();
-        ctx.wait_until(async move { sweep_overdue(&env).await });
+        ctx.wait_until(async move { sweep_pending(&env, i64::MAX).await });
     }
 }
 
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    sweep_overdue(&env).await;
+    sweep_pending(&env, now_ms()).await;
 }

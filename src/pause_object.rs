@@ -352,6 +352,8 @@ impl PauseObject {
         let Some(p) = self.load()? else { return Ok(()) };
         match effect {
             Effect::Index => store::index_pause(&self.env, &p).await,
+            // A pause answered or cancelled before its message left needs no message.
+            Effect::Deliver if p.status != Status::Pending => Ok(()),
             Effect::Deliver => {
                 let outcome = channels::deliver(&self.env, &p).await;
                 let Some(mut p) = self.load()? else {

@@ -197,15 +197,15 @@ pub async fn cursor_exists(env: &Env, account_id: &str, pause_id: &str) -> Resul
     Ok(row.is_some())
 }
 
-/// Pending pauses whose deadline has passed: the sweep pokes their objects.
-pub async fn overdue_pause_ids(env: &Env, now: i64, limit: u32) -> Result<Vec<String>, ApiError> {
+/// Pending pauses (as the index knows them) whose deadline is before `until`.
+pub async fn pending_pause_ids(env: &Env, until: i64, limit: u32) -> Result<Vec<String>, ApiError> {
     #[derive(Deserialize)]
     struct Row {
         id: String,
     }
     let rows: Vec<Row> = db(env)?
         .prepare("SELECT id FROM pauses WHERE status = 'pending' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2")
-        .bind(&[n(now), n(limit as i64)])
+        .bind(&[n(until.min(9_007_199_254_740_991)), n(limit as i64)])
         .map_err(internal)?
         .all()
         .await

@@ -45,7 +45,7 @@ export async function startService({ vars = {}, persistDir } = {}) {
   const svc = { dir, logs: '', child: null, base: '', port: 0, vars: allVars };
 
   svc.start = async () => {
-    svc.port = await freePort();
+    svc.port ||= await freePort(); // a restart keeps the port: links hold the origin
     const inspector = await freePort();
     svc.base = `http://127.0.0.1:${svc.port}`;
     const args = [
