@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/toolchain-env.sh
-echo "== unit tests (native cargo test)"
-cargo test --lib --quiet
+echo "== unit and property tests (native cargo test)"
+cargo test --quiet   # the pure core, plus property-based fuzzing of its parsers (tests/)
 echo "== building the Worker"
 bash scripts/build.sh
 echo "== end-to-end tests (wrangler dev, workerd, local D1/Durable Objects/alarms)"
