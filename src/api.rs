@@ -142,19 +142,21 @@ pub async fn create_pause(
     let pause_id = pause.id.clone();
     // The object creates at most once: a concurrent retry with the same key lands on
     // the same object and gets the pause the first one made.
-    let reply = pause_object::call(
-        env,
-        &pause_id,
-        &Command::Create {
-            pause: Box::new(pause),
-        },
-    )
-    .await?;
+    let command = Command::Create {
+        pause: Box::new(pause),
+    };
+    let create = pause_object::call(env, &pause_id, &command);
+    // Unlimited plans count only for display: counted beside the create, not after it.
+    let reply = if caller.livemode() && cap.is_none() && !replay {
+        let count = accounts::count_pause(env, &caller.account_id, &period);
+        let (reply, counted) = futures_util::future::join(create, count).await;
+        counted?;
+        reply?
+    } else {
+        create.await?
+    };
     let created = owned(reply.pause, caller)?;
     let replayed = reply.outcome == Outcome::Unchanged;
-    if !replayed && caller.livemode() && cap.is_none() && !replay {
-        accounts::count_pause(env, &caller.account_id, &period).await?;
-    }
     let mut resp = json(201, &created.to_api());
     if replayed {
         let _ = resp.headers_mut().set("idempotent-replayed", "true");

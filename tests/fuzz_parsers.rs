@@ -8,7 +8,11 @@ use pausepoint::core::time::{parse_rfc3339, rfc3339};
 use pausepoint::core::token::{self, Claims};
 use proptest::prelude::*;
 
-const LIMITS: Limits = Limits { min_timeout_seconds: 60, max_timeout_seconds: MAX_TIMEOUT_SECONDS, allow_http_localhost: true };
+const LIMITS: Limits = Limits {
+    min_timeout_seconds: 60,
+    max_timeout_seconds: MAX_TIMEOUT_SECONDS,
+    allow_http_localhost: true,
+};
 
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![

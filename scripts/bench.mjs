@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// Benchmarks (not tests): builds the release Worker, runs it locally with `wrangler dev`
+// and prints one table of figures, each beside the comparison that gives it meaning on a
+// noisy machine. Usage: node scripts/bench.mjs [--quick]
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { startService, seedRequest, choose, sleep, ROOT } from '../tests/e2e/harness.mjs';
+
+const QUICK = process.argv.includes('--quick');
+const rows = [];
+const row = (figure, value, comparison) => rows.push({ figure, value, comparison });
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const ms = (x) => `${x.toFixed(1)} ms`;
+
+execFileSync('bash', ['scripts/build.sh'], { cwd: ROOT, stdio: 'inherit' });
+const wasm = readFileSync(join(ROOT, 'build', 'index_bg.wasm'));
+const gz = gzipSync(wasm, { level: 9 }).length;
+row('wasm bundle (raw / gzip)', `${(wasm.length / 1024).toFixed(0)} KB / ${(gz / 1024).toFixed(0)} KB`,
+  `limit 3 MB gzip (Free), 10 MB (Paid): ${((gz / (3 * 1024 * 1024)) * 100).toFixed(1)}% of Free`);
+
+const svc = await startService();
+const accounts = await Promise.all(Array.from({ length: 16 }, (_, i) => svc.createAccount(`Bench ${i}`, 'enterprise')));
+let rr = 0;
+/// Creates spread over several accounts (each key has its own rate limit).
+async function create(body = seedRequest()) {
+  const key = accounts[rr++ % accounts.length].live_key;
+  const r = await svc.request('POST', '/v1/pause', { key, body });
+  return { ...r, key };
+}
+
+/// Runs `total` calls of `fn` with `conc` in flight; returns latencies in ms.
+async function drive(conc, total, fn) {
+  const lat = [];
+  let next = 0, errors = 0;
+  await Promise.all(Array.from({ length: conc }, async () => {
+    while (next < total) {
+      const i = next++;
+      const t = performance.now();
+      const ok = await fn(i);
+      lat.push(performance.now() - t);
+      if (!ok) errors++;
+    }
+  }));
+  return { lat, errors };
+}
+
+// Latency of each operation, against the trivial route measured in the same run.
+const perConc = QUICK ? { 1: 40, 16: 160, 64: 320 } : { 1: 100, 16: 400, 64: 640 };
+for (const conc of [1, 16, 64]) {
+  const n = perConc[conc];
+  const floor = await drive(conc, n, async () => (await fetch(`${svc.base}/healthz`)).ok);
+  const f50 = pct(floor.lat, 50);
+  row(`floor: GET /healthz @${conc}`, `p50 ${ms(f50)} p99 ${ms(pct(floor.lat, 99))}`, 'the runtime itself');
+  const made = [];
+  const c = await drive(conc, n, async () => {
+    const r = await create();
+    if (r.status === 201) made.push({ id: r.json.pause_id, key: r.key });
+    return r.status === 201;
+  });
+  const ids = made.map((m) => m.id);
+  const g = await drive(conc, n, async (i) => {
+    const m = made[i % made.length];
+    return (await svc.request('GET', `/v1/pause/${m.id}`, { key: m.key })).status === 200;
+  });
+  const links = await Promise.all(ids.slice(0, n).map((id) => svc.linkFor(id)));
+  const pg = await drive(conc, n, async (i) => (await fetch(links[i % links.length])).status === 200);
+  const pp = await drive(conc, n, async (i) => (await choose(links[i], 0)).status === 200);
+  for (const [name, res] of [['create', c], ['get', g], ['page GET', pg], ['page POST', pp]]) {
+    const p50 = pct(res.lat, 50);
+    row(`${name} @${conc}`, `p50 ${ms(p50)} p99 ${ms(pct(res.lat, 99))}${res.errors ? ` (${res.errors} errors)` : ''}`,
+      `${(p50 / f50).toFixed(1)}x the floor's p50`);
+  }
+}
+
+// Sustained creates per second: the highest concurrency step that ran without errors.
+let best = { rate: 0, conc: 0 };
+for (const conc of [4, 16, 32, 64]) {
+  const until = performance.now() + (QUICK ? 2000 : 5000);
+  let done = 0, errors = 0;
+  const codes = {};
+  await Promise.all(Array.from({ length: conc }, async () => {
+    while (performance.now() < until) {
+      const r = await create();
+      if (r.status === 201) done++;
+      else { errors++; const k = `${r.status} ${r.json?.error?.code ?? ''}`; codes[k] = (codes[k] || 0) + 1; }
+    }
+  }));
+  const rate = done / ((QUICK ? 2000 : 5000) / 1000);
+  if (errors) { row(`creates/s @${conc}`, `${rate.toFixed(0)}/s with ${errors} errors`, `stopped here: ${JSON.stringify(codes)}`); break; }
+  if (rate > best.rate) best = { rate, conc };
+}
+row('sustained creates/s (no errors)', `${best.rate.toFixed(0)}/s at ${best.conc} in flight`, 'one machine, local D1 and Durable Objects');
+
+// Long-poll wake: from the start of the tap to the waiting GET's answer, minus the tap.
+const wake = [], taps = [];
+for (let i = 0; i < (QUICK ? 5 : 20); i++) {
+  const c = await create();
+  const link = await svc.linkFor(c.json.pause_id);
+  const waiting = svc.request('GET', `/v1/pause/${c.json.pause_id}?wait=30`, { key: c.key }).then(() => performance.now());
+  await sleep(100);
+  const t0 = performance.now();
+  await choose(link, 0);
+  taps.push(performance.now() - t0);
+  wake.push((await waiting) - t0);
+}
+row('long-poll: tap start to waiter answered', `p50 ${ms(pct(wake, 50))} p99 ${ms(pct(wake, 99))}`,
+  `the tap's own round trip p50 ${ms(pct(taps, 50))}; a 5 s polling loop averages 2500 ms`);
+
+// Timeout precision: when the default fired, against the deadline (the object's clock).
+const n = QUICK ? 10 : 40;
+const tps = await Promise.all(Array.from({ length: n }, () => create({ ...seedRequest(), timeout_hours: undefined, timeout_seconds: 2 })));
+await sleep(4500);
+const late = [];
+for (const t of tps) {
+  const p = (await svc.request('GET', `/v1/pause/${t.json.pause_id}`, { key: t.key })).json;
+  if (p.responded_by === 'timeout_default') late.push(Date.parse(p.responded_at) - Date.parse(p.expires_at));
+}
+row(`timeout precision (${late.length}/${n})`, `p50 ${ms(pct(late, 50))} p99 ${ms(pct(late, 99))} max ${ms(Math.max(...late))}`, 'fire time minus deadline; issue asks for < 1-2 s');
+
+// Response page size.
+const page = await create();
+const html = Buffer.from(await (await fetch(await svc.linkFor(page.json.pause_id))).arrayBuffer());
+row('response page', `${html.length} B (${gzipSync(html).length} B gzip)`, 'budget 10 KB, one request');
+
+await svc.cleanup();
+const w = [Math.max(...rows.map((r) => r.figure.length)), Math.max(...rows.map((r) => r.value.length))];
+console.log(`\nPausePoint benchmarks — ${new Date().toISOString()} — ${cpus().length} cores (${cpus()[0]?.model?.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n`);
+console.log(`| ${'figure'.padEnd(w[0])} | ${'value'.padEnd(w[1])} | comparison |`);
+console.log(`|${'-'.repeat(w[0] + 2)}|${'-'.repeat(w[1] + 2)}|------------|`);
+for (const r of rows) console.log(`| ${r.figure.padEnd(w[0])} | ${r.value.padEnd(w[1])} | ${r.comparison} |`);
