@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Writes static/openapi.json, the OpenAPI 3.1 document of the public API.
+
+The document is the contract: tests/e2e/contract.test.mjs checks real responses
+against it and the contract fuzz test (schemathesis) drives the service from it.
+Edit this file, run `python3 docs/openapi.py`, commit both."""
+import json, pathlib
+
+def ref(name): return {"$ref": f"#/components/schemas/{name}"}
+def json_body(schema, desc=None):
+    r = {"content": {"application/json": {"schema": schema}}}
+    if desc: r["description"] = desc
+    return r
+def err(desc): return {"description": desc, **json_body(ref("Error"))}
+ts = {"type": "string", "format": "date-time"}
+nts = {"type": ["string", "null"], "format": "date-time"}
+nstr = {"type": ["string", "null"]}
+
+COMMON = {"401": err("Missing or invalid API key."), "429": err("Rate limited; see Retry-After."), "500": err("Internal error.")}
+PAUSE_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^pause_[0-9a-f]{24}$"}}
+
+schemas = {
+    "Error": {
+        "type": "object", "required": ["error"], "additionalProperties": False,
+        "properties": {"error": {"type": "object", "additionalProperties": False,
+            "required": ["type", "code", "message", "param", "request_id"],
+            "properties": {
+                "type": {"type": "string", "enum": ["invalid_request_error", "authentication_error", "permission_error", "rate_limit_error", "api_error"]},
+                "code": {"type": "string", "description": "Stable machine-readable code."},
+                "message": {"type": "string", "description": "A sentence a person can act on."},
+                "param": {**nstr, "description": "The parameter at fault, if one is."},
+                "request_id": {"type": "string", "pattern": "^req_"}}}}},
+    "CreatePause": {
+        "type": "object", "additionalProperties": False, "required": ["recipient", "message", "options"],
+        "properties": {
+            "recipient": {"type": "string", "description": "E.164 for sms/whatsapp (any common formatting), an email address for email, a Slack channel/user id or #name for slack.", "examples": ["+1 (312) 847-1928"]},
+            "channel": {"type": "string", "enum": ["sms", "email", "slack", "whatsapp"], "default": "sms"},
+            "message": {"type": "string", "minLength": 1, "maxLength": 1000},
+            "options": {"type": "array", "minItems": 2, "maxItems": 10, "uniqueItems": True, "items": {"type": "string", "minLength": 1, "maxLength": 40}},
+            "timeout_hours": {"type": "number", "description": "Between the minimum timeout (60 s) and 720 hours; the plan may allow less."},
+            "timeout_seconds": {"type": "integer", "description": "Alternative to timeout_hours; not both."},
+            "timeout_default": {"type": ["string", "null"], "description": "One of options: chosen when the timeout passes."},
+            "webhook_url": {"type": ["string", "null"], "format": "uri", "maxLength": 2048},
+            "metadata": {"type": ["object", "null"], "description": "Echoed back; at most 4 KB as JSON."}}},
+    "Delivery": {"type": "object", "required": ["status", "provider", "attempts", "error_code", "error_message", "updated_at"],
+        "properties": {"status": {"type": "string", "enum": ["queued", "sent", "delivered", "failed", "retrying", "skipped"]},
+            "provider": nstr, "attempts": {"type": "integer", "minimum": 0}, "error_code": nstr, "error_message": nstr, "updated_at": nts}},
+    "Pause": {
+        "type": "object",
+        "required": ["object", "pause_id", "status", "livemode", "channel", "recipient", "message", "options", "timeout_default",
+                     "webhook_url", "metadata", "created_at", "expires_at", "response_choice", "responded_at", "responded_by",
+                     "responded_via", "cancelled_at", "resolved_at", "delivery"],
+        "properties": {
+            "object": {"const": "pause"},
+            "pause_id": {"type": "string", "pattern": "^pause_[0-9a-f]{24}$"},
+            "status": {"type": "string", "enum": ["pending", "responded", "timed_out", "cancelled"]},
+            "livemode": {"type": "boolean"},
+            "channel": {"type": "string", "enum": ["sms", "email", "slack", "whatsapp"]},
+            "recipient": {"type": "string"}, "message": {"type": "string"},
+            "options": {"type": "array", "items": {"type": "string"}},
+            "timeout_default": nstr, "webhook_url": nstr, "metadata": {"type": ["object", "null"]},
+            "created_at": ts, "expires_at": ts,
+            "response_choice": nstr, "responded_at": nts,
+            "responded_by": {"type": ["string", "null"], "enum": ["recipient", "timeout_default", None]},
+            "responded_via": nstr, "cancelled_at": nts, "resolved_at": nts,
+            "delivery": ref("Delivery")}},
+    "PauseList": {"type": "object", "required": ["object", "data", "has_more", "next_cursor"],
+        "properties": {"object": {"const": "list"}, "data": {"type": "array", "items": ref("Pause")},
+            "has_more": {"type": "boolean"}, "next_cursor": nstr}},
+    "Account": {"type": "object", "required": ["object", "account_id", "name", "plan", "livemode", "key_id", "usage", "limits"],
+        "properties": {"object": {"const": "account"}, "account_id": {"type": "string"}, "name": {"type": "string"},
+            "plan": {"type": "string", "enum": ["free", "pro", "scale", "enterprise"]}, "livemode": {"type": "boolean"}, "key_id": {"type": "string"},
+            "usage": {"type": "object", "required": ["period", "pauses"], "properties": {"period": {"type": "string"}, "pauses": {"type": "integer"}}},
+            "limits": {"type": "object", "required": ["monthly_pauses", "channels", "max_timeout_seconds", "priority"],
+                "properties": {"monthly_pauses": {"type": ["integer", "null"]}, "channels": {"type": "array", "items": {"type": "string"}},
+                    "max_timeout_seconds": {"type": "integer"}, "priority": {"type": "boolean"}}}}},
+    "ApiKey": {"type": "object", "required": ["object", "id", "mode", "display", "created_at", "revoked_at", "expires_at", "active", "secret"],
+        "properties": {"object": {"const": "api_key"}, "id": {"type": "string"}, "mode": {"type": "string", "enum": ["live", "test"]},
+            "display": {"type": "string"}, "created_at": ts, "revoked_at": nts, "expires_at": nts, "active": {"type": "boolean"},
+            "secret": {**nstr, "description": "Only in the response that created the key."}}},
+    "OutboxMessage": {"type": "object", "required": ["pause_id", "channel", "recipient", "body", "link", "created_at"],
+        "properties": {"pause_id": {"type": "string"}, "account_id": {"type": "string"}, "channel": {"type": "string"}, "recipient": {"type": "string"},
+            "body": {"type": "string"}, "link": {"type": "string"}, "created_at": {"type": "integer"}, "livemode": {"type": "integer"}}},
+}
+
+def op(summary, responses, **kw):
+    o = {"summary": summary, "responses": {**responses, **COMMON}}
+    o.update(kw)
+    return o
+
+paths = {
+    "/v1/pause": {"post": op("Create a pause", {
+        "201": {"description": "Created (or, with a replayed Idempotency-Key, the original pause; header Idempotent-Replayed: true).", **json_body(ref("Pause"))},
+        "400": err("Invalid request; `param` names the field."), "403": err("Over the plan's limits."),
+        "413": err("Body over 64 KB."), "415": err("Not JSON."), "422": err("Idempotency-Key reused with another request.")},
+        operationId="createPause",
+        parameters=[{"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 255}}],
+        requestBody={"required": True, **json_body(ref("CreatePause"))})},
+    "/v1/pause/{id}": {
+        "get": op("Get a pause (optionally long-poll)", {"200": json_body(ref("Pause"), "The pause."), "400": err("Invalid `wait`."), "404": err("No such pause in this account.")},
+            operationId="getPause",
+            parameters=[PAUSE_ID, {"name": "wait", "in": "query", "required": False, "schema": {"type": "number", "minimum": 0, "maximum": 55},
+                "description": "Hold the request up to this many seconds until the pause leaves pending."}]),
+        "delete": op("Cancel a pause", {"200": json_body(ref("Pause"), "Cancelled."), "404": err("No such pause."), "409": err("Already final.")},
+            operationId="deletePause", parameters=[PAUSE_ID])},
+    "/v1/pause/{id}/cancel": {"post": op("Cancel a pause", {"200": json_body(ref("Pause"), "Cancelled."), "404": err("No such pause."), "409": err("Already final.")},
+        operationId="cancelPause", parameters=[PAUSE_ID])},
+    "/v1/pauses": {"get": op("List pauses, newest first", {"200": json_body(ref("PauseList"), "A page."), "400": err("Invalid filter or cursor.")},
+        operationId="listPauses", parameters=[
+            {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["pending", "responded", "timed_out", "cancelled"]}},
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+            {"name": "cursor", "in": "query", "schema": {"type": "string"}}])},
+    "/v1/account": {"get": op("The account of the key", {"200": json_body(ref("Account"), "The account.")}, operationId="getAccount")},
+    "/v1/keys": {
+        "get": op("List API keys", {"200": json_body({"type": "object", "required": ["object", "data"], "properties": {"object": {"const": "list"}, "data": {"type": "array", "items": ref("ApiKey")}}}, "Keys, without secrets."), "403": err("Test keys cannot manage keys.")}, operationId="listKeys"),
+        "post": op("Create an API key", {"201": json_body(ref("ApiKey"), "The key, with its secret (shown once)."), "400": err("Invalid mode."), "403": err("Test keys cannot manage keys."), "415": err("Not JSON.")},
+            operationId="createKey", requestBody={"required": False, **json_body({"type": "object", "additionalProperties": False, "properties": {"mode": {"type": "string", "enum": ["live", "test"]}}})})},
+    "/v1/keys/{key_id}/rotate": {"post": op("Rotate an API key", {
+        "201": json_body({"type": "object", "required": ["new_key", "old_key"], "properties": {"new_key": ref("ApiKey"), "old_key": {"anyOf": [ref("ApiKey"), {"type": "null"}]}}}, "The new key (with secret) and the old key's end."),
+        "400": err("Invalid grace_seconds."), "403": err("Test keys cannot manage keys."), "404": err("No such active key."), "415": err("Not JSON.")},
+        operationId="rotateKey", parameters=[{"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        requestBody={"required": False, **json_body({"type": "object", "additionalProperties": False, "properties": {"grace_seconds": {"type": "integer", "minimum": 0, "maximum": 604800}}})})},
+    "/v1/keys/{key_id}/revoke": {"post": op("Revoke an API key", {"200": json_body(ref("ApiKey"), "The revoked key."), "403": err("Test keys cannot manage keys."), "404": err("No such key."), "409": err("The last active live key.")},
+        operationId="revokeKey", parameters=[{"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}])},
+    "/v1/test/outbox": {"get": op("Messages of test-mode pauses", {"200": json_body({"type": "object", "required": ["object", "data"], "properties": {"object": {"const": "list"}, "data": {"type": "array", "items": ref("OutboxMessage")}}}, "Newest first.")},
+        operationId="testOutbox", parameters=[{"name": "pause_id", "in": "query", "schema": {"type": "string"}}])},
+}
+
+doc = {
+    "openapi": "3.1.0",
+    "info": {"title": "PausePoint API", "version": "1.0.0",
+             "description": "Human-in-the-loop pauses for AI agents: ask a person, get the answer by polling, long-polling or a signed webhook."},
+    "servers": [{"url": "http://127.0.0.1:8787", "description": "local (make dev)"}],
+    "security": [{"apiKey": []}],
+    "components": {"securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer", "description": "pp_live_… or pp_test_…"}}, "schemas": schemas},
+    "paths": paths,
+}
+out = pathlib.Path(__file__).resolve().parent.parent / "static" / "openapi.json"
+out.write_text(json.dumps(doc, indent=2) + "\n")
+print(f"wrote {out}")

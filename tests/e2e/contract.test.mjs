@@ -1,0 +1,85 @@
+// The OpenAPI document at /openapi.json is kept true: real responses of every
+// documented operation, successes and errors, are checked against it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { startService, seedRequest, choose } from './harness.mjs';
+
+let svc, acct, spec, ajv;
+before(async () => {
+  svc = await startService();
+  acct = await svc.createAccount('Contract Co', 'pro');
+  spec = (await svc.request('GET', '/openapi.json')).json;
+  ajv = new Ajv2020({ strict: false, allErrors: true });
+  ajv.addSchema({ $id: 'spec', components: spec.components });
+});
+after(async () => svc?.cleanup());
+
+/// Finds the documented operation for a concrete path and checks status and body.
+function conforms(method, path, res) {
+  const pathOnly = path.split('?')[0];
+  const entry = Object.entries(spec.paths).find(([tpl]) =>
+    new RegExp(`^${tpl.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(pathOnly));
+  assert.ok(entry, `${pathOnly} is documented`);
+  const op = entry[1][method.toLowerCase()];
+  assert.ok(op, `${method} ${entry[0]} is documented`);
+  const doc = op.responses[String(res.status)];
+  assert.ok(doc, `${method} ${entry[0]} documents status ${res.status}: ${res.text.slice(0, 200)}`);
+  const schema = doc.content?.['application/json']?.schema;
+  if (!schema) return;
+  assert.match(res.headers.get('content-type'), /application\/json/);
+  const rewritten = JSON.parse(JSON.stringify(schema).replaceAll('"#/components', '"spec#/components'));
+  const validate = ajv.compile(rewritten);
+  assert.ok(validate(res.json), `${method} ${path} ${res.status}: ${ajv.errorsText(validate.errors)}\n${res.text.slice(0, 400)}`);
+}
+
+async function call(method, path, opts = {}) {
+  const res = await svc.request(method, path, { key: acct.live_key, ...opts });
+  conforms(method, path, res);
+  return res;
+}
+
+test('the document is served and is OpenAPI 3.1', async () => {
+  const r = await svc.request('GET', '/openapi.json');
+  assert.equal(r.status, 200);
+  assert.equal(spec.openapi, '3.1.0');
+  assert.ok(Object.keys(spec.paths).length >= 9);
+});
+
+test('pause operations conform, in success and in error', async () => {
+  const created = await call('POST', '/v1/pause', { body: { ...seedRequest(), metadata: { a: 1 } } });
+  assert.equal(created.status, 201);
+  const id = created.json.pause_id;
+  await call('POST', '/v1/pause', { body: { ...seedRequest(), options: ['x'] } });
+  await call('POST', '/v1/pause', { body: { ...seedRequest(), channel: 'whatsapp' } });
+  await call('POST', '/v1/pause', { raw: 'nope', headers: { 'content-type': 'application/json' } });
+  await call('POST', '/v1/pause', { raw: 'a=b', headers: { 'content-type': 'text/plain' } });
+  await call('POST', '/v1/pause', { body: seedRequest(), headers: { 'idempotency-key': 'k1' } });
+  await call('POST', '/v1/pause', { body: { ...seedRequest(), message: 'other' }, headers: { 'idempotency-key': 'k1' } });
+  await call('POST', '/v1/pause', { key: 'pp_live_bad', body: seedRequest() });
+  await call('GET', `/v1/pause/${id}`);
+  await call('GET', `/v1/pause/${id}?wait=0.2`);
+  await call('GET', `/v1/pause/${id}?wait=99`);
+  await call('GET', '/v1/pause/pause_000000000000000000000000');
+  await call('GET', '/v1/pauses?limit=2');
+  await call('GET', '/v1/pauses?status=bogus');
+  await choose(await svc.linkFor(id), 0);
+  await call('GET', `/v1/pause/${id}`);
+  await call('POST', `/v1/pause/${id}/cancel`);
+  const other = (await call('POST', '/v1/pause', { body: seedRequest() })).json.pause_id;
+  await call('DELETE', `/v1/pause/${other}`);
+});
+
+test('account, keys and test outbox operations conform', async () => {
+  await call('GET', '/v1/account');
+  const keys = await call('GET', '/v1/keys');
+  await call('GET', '/v1/keys', { key: acct.test_key });
+  const made = await call('POST', '/v1/keys', { body: { mode: 'test' } });
+  await call('POST', '/v1/keys', { body: { mode: 'nope' } });
+  const live = keys.json.data.find((k) => k.mode === 'live');
+  await call('POST', `/v1/keys/${made.json.id}/rotate`, { body: { grace_seconds: 60 } });
+  await call('POST', `/v1/keys/${made.json.id}/rotate`, { body: { grace_seconds: -1 } });
+  await call('POST', `/v1/keys/${live.id}/revoke`);
+  await call('POST', '/v1/keys/key_nope/revoke');
+  await call('GET', '/v1/test/outbox', { key: acct.test_key });
+});
