@@ -52,7 +52,7 @@ if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.
   npm ci --no-audit --no-fund --loglevel=error
 fi
 # 4. Python tools of the tests: schemathesis (contract fuzzing), requests (examples).
-PY_PKGS="schemathesis==4.32.5 requests==2.32.5"
+PY_PKGS="schemathesis==4.32.5 requests>=2.31"
 if ! command -v schemathesis >/dev/null 2>&1 || ! python3 -c "import requests" 2>/dev/null; then
   log "installing Python test tools"
   python3 -m pip install -q --disable-pip-version-check $PY_PKGS 2>&1 | grep -v "Running pip as the 'root' user" || true

@@ -1,0 +1,3 @@
+module pausepoint.example/agent
+
+go 1.19
