@@ -9,4 +9,6 @@ if [ -f "$stamp" ] && [ -f build/worker/shim.mjs ] && [ -z "$(find src Cargo.tom
   exit 0
 fi
 "$HOME/.cargo/bin/worker-build" --release
+# worker-build keeps the wasm `name` section (function names, ~170 KB): strip it.
+"$WASM_OPT_BIN" build/index_bg.wasm --strip-debug --strip-producers -o build/index_bg.wasm
 touch "$stamp"
