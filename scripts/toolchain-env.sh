@@ -12,4 +12,6 @@ fi
 export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
 export WASM_OPT_BIN="$_pp_root/node_modules/binaryen/bin/wasm-opt"
 export WRANGLER_SEND_METRICS=false
+# Local mode: use the placeholder Request.cf instead of downloading it (no network).
+export CLOUDFLARE_CF_FETCH_ENABLED=false
 unset _pp_libdir _pp_root

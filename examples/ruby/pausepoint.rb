@@ -1,4 +1,5 @@
 # Shared helpers for the Ruby examples (standard library only).
+$stdout.sync = true  # print "created ..." at once, even into a pipe
 require "json"
 require "net/http"
 require "uri"

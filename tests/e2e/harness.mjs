@@ -14,6 +14,23 @@ export const ADMIN_TOKEN = 'e2e-admin-token';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// wrangler dev's local proxy resets connections when many POSTs are in flight at once
+// (it answers 503 "Your worker restarted mid-request", and a POST may or may not have
+// run). The tests keep at most this many requests in flight; they stay concurrent.
+const MAX_IN_FLIGHT = Number(process.env.E2E_MAX_IN_FLIGHT ?? 16);
+let inFlight = 0;
+const waiting = [];
+export async function limited(fn) {
+  if (inFlight >= MAX_IN_FLIGHT) await new Promise((r) => waiting.push(r));
+  inFlight++;
+  try {
+    return await fn();
+  } finally {
+    inFlight--;
+    waiting.shift()?.();
+  }
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -26,7 +43,9 @@ export function freePort() {
   });
 }
 
-const childEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: 'true' });
+// No Request.cf download: it cannot reach the network here, and its failure restarts
+// the runtime mid-request (503 "Your worker restarted mid-request").
+const childEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1', CI: 'true' });
 
 export async function startService({ vars = {}, persistDir } = {}) {
   const dir = persistDir ?? mkdtempSync(join(tmpdir(), 'pausepoint-e2e-'));
@@ -50,7 +69,7 @@ export async function startService({ vars = {}, persistDir } = {}) {
     svc.base = `http://127.0.0.1:${svc.port}`;
     const args = [
       'dev', '--ip', '127.0.0.1', '--port', String(svc.port), '--inspector-port', String(inspector),
-      '--persist-to', dir, '--show-interactive-dev-session=false', '--log-level', 'info',
+      '--persist-to', dir, '--show-interactive-dev-session=false', '--log-level', process.env.PP_WRANGLER_LOG_LEVEL ?? 'info',
       ...Object.entries(allVars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
     ];
     svc.child = spawn(WRANGLER, args, { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -95,8 +114,10 @@ export async function startService({ vars = {}, persistDir } = {}) {
       payload = JSON.stringify(body);
       h['content-type'] ??= 'application/json';
     }
-    const r = await fetch(svc.base + path, { method, headers: h, body: payload, redirect: 'manual' });
-    const text = await r.text();
+    const { r, text } = await limited(async () => {
+      const r = await fetch(svc.base + path, { method, headers: h, body: payload, redirect: 'manual' });
+      return { r, text: await r.text() };
+    });
     let json;
     try { json = JSON.parse(text); } catch {}
     return { status: r.status, headers: r.headers, text, json };
@@ -135,12 +156,14 @@ export const seedRequest = () => ({
 
 /// Submits a choice on the response page as a browser form would.
 export async function choose(link, choice) {
-  const r = await fetch(link, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: `choice=${choice}`,
+  return limited(async () => {
+    const r = await fetch(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `choice=${choice}`,
+    });
+    return { status: r.status, text: await r.text() };
   });
-  return { status: r.status, text: await r.text() };
 }
 
 export async function eventually(fn, { timeoutMs = 15_000, everyMs = 100 } = {}) {
