@@ -20,9 +20,12 @@ use worker::{
 use crate::channels;
 use crate::core::error::ApiError;
 use crate::core::pause::{Pause, Refusal, Status};
+use crate::core::webhook::event::EventType;
 use crate::core::retry::outbox_delay_ms;
 use crate::http::{internal, now_ms};
+use crate::core::delivery::DeliveryOutcome;
 use crate::store;
+use crate::webhooks;
 
 /// Effects still running after this long are taken to have crashed and are retried.
 const LEASE_MS: i64 = 60_000;
@@ -64,7 +67,19 @@ enum Effect {
     Index,
     /// Send the question to the recipient.
     Deliver,
+    /// Record the webhook event and enqueue its delivery (only with a `webhook_url`).
+    Webhook { event: EventType },
 }
+
+/// The effects of a transition: the listing row, and the webhook if one is wanted.
+fn effects_of(p: &Pause, event: EventType) -> Vec<Effect> {
+    let mut effects = vec![Effect::Index];
+    if p.webhook_url.is_some() {
+        effects.push(Effect::Webhook { event });
+    }
+    effects
+}
+
 
 impl Effect {
     /// Background effects never run inside a request: the API answers first.
@@ -155,16 +170,16 @@ impl PauseObject {
                 Outcome::Unchanged
             }
             Command::Respond { choice, via } => match p.respond(choice, now, &via) {
-                Ok(_) => {
-                    self.commit(&p, &[Effect::Index])?;
+                Ok(t) => {
+                    self.commit(&p, &effects_of(&p, t.into()))?;
                     Outcome::Changed
                 }
                 Err(Refusal::NotPending(_)) => Outcome::NotPending,
                 Err(Refusal::NoSuchOption) => Outcome::NoSuchOption,
             },
             Command::Cancel => match p.cancel(now) {
-                Ok(_) => {
-                    self.commit(&p, &[Effect::Index])?;
+                Ok(t) => {
+                    self.commit(&p, &effects_of(&p, t.into()))?;
                     Outcome::Changed
                 }
                 Err(_) => Outcome::NotPending,
@@ -270,8 +285,8 @@ impl PauseObject {
     }
 
     fn expire_if_due(&self, p: &mut Pause, now: i64) -> std::result::Result<(), ApiError> {
-        if p.expire_if_due(now).is_some() {
-            self.commit(p, &[Effect::Index])?;
+        if let Some(t) = p.expire_if_due(now) {
+            self.commit(p, &effects_of(p, t.into()))?;
         }
         Ok(())
     }
@@ -352,15 +367,21 @@ impl PauseObject {
         let Some(p) = self.load()? else { return Ok(()) };
         match effect {
             Effect::Index => store::index_pause(&self.env, &p).await,
+            Effect::Webhook { event } => webhooks::emit(&self.env, &p, event).await,
             Effect::Deliver => {
                 let outcome = channels::deliver(&self.env, &p).await;
                 let Some(mut p) = self.load()? else {
                     return Ok(());
                 };
                 let retry = outcome.is_transient();
+                let failed = matches!(outcome, DeliveryOutcome::Permanent { .. });
                 outcome.apply(&mut p.delivery, now_ms());
                 p.version += 1;
-                self.commit(&p, &[Effect::Index])?;
+                if failed {
+                    self.commit(&p, &effects_of(&p, EventType::DeliveryFailed))?;
+                } else {
+                    self.commit(&p, &[Effect::Index])?;
+                }
                 if retry {
                     Err(internal("transient delivery failure"))
                 } else {
