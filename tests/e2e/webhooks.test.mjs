@@ -67,11 +67,16 @@ const webhooksOf = async (id) => {
   assert.equal(r.status, 200, r.text);
   return r.json.data;
 };
-const eventOf = async (id, done) =>
-  eventually(async () => {
-    const [e] = await webhooksOf(id);
-    return e && done(e) ? e : null;
+/// The pause's (first) event once `done(event)` holds; fails with the last state seen.
+async function eventOf(id, done) {
+  let last;
+  const e = await eventually(async () => {
+    [last] = await webhooksOf(id);
+    return last && done(last) ? last : null;
   }, { timeoutMs: 60_000, everyMs: 250 });
+  assert.ok(e, `webhook event of ${id} never reached the expected state; last seen: ${JSON.stringify(last)}`);
+  return e;
+}
 
 /// The specification, in a few lines: HMAC-SHA256 over "id.timestamp.body" keyed with the
 /// base64-decoded secret; the header holds space-separated "v1,<base64>" signatures.
@@ -159,6 +164,11 @@ test('an endpoint that fails twice gets the event once as a success, same webhoo
   const ep = endpoint((n) => (n < 2 ? [503, {}] : [200, {}]));
   const p = await createPause(ep.url);
   await svc.request('DELETE', `/v1/pause/${p.pause_id}`, { key: acct.live_key });
+  // Between attempts the event is pending: a replay now is refused and changes nothing.
+  const first = await eventOf(p.pause_id, (e) => e.attempts.length === 1 && e.attempts[0].outcome === 'failed');
+  const early = await svc.request('POST', `/v1/pause/${p.pause_id}/webhooks/${first.event_id}/replay`, { key: acct.live_key });
+  assert.equal(early.status, 409, early.text);
+  assert.equal(early.json.error.code, 'webhook_event_pending');
   const e = await eventOf(p.pause_id, (e) => e.status !== 'pending');
   assert.equal(e.status, 'succeeded');
   const msgs = ep.received();
