@@ -76,7 +76,9 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
                 (["pause", _, "cancel"], _) => Err(ApiError::MethodNotAllowed { allowed: "POST" }),
                 (["pauses"], Method::Get) => api::list_pauses(&req, env, &caller).await,
                 (["account"], Method::Get) => Ok(api::account(&caller)),
-                (["pause", id, "webhooks"], Method::Get) => webhook_api::list(env, &caller, id).await,
+                (["pause", id, "webhooks"], Method::Get) => {
+                    webhook_api::list(env, &caller, id).await
+                }
                 (["pause", id, "webhooks", ev, "replay"], Method::Post) => {
                     webhook_api::replay(env, &caller, id, ev).await
                 }

@@ -18,12 +18,12 @@ use worker::{
 };
 
 use crate::channels;
+use crate::core::delivery::DeliveryOutcome;
 use crate::core::error::ApiError;
 use crate::core::pause::{Pause, Refusal, Status};
-use crate::core::webhook::event::EventType;
 use crate::core::retry::outbox_delay_ms;
+use crate::core::webhook::event::EventType;
 use crate::http::{internal, now_ms};
-use crate::core::delivery::DeliveryOutcome;
 use crate::store;
 use crate::webhooks;
 
@@ -79,7 +79,6 @@ fn effects_of(p: &Pause, event: EventType) -> Vec<Effect> {
     }
     effects
 }
-
 
 impl Effect {
     /// Background effects never run inside a request: the API answers first.

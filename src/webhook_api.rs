@@ -15,7 +15,9 @@ use crate::webhooks;
 
 /// Another account's pause, or no pause: not found either way.
 async fn owned_pause_id(env: &Env, caller: &Caller, raw: &str) -> Result<String, ApiError> {
-    let id = PauseId::parse(raw).ok_or(ApiError::PauseNotFound)?.to_string();
+    let id = PauseId::parse(raw)
+        .ok_or(ApiError::PauseNotFound)?
+        .to_string();
     let reply = pause_object::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
     reply
         .pause
@@ -34,7 +36,12 @@ pub async fn list(env: &Env, caller: &Caller, raw_id: &str) -> Result<Response, 
 
 /// `POST /v1/pause/{id}/webhooks/{event_id}/replay`: sends a finished event again,
 /// same id and body, with a fresh schedule; re-enables an endpoint that said 410.
-pub async fn replay(env: &Env, caller: &Caller, raw_id: &str, event_id: &str) -> Result<Response, ApiError> {
+pub async fn replay(
+    env: &Env,
+    caller: &Caller,
+    raw_id: &str,
+    event_id: &str,
+) -> Result<Response, ApiError> {
     let id = owned_pause_id(env, caller, raw_id).await?;
     let e = ws::event(env, event_id)
         .await?

@@ -48,7 +48,11 @@ pub async fn create_secret(env: &Env, account_id: &str, now: i64) -> Result<Stri
 
 /// Issues a new secret; the current ones keep signing for 24 hours more. One batch,
 /// so a failure changes nothing. Returns the secret and when the old ones stop.
-pub async fn rotate_secret(env: &Env, account_id: &str, now: i64) -> Result<(String, i64), ApiError> {
+pub async fn rotate_secret(
+    env: &Env,
+    account_id: &str,
+    now: i64,
+) -> Result<(String, i64), ApiError> {
     let secret = new_secret(&random_bytes::<32>());
     let until = now + ROTATION_OVERLAP_MS;
     let db = db(env)?;
@@ -67,7 +71,11 @@ pub async fn rotate_secret(env: &Env, account_id: &str, now: i64) -> Result<(Str
 
 /// The secrets that sign now, newest first. An account without one (made by a path
 /// that did not issue it) gets one, so events are never sent unsigned.
-pub async fn signing_secrets(env: &Env, account_id: &str, now: i64) -> Result<Vec<String>, ApiError> {
+pub async fn signing_secrets(
+    env: &Env,
+    account_id: &str,
+    now: i64,
+) -> Result<Vec<String>, ApiError> {
     #[derive(Deserialize)]
     struct Row {
         secret: String,
@@ -119,7 +127,13 @@ pub async fn event(env: &Env, id: &str) -> Result<Option<EventRow>, ApiError> {
 
 /// Takes attempt `attempt` of a pending event: only one consumer wins it, however
 /// many copies of the job arrive. Attempts left unfinished by a crash are marked.
-pub async fn claim(env: &Env, id: &str, attempt: i64, now: i64, lease_until: i64) -> Result<bool, ApiError> {
+pub async fn claim(
+    env: &Env,
+    id: &str,
+    attempt: i64,
+    now: i64,
+    lease_until: i64,
+) -> Result<bool, ApiError> {
     let row = db(env)?
         .prepare(
             "UPDATE webhook_events SET attempts = attempts + 1, lease_until = ?4
@@ -183,7 +197,13 @@ pub async fn finish(env: &Env, id: &str, f: &Finish<'_>, now: i64) -> Result<(),
 
 /// Ends a pending event without an attempt (its endpoint is disabled, or its job
 /// reached the dead-letter queue some other way).
-pub async fn fail_pending(env: &Env, id: &str, reason: &str, dead_lettered: bool, now: i64) -> Result<(), ApiError> {
+pub async fn fail_pending(
+    env: &Env,
+    id: &str,
+    reason: &str,
+    dead_lettered: bool,
+    now: i64,
+) -> Result<(), ApiError> {
     run(
         "UPDATE webhook_events SET status = 'failed', failure_reason = ?2, completed_at = ?3, lease_until = 0,
          dead_lettered_at = CASE WHEN ?4 THEN ?3 ELSE dead_lettered_at END WHERE id = ?1 AND status = 'pending'",
@@ -204,7 +224,12 @@ pub async fn endpoint_disabled(env: &Env, account_id: &str, url: &str) -> Result
     Ok(row.is_some())
 }
 
-pub async fn disable_endpoint(env: &Env, account_id: &str, url: &str, now: i64) -> Result<(), ApiError> {
+pub async fn disable_endpoint(
+    env: &Env,
+    account_id: &str,
+    url: &str,
+    now: i64,
+) -> Result<(), ApiError> {
     run(
         "INSERT OR REPLACE INTO webhook_disabled_endpoints (account_id, url, disabled_at) VALUES (?1, ?2, ?3)",
         &[s(account_id), s(url), n(now)],
@@ -214,7 +239,11 @@ pub async fn disable_endpoint(env: &Env, account_id: &str, url: &str, now: i64) 
 }
 
 /// The pause's events and all their attempts, oldest first.
-pub async fn for_pause(env: &Env, account_id: &str, pause_id: &str) -> Result<(Vec<EventRow>, Vec<AttemptRow>), ApiError> {
+pub async fn for_pause(
+    env: &Env,
+    account_id: &str,
+    pause_id: &str,
+) -> Result<(Vec<EventRow>, Vec<AttemptRow>), ApiError> {
     let events: Vec<EventRow> = db(env)?
         .prepare("SELECT * FROM webhook_events WHERE pause_id = ?1 AND account_id = ?2 ORDER BY created_at, id")
         .bind(&[s(pause_id), s(account_id)])

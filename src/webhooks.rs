@@ -46,7 +46,9 @@ fn schedule(env: &Env) -> Schedule {
     match config::string(env, "WEBHOOK_RETRY_SCHEDULE") {
         None => Schedule::default(),
         Some(s) => Schedule::parse(&s).unwrap_or_else(|| {
-            worker::console_error!("WEBHOOK_RETRY_SCHEDULE `{s}` is not a list of seconds: using the default");
+            worker::console_error!(
+                "WEBHOOK_RETRY_SCHEDULE `{s}` is not a list of seconds: using the default"
+            );
             Schedule::default()
         }),
     }
@@ -96,7 +98,15 @@ pub async fn emit(env: &Env, p: &Pause, t: EventType) -> Result<(), ApiError> {
         return Err(internal("webhook event vanished after insert"));
     };
     if e.status == "pending" {
-        send_job(env, Job { event_id: id, attempt: e.attempts + 1 }, 0).await?;
+        send_job(
+            env,
+            Job {
+                event_id: id,
+                attempt: e.attempts + 1,
+            },
+            0,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -106,7 +116,15 @@ pub async fn replay(env: &Env, e: &EventRow) -> Result<bool, ApiError> {
     if !ws::replay(env, e, now_ms()).await? {
         return Ok(false);
     }
-    send_job(env, Job { event_id: e.id.clone(), attempt: e.attempts + 1 }, 0).await?;
+    send_job(
+        env,
+        Job {
+            event_id: e.id.clone(),
+            attempt: e.attempts + 1,
+        },
+        0,
+    )
+    .await?;
     Ok(true)
 }
 
@@ -114,14 +132,21 @@ pub async fn replay(env: &Env, e: &EventRow) -> Result<bool, ApiError> {
 /// overdue ones; a local start (queues are in memory there) passes all of them.
 pub async fn requeue_stalled(env: &Env, all: bool) {
     let now = now_ms();
-    let cutoff = if all { i64::MAX / 2 } else { now - STALL_GRACE_MS };
+    let cutoff = if all {
+        i64::MAX / 2
+    } else {
+        now - STALL_GRACE_MS
+    };
     let rows = match ws::stalled(env, cutoff, 500).await {
         Ok(r) => r,
         Err(e) => return worker::console_error!("webhook sweep failed: {e}"),
     };
     for e in rows {
         let delay = e.next_attempt_at.max(e.lease_until) - now;
-        let job = Job { event_id: e.id.clone(), attempt: e.attempts + 1 };
+        let job = Job {
+            event_id: e.id.clone(),
+            attempt: e.attempts + 1,
+        };
         if let Err(err) = send_job(env, job, delay).await {
             worker::console_error!("webhook sweep: {}: {err}", e.id);
         }
@@ -147,7 +172,10 @@ pub async fn consume(batch: MessageBatch<Job>, env: &Env) {
         match res {
             Ok(()) => m.ack(),
             Err(e) => {
-                worker::console_error!("webhook job {:?} failed, retried by the queue: {e}", m.body());
+                worker::console_error!(
+                    "webhook job {:?} failed, retried by the queue: {e}",
+                    m.body()
+                );
                 m.retry();
             }
         }
@@ -187,13 +215,24 @@ async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
     let secrets = ws::signing_secrets(env, &e.account_id, now).await?;
     let answer = post(&e, &secrets).await;
     let n_in_round = (job.attempt - e.round_start).max(1) as u32;
-    let retry_after = answer.retry_after.as_deref().and_then(|v| parse_retry_after(v, now_ms()));
-    let verdict = decide(answer.status, retry_after, n_in_round, &schedule(env), random_fraction());
+    let retry_after = answer
+        .retry_after
+        .as_deref()
+        .and_then(|v| parse_retry_after(v, now_ms()));
+    let verdict = decide(
+        answer.status,
+        retry_after,
+        n_in_round,
+        &schedule(env),
+        random_fraction(),
+    );
     let done = now_ms();
-    let error = answer
-        .error
-        .clone()
-        .or_else(|| answer.status.filter(|s| !(200..300).contains(s)).map(|s| format!("HTTP {s}")));
+    let error = answer.error.clone().or_else(|| {
+        answer
+            .status
+            .filter(|s| !(200..300).contains(s))
+            .map(|s| format!("HTTP {s}"))
+    });
     let (event_status, reason, next_at) = match verdict {
         Verdict::Delivered => ("succeeded", None, done),
         Verdict::Retry { delay_ms } => ("pending", None, done + delay_ms),
@@ -211,7 +250,11 @@ async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
             status_code: answer.status,
             latency_ms: answer.latency_ms,
             error: error.as_deref(),
-            outcome: if verdict == Verdict::Delivered { "succeeded" } else { "failed" },
+            outcome: if verdict == Verdict::Delivered {
+                "succeeded"
+            } else {
+                "failed"
+            },
             event_status,
             failure_reason: reason,
             next_attempt_at: next_at,
@@ -222,7 +265,15 @@ async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
     .await?;
     match verdict {
         Verdict::Retry { delay_ms } => {
-            send_job(env, Job { event_id: e.id.clone(), attempt: job.attempt + 1 }, delay_ms).await?
+            send_job(
+                env,
+                Job {
+                    event_id: e.id.clone(),
+                    attempt: job.attempt + 1,
+                },
+                delay_ms,
+            )
+            .await?
         }
         Verdict::Exhausted => {
             // Kept for inspection and alerting; the event is already recorded as failed.
@@ -252,7 +303,10 @@ async fn post(e: &EventRow, secrets: &[String]) -> Answer {
         ("user-agent", "PausePoint-Webhooks/1"),
         ("webhook-id", e.id.as_str()),
         ("webhook-timestamp", &ts.to_string()),
-        ("webhook-signature", &signature_header(secrets, &e.id, ts, &e.body)),
+        (
+            "webhook-signature",
+            &signature_header(secrets, &e.id, ts, &e.body),
+        ),
     ] {
         if let Err(err) = headers.set(k, v) {
             return fail(format!("header {k}: {err}"));

@@ -20,7 +20,10 @@ pub struct Schedule {
 impl Default for Schedule {
     fn default() -> Self {
         Schedule {
-            delays_ms: PRODUCTION_DELAYS_SECS.iter().map(|s| *s as i64 * 1000).collect(),
+            delays_ms: PRODUCTION_DELAYS_SECS
+                .iter()
+                .map(|s| *s as i64 * 1000)
+                .collect(),
         }
     }
 }
@@ -31,7 +34,12 @@ impl Schedule {
     pub fn parse(s: &str) -> Option<Schedule> {
         let delays_ms = s
             .split(',')
-            .map(|p| p.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0 && *v <= 43_200.0))
+            .map(|p| {
+                p.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v >= 0.0 && *v <= 43_200.0)
+            })
             .map(|v| v.map(|v| (v * 1000.0) as i64))
             .collect::<Option<Vec<_>>>()?;
         (!delays_ms.is_empty() && delays_ms.len() <= 20).then_some(Schedule { delays_ms })
@@ -118,7 +126,10 @@ mod tests {
         let s = Schedule::default();
         assert_eq!(s.max_attempts(), 8);
         let mid: Vec<i64> = (1..=7).map(|n| s.delay_after(n, 0.5).unwrap()).collect();
-        assert_eq!(mid, vec![5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+        assert_eq!(
+            mid,
+            vec![5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]
+        );
         assert_eq!(s.delay_after(8, 0.5), None);
         assert_eq!(s.delay_after(0, 0.5), None);
     }
@@ -135,7 +146,10 @@ mod tests {
 
     #[test]
     fn test_schedules_parse_and_junk_does_not() {
-        assert_eq!(Schedule::parse("1, 2,0.5").unwrap().delays_ms, vec![1000, 2000, 500]);
+        assert_eq!(
+            Schedule::parse("1, 2,0.5").unwrap().delays_ms,
+            vec![1000, 2000, 500]
+        );
         assert_eq!(Schedule::parse(""), None);
         assert_eq!(Schedule::parse("1,x"), None);
         assert_eq!(Schedule::parse("-1"), None);
@@ -147,8 +161,14 @@ mod tests {
         assert_eq!(parse_retry_after("120", 0), Some(120_000));
         assert_eq!(parse_retry_after(" 3 ", 0), Some(3_000));
         let now = parse_rfc3339("1994-11-06T08:49:00Z").unwrap();
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), Some(37_000));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:48:00 GMT", now), Some(0));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
+            Some(37_000)
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:48:00 GMT", now),
+            Some(0)
+        );
         assert_eq!(parse_retry_after("99999999", 0), Some(MAX_RETRY_AFTER_MS));
         assert_eq!(parse_retry_after("soon", 0), None);
         assert_eq!(parse_retry_after("-5", 0), None);
@@ -159,11 +179,23 @@ mod tests {
         let s = Schedule::parse("1,2").unwrap();
         assert_eq!(decide(Some(204), None, 1, &s, 0.5), Verdict::Delivered);
         assert_eq!(decide(Some(410), None, 1, &s, 0.5), Verdict::Gone);
-        assert_eq!(decide(Some(503), None, 1, &s, 0.5), Verdict::Retry { delay_ms: 1000 });
-        assert_eq!(decide(None, None, 2, &s, 0.5), Verdict::Retry { delay_ms: 2000 });
+        assert_eq!(
+            decide(Some(503), None, 1, &s, 0.5),
+            Verdict::Retry { delay_ms: 1000 }
+        );
+        assert_eq!(
+            decide(None, None, 2, &s, 0.5),
+            Verdict::Retry { delay_ms: 2000 }
+        );
         // Retry-After wins when longer, never when shorter.
-        assert_eq!(decide(Some(429), Some(9_000), 1, &s, 0.5), Verdict::Retry { delay_ms: 9_000 });
-        assert_eq!(decide(Some(429), Some(10), 1, &s, 0.5), Verdict::Retry { delay_ms: 1_000 });
+        assert_eq!(
+            decide(Some(429), Some(9_000), 1, &s, 0.5),
+            Verdict::Retry { delay_ms: 9_000 }
+        );
+        assert_eq!(
+            decide(Some(429), Some(10), 1, &s, 0.5),
+            Verdict::Retry { delay_ms: 1_000 }
+        );
         // Redirects are not followed: a 3xx is a failure like any other.
         assert_eq!(decide(Some(301), None, 3, &s, 0.5), Verdict::Exhausted);
     }
