@@ -41,12 +41,19 @@ if [ -f "$KEY_FILE" ] && curl -fsS -o /dev/null -H "Authorization: Bearer $(cat 
 else
   curl -fsS -X POST "$BASE/admin/accounts" -H "Authorization: Bearer $ADMIN_TOKEN" \
     -H 'content-type: application/json' -d '{"name":"Local Developer","plan":"enterprise"}' \
-    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const a=JSON.parse(s);require("fs").writeFileSync(".wrangler/dev-api-key",a.live_key);require("fs").writeFileSync(".wrangler/dev-test-api-key",a.test_key)})'
+    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const a=JSON.parse(s);require("fs").writeFileSync(".wrangler/dev-api-key",a.live_key);require("fs").writeFileSync(".wrangler/dev-test-api-key",a.test_key);require("fs").writeFileSync(".wrangler/dev-webhook-secret",a.webhook_secret)})'
+fi
+SECRET_FILE=.wrangler/dev-webhook-secret
+if [ ! -s "$SECRET_FILE" ]; then
+  # An account made before webhooks: issue a secret we can show (the old one stops in 24 h).
+  curl -fsS -X POST "$BASE/v1/webhook_secret/rotate" -H "Authorization: Bearer $(cat "$KEY_FILE")" \
+    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>require("fs").writeFileSync(".wrangler/dev-webhook-secret",JSON.parse(s).secret))'
 fi
 cat <<MSG
 
   PausePoint is running at $BASE
   API key: $(cat "$KEY_FILE")   (also in $KEY_FILE)
+  Webhook signing secret: $(cat "$SECRET_FILE")   (also in $SECRET_FILE)
   Messages that would be sent: $BASE/dev/outbox
 
   curl -X POST $BASE/v1/pause -H "Authorization: Bearer \$(cat $KEY_FILE)" \\

@@ -348,6 +348,8 @@ pub async fn admin_create_account(mut req: Request, env: &Env) -> Result<Respons
         }
     };
     let created = store::create_account(env, &name, &plan, now_ms()).await?;
+    let webhook_secret =
+        crate::webhook_store::create_secret(env, &created.account_id, now_ms()).await?;
     Ok(json(
         201,
         &json!({
@@ -357,6 +359,7 @@ pub async fn admin_create_account(mut req: Request, env: &Env) -> Result<Respons
             "plan": plan,
             "live_key": created.live_key,
             "test_key": created.test_key,
+            "webhook_secret": webhook_secret,
         }),
     ))
 }

@@ -15,11 +15,15 @@ pub mod http;
 pub mod page;
 pub mod pause_object;
 pub mod store;
+pub mod webhook_api;
+pub mod webhook_store;
+pub mod webhooks;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use worker::{
-    event, Context, Env, Method, Request, Response, Result, ScheduleContext, ScheduledEvent,
+    event, Context, Env, MessageBatch, Method, Request, Response, Result, ScheduleContext,
+    ScheduledEvent,
 };
 
 use crate::core::error::ApiError;
@@ -110,6 +114,15 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
                     api::revoke_key(env, &caller, id).await
                 }
                 (["test", "outbox"], Method::Get) => api::test_outbox(&req, env, &caller).await,
+                (["pause", id, "webhooks"], Method::Get) => {
+                    webhook_api::list(env, &caller, id).await
+                }
+                (["pause", id, "webhooks", ev, "replay"], Method::Post) => {
+                    webhook_api::replay(env, &caller, id, ev).await
+                }
+                (["webhook_secret", "rotate"], Method::Post) => {
+                    webhook_api::rotate_secret(env, &caller).await
+                }
                 _ => Err(ApiError::RouteNotFound),
             }
         }
@@ -159,11 +172,23 @@ fn recover_after_restart(env: &Env, ctx: &Context) {
     static SWEPT: AtomicBool = AtomicBool::new(false);
     if !SWEPT.swap(true, Ordering::Relaxed) {
         let env = env.clone();
-        ctx.wait_until(async move { sweep_pending(&env, i64::MAX).await });
+        ctx.wait_until(async move {
+            sweep_pending(&env, i64::MAX).await;
+            // Local queues live in memory: enqueue again every pending webhook.
+            webhooks::requeue_stalled(&env, true).await;
+        });
     }
 }
 
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     sweep_pending(&env, now_ms()).await;
+    webhooks::requeue_stalled(&env, false).await;
+}
+
+/// Webhook jobs and their dead letters. Every message is acked or retried inside.
+#[event(queue)]
+async fn queue(batch: MessageBatch<webhooks::Job>, env: Env, _ctx: Context) -> Result<()> {
+    webhooks::consume(batch, &env).await;
+    Ok(())
 }

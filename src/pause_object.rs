@@ -18,11 +18,14 @@ use worker::{
 };
 
 use crate::channels;
+use crate::core::delivery::DeliveryOutcome;
 use crate::core::error::ApiError;
 use crate::core::pause::{Pause, Refusal, Status};
 use crate::core::retry::outbox_delay_ms;
+use crate::core::webhook::event::EventType;
 use crate::http::{internal, now_ms};
 use crate::store;
+use crate::webhooks;
 
 /// Effects still running after this long are taken to have crashed and are retried.
 const LEASE_MS: i64 = 60_000;
@@ -64,6 +67,19 @@ enum Effect {
     Index,
     /// Send the question to the recipient.
     Deliver,
+    /// Record the webhook event and enqueue its delivery (only with a `webhook_url`).
+    Webhook { event: EventType },
+}
+
+/// The effects of a transition: the listing row, and the webhook if one is wanted.
+/// The index row comes last: it waits for the effects before it (see `flush`).
+fn effects_of(p: &Pause, event: EventType) -> Vec<Effect> {
+    let mut effects = Vec::with_capacity(2);
+    if p.webhook_url.is_some() {
+        effects.push(Effect::Webhook { event });
+    }
+    effects.push(Effect::Index);
+    effects
 }
 
 impl Effect {
@@ -91,6 +107,8 @@ struct OutboxRow {
     seq: i64,
     payload: String,
     attempts: i64,
+    next_at: i64,
+    lease_until: i64,
 }
 
 #[derive(Deserialize)]
@@ -155,16 +173,16 @@ impl PauseObject {
                 Outcome::Unchanged
             }
             Command::Respond { choice, via } => match p.respond(choice, now, &via) {
-                Ok(_) => {
-                    self.commit(&p, &[Effect::Index])?;
+                Ok(t) => {
+                    self.commit(&p, &effects_of(&p, t.into()))?;
                     Outcome::Changed
                 }
                 Err(Refusal::NotPending(_)) => Outcome::NotPending,
                 Err(Refusal::NoSuchOption) => Outcome::NoSuchOption,
             },
             Command::Cancel => match p.cancel(now) {
-                Ok(_) => {
-                    self.commit(&p, &[Effect::Index])?;
+                Ok(t) => {
+                    self.commit(&p, &effects_of(&p, t.into()))?;
                     Outcome::Changed
                 }
                 Err(_) => Outcome::NotPending,
@@ -270,8 +288,8 @@ impl PauseObject {
     }
 
     fn expire_if_due(&self, p: &mut Pause, now: i64) -> std::result::Result<(), ApiError> {
-        if p.expire_if_due(now).is_some() {
-            self.commit(p, &[Effect::Index])?;
+        if let Some(t) = p.expire_if_due(now) {
+            self.commit(p, &effects_of(p, t.into()))?;
         }
         Ok(())
     }
@@ -292,8 +310,8 @@ impl PauseObject {
         let now = now_ms();
         let rows: Vec<OutboxRow> = match sql
             .exec(
-                "SELECT seq, payload, attempts FROM outbox WHERE next_at <= ?1 AND lease_until <= ?1 ORDER BY seq",
-                vec![now.into()],
+                "SELECT seq, payload, attempts, next_at, lease_until FROM outbox ORDER BY seq",
+                None,
             )
             .and_then(|c| c.to_array())
         {
@@ -303,13 +321,21 @@ impl PauseObject {
                 return;
             }
         };
+        let mut earlier_pending = false;
         for row in rows {
             let Ok(effect) = serde_json::from_str::<Effect>(&row.payload) else {
                 worker::console_error!("dropping unreadable outbox row {}", row.seq);
                 let _ = sql.exec("DELETE FROM outbox WHERE seq = ?", vec![row.seq.into()]);
                 continue;
             };
-            if effect.background() && !include_background {
+            // The listing shows a state only once that state's other effects are done:
+            // a pause still `pending` in the index is what the restart sweep recovers.
+            if effect == Effect::Index && earlier_pending {
+                continue;
+            }
+            let due = row.next_at <= now && row.lease_until <= now;
+            if !due || (effect.background() && !include_background) {
+                earlier_pending |= !effect.background();
                 continue;
             }
             let t = now_ms();
@@ -322,6 +348,7 @@ impl PauseObject {
                 .map(|v| !v.is_empty())
                 .unwrap_or(false);
             if !claimed {
+                earlier_pending |= !effect.background();
                 continue;
             }
             match self.run(effect).await {
@@ -329,6 +356,7 @@ impl PauseObject {
                     let _ = sql.exec("DELETE FROM outbox WHERE seq = ?", vec![row.seq.into()]);
                 }
                 Err(e) => {
+                    earlier_pending |= !effect.background();
                     let attempts = row.attempts + 1;
                     worker::console_warn!(
                         "outbox effect {effect:?} failed (attempt {attempts}): {e}"
@@ -354,15 +382,21 @@ impl PauseObject {
             Effect::Index => store::index_pause(&self.env, &p).await,
             // A pause answered or cancelled before its message left needs no message.
             Effect::Deliver if p.status != Status::Pending => Ok(()),
+            Effect::Webhook { event } => webhooks::emit(&self.env, &p, event).await,
             Effect::Deliver => {
                 let outcome = channels::deliver(&self.env, &p).await;
                 let Some(mut p) = self.load()? else {
                     return Ok(());
                 };
                 let retry = outcome.is_transient();
+                let failed = matches!(outcome, DeliveryOutcome::Permanent { .. });
                 outcome.apply(&mut p.delivery, now_ms());
                 p.version += 1;
-                self.commit(&p, &[Effect::Index])?;
+                if failed {
+                    self.commit(&p, &effects_of(&p, EventType::DeliveryFailed))?;
+                } else {
+                    self.commit(&p, &[Effect::Index])?;
+                }
                 if retry {
                     Err(internal("transient delivery failure"))
                 } else {
@@ -377,8 +411,11 @@ impl PauseObject {
     async fn arm(&self) -> std::result::Result<(), ApiError> {
         let sql = self.state.storage().sql();
         let rows: Vec<WakeRow> = sql
+            // An index row waiting behind an earlier effect wakes with that effect.
             .exec(
-                "SELECT MIN(MAX(next_at, lease_until)) AS at FROM outbox",
+                "SELECT MIN(MAX(o.next_at, o.lease_until)) AS at FROM outbox o
+                 WHERE NOT (o.payload = '{\"kind\":\"index\"}' AND EXISTS
+                   (SELECT 1 FROM outbox e WHERE e.seq < o.seq AND e.payload <> '{\"kind\":\"deliver\"}'))",
                 None,
             )
             .and_then(|c| c.to_array())

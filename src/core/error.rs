@@ -52,6 +52,9 @@ pub enum ApiError {
     PauseNotPending {
         status: &'static str,
     },
+    WebhookEventNotFound,
+    /// A replay of an event that is still being delivered.
+    WebhookEventPending,
     /// A bug or an outage of ours: the detail is logged, never sent.
     Internal(String),
 }
@@ -79,12 +82,12 @@ impl ApiError {
             InvalidJson(_) | MissingParam { .. } | InvalidParam { .. } | UnknownParam { .. } => 400,
             MissingApiKey | InvalidApiKey => 401,
             Forbidden(_) | PlanLimit { .. } | QuotaExceeded { .. } => 403,
-            PauseNotFound | RouteNotFound | KeyNotFound => 404,
+            PauseNotFound | RouteNotFound | KeyNotFound | WebhookEventNotFound => 404,
             LastLiveKey => 409,
             IdempotencyKeyReused => 422,
             RateLimited { .. } => 429,
             MethodNotAllowed { .. } => 405,
-            PauseNotPending { .. } => 409,
+            PauseNotPending { .. } | WebhookEventPending => 409,
             PayloadTooLarge { .. } => 413,
             UnsupportedMediaType => 415,
             Internal(_) => 500,
@@ -114,6 +117,8 @@ impl ApiError {
             RouteNotFound => "route_not_found",
             MethodNotAllowed { .. } => "method_not_allowed",
             PauseNotPending { .. } => "pause_not_pending",
+            WebhookEventNotFound => "webhook_event_not_found",
+            WebhookEventPending => "webhook_event_pending",
             Internal(_) => "internal_error",
         }
     }
@@ -167,6 +172,8 @@ impl ApiError {
             PauseNotPending { status } => {
                 format!("The pause is already {status}; only a pending pause can change.")
             }
+            WebhookEventNotFound => "No webhook event with this id exists for this pause. List them at /v1/pause/{id}/webhooks.".into(),
+            WebhookEventPending => "This event is still being delivered; replay it once it has succeeded or failed.".into(),
             Internal(_) => "Something went wrong on our side. Retry the request; if it keeps failing, contact support with the request id.".into(),
         }
     }

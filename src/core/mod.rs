@@ -12,3 +12,4 @@ pub mod request;
 pub mod retry;
 pub mod time;
 pub mod token;
+pub mod webhook;

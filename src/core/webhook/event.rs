@@ -1,0 +1,171 @@
+//! The webhook event: its type, its stable id, its body, and how it and its attempts
+//! are shown by the API.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::core::ids::hex;
+use crate::core::pause::{Pause, Transition};
+use crate::core::time::rfc3339;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventType {
+    Responded,
+    TimedOut,
+    Cancelled,
+    /// The message carrying the question failed for good.
+    DeliveryFailed,
+}
+
+impl From<Transition> for EventType {
+    fn from(t: Transition) -> Self {
+        match t {
+            Transition::Responded => EventType::Responded,
+            Transition::TimedOut => EventType::TimedOut,
+            Transition::Cancelled => EventType::Cancelled,
+        }
+    }
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Responded => "pause.responded",
+            EventType::TimedOut => "pause.timed_out",
+            EventType::Cancelled => "pause.cancelled",
+            EventType::DeliveryFailed => "pause.delivery_failed",
+        }
+    }
+}
+
+/// The `webhook-id`: derived from the pause and the event type (each happens at most
+/// once per pause), so an effect that runs twice enqueues the same event.
+pub fn event_id(pause_id: &str, t: EventType) -> String {
+    let digest = Sha256::digest(format!("{pause_id}.{}", t.as_str()).as_bytes());
+    format!("msg_{}", hex(&digest[..12]))
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    timestamp: String,
+    data: Value,
+}
+
+/// The body: `{"type", "timestamp", "data": the pause as GET returns it}`. The
+/// timestamp is when the event happened, not when it is sent.
+pub fn body(t: EventType, p: &Pause, now: i64) -> String {
+    let at = match t {
+        EventType::DeliveryFailed => p.delivery.updated_at,
+        _ => p.resolved_at(),
+    }
+    .unwrap_or(now);
+    serde_json::to_string(&Envelope {
+        kind: t.as_str(),
+        timestamp: rfc3339(at),
+        data: p.to_api(),
+    })
+    .expect("a JSON value always serialises")
+}
+
+/// A row of `webhook_events`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventRow {
+    pub id: String,
+    pub pause_id: String,
+    pub account_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub url: String,
+    pub body: String,
+    pub status: String,
+    pub failure_reason: Option<String>,
+    pub attempts: i64,
+    pub round_start: i64,
+    pub next_attempt_at: i64,
+    pub lease_until: i64,
+    pub created_at: i64,
+    pub completed_at: Option<i64>,
+    pub dead_lettered_at: Option<i64>,
+}
+
+/// A row of `webhook_attempts`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AttemptRow {
+    pub event_id: String,
+    pub attempt: i64,
+    pub started_at: i64,
+    pub status_code: Option<i64>,
+    pub latency_ms: Option<i64>,
+    pub error: Option<String>,
+    pub outcome: String,
+}
+
+/// The event as the API shows it, with every attempt.
+pub fn to_api(e: &EventRow, attempts: &[AttemptRow]) -> Value {
+    let ts = |v: Option<i64>| v.map(rfc3339);
+    json!({
+        "object": "webhook_event",
+        "event_id": e.id,
+        "pause_id": e.pause_id,
+        "type": e.kind,
+        "url": e.url,
+        "status": e.status,
+        "failure_reason": e.failure_reason,
+        "attempt_count": e.attempts,
+        "next_attempt_at": (e.status == "pending").then(|| rfc3339(e.next_attempt_at.max(e.lease_until))),
+        "created_at": rfc3339(e.created_at),
+        "completed_at": ts(e.completed_at),
+        "dead_lettered_at": ts(e.dead_lettered_at),
+        "payload": serde_json::from_str::<Value>(&e.body).unwrap_or(Value::Null),
+        "attempts": attempts.iter().filter(|a| a.event_id == e.id).map(|a| json!({
+            "attempt": a.attempt,
+            "started_at": rfc3339(a.started_at),
+            "status_code": a.status_code,
+            "latency_ms": a.latency_ms,
+            "error": a.error,
+            "outcome": a.outcome,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::pause::tests::sample;
+
+    #[test]
+    fn ids_are_stable_per_pause_and_type() {
+        let a = event_id("pause_1", EventType::Responded);
+        assert_eq!(a, event_id("pause_1", EventType::Responded));
+        assert_ne!(a, event_id("pause_1", EventType::Cancelled));
+        assert_ne!(a, event_id("pause_2", EventType::Responded));
+        assert!(a.starts_with("msg_") && a.len() == 28);
+    }
+
+    #[test]
+    fn body_carries_type_time_and_the_pause() {
+        let mut p = sample(None);
+        p.respond(1, 2_000, "page").unwrap();
+        let b: Value = serde_json::from_str(&body(EventType::Responded, &p, 9_999)).unwrap();
+        assert_eq!(b["type"], "pause.responded");
+        assert_eq!(b["timestamp"], "1970-01-01T00:00:02.000Z");
+        assert_eq!(b["data"], p.to_api());
+        assert_eq!(b["data"]["response_choice"], "Reject");
+        // `type` comes first, as in the specification's examples.
+        assert!(body(EventType::Responded, &p, 0).starts_with(r#"{"type":"pause.responded""#));
+    }
+
+    #[test]
+    fn delivery_failed_uses_the_delivery_time() {
+        let mut p = sample(None);
+        p.delivery.updated_at = Some(3_000);
+        let b: Value = serde_json::from_str(&body(EventType::DeliveryFailed, &p, 9_999)).unwrap();
+        assert_eq!(b["type"], "pause.delivery_failed");
+        assert_eq!(b["timestamp"], "1970-01-01T00:00:03.000Z");
+        assert_eq!(b["data"]["status"], "pending");
+    }
+}

@@ -1,0 +1,70 @@
+//! Webhook endpoints: a pause's events with every attempt, replay, secret rotation.
+
+use serde_json::json;
+use worker::{Env, Response};
+
+use crate::core::error::ApiError;
+use crate::core::ids::PauseId;
+use crate::core::time::rfc3339;
+use crate::core::webhook::event::to_api;
+use crate::http::{json, now_ms};
+use crate::pause_object::{self, Command};
+use crate::store::Caller;
+use crate::webhook_store as ws;
+use crate::webhooks;
+
+/// Another account's pause, or no pause: not found either way.
+async fn owned_pause_id(env: &Env, caller: &Caller, raw: &str) -> Result<String, ApiError> {
+    let id = PauseId::parse(raw)
+        .ok_or(ApiError::PauseNotFound)?
+        .to_string();
+    let reply = pause_object::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
+    reply
+        .pause
+        .filter(|p| p.account_id == caller.account_id)
+        .ok_or(ApiError::PauseNotFound)?;
+    Ok(id)
+}
+
+/// `GET /v1/pause/{id}/webhooks`
+pub async fn list(env: &Env, caller: &Caller, raw_id: &str) -> Result<Response, ApiError> {
+    let id = owned_pause_id(env, caller, raw_id).await?;
+    let (events, attempts) = ws::for_pause(env, &caller.account_id, &id).await?;
+    let data: Vec<_> = events.iter().map(|e| to_api(e, &attempts)).collect();
+    Ok(json(200, &json!({ "object": "list", "data": data })))
+}
+
+/// `POST /v1/pause/{id}/webhooks/{event_id}/replay`: sends a finished event again,
+/// same id and body, with a fresh schedule; re-enables an endpoint that said 410.
+pub async fn replay(
+    env: &Env,
+    caller: &Caller,
+    raw_id: &str,
+    event_id: &str,
+) -> Result<Response, ApiError> {
+    let id = owned_pause_id(env, caller, raw_id).await?;
+    let e = ws::event(env, event_id)
+        .await?
+        .filter(|e| e.pause_id == id && e.account_id == caller.account_id)
+        .ok_or(ApiError::WebhookEventNotFound)?;
+    if !webhooks::replay(env, &e).await? {
+        return Err(ApiError::WebhookEventPending);
+    }
+    let (events, attempts) = ws::for_pause(env, &caller.account_id, &id).await?;
+    let now = events.iter().find(|x| x.id == e.id).unwrap_or(&e);
+    Ok(json(202, &to_api(now, &attempts)))
+}
+
+/// `POST /v1/webhook_secret/rotate`: a new secret, shown once; the previous ones keep
+/// signing beside it for 24 hours, so receivers can switch without losing events.
+pub async fn rotate_secret(env: &Env, caller: &Caller) -> Result<Response, ApiError> {
+    let (secret, until) = ws::rotate_secret(env, &caller.account_id, now_ms()).await?;
+    Ok(json(
+        200,
+        &json!({
+            "object": "webhook_secret",
+            "secret": secret,
+            "previous_secrets_expire_at": rfc3339(until),
+        }),
+    ))
+}
