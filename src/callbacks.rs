@@ -7,6 +7,7 @@ use worker::{Env, Request, Response};
 use crate::channels;
 use crate::config;
 use crate::core::error::ApiError;
+use crate::core::ids::PauseId;
 use crate::core::providers::{slack, twilio};
 use crate::http::{internal, now_ms, query_param, read_body};
 use crate::pause_object::{self, Command, Outcome};
@@ -19,6 +20,13 @@ fn header(req: &Request, name: &str) -> Option<String> {
 
 fn forged() -> ApiError {
     ApiError::Forbidden("The request signature is missing or does not match.".into())
+}
+
+/// Only well-formed ids reach a Durable Object (no object is made for junk).
+fn known_id(raw: &str) -> Result<String, ApiError> {
+    PauseId::parse(raw)
+        .map(|id| id.to_string())
+        .ok_or(ApiError::PauseNotFound)
 }
 
 fn empty_ok() -> Result<Response, ApiError> {
@@ -46,6 +54,7 @@ pub async fn twilio_status(mut req: Request, env: &Env) -> Result<Response, ApiE
     }
     let field = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let pause_id = query_param(&req, "pause_id").ok_or_else(|| ApiError::missing("pause_id"))?;
+    let pause_id = known_id(&pause_id)?;
     let status = field("MessageStatus").ok_or_else(|| ApiError::missing("MessageStatus"))?;
     let error_code = field("ErrorCode").filter(|c| !c.is_empty() && c != "0");
     let error_message = error_code.as_deref().map(|c| {
@@ -84,9 +93,10 @@ pub async fn slack_interactivity(mut req: Request, env: &Env) -> Result<Response
             "Expected a block_actions payload with a PausePoint button.",
         )
     })?;
+    let pause_id = known_id(&click.pause_id)?;
     let reply = pause_object::call(
         env,
-        &click.pause_id,
+        &pause_id,
         &Command::Respond {
             choice: click.choice,
             via: "slack".into(),

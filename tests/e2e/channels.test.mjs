@@ -200,6 +200,8 @@ test('an undelivered report with an error code is visible on the pause', async (
   assert.equal(after.delivery.status, 'failed');
   assert.equal(after.delivery.error_code, '30003');
   assert.match(after.delivery.error_message, /unreachable/);
+  // A signed report for an id that is not a pause reaches nothing.
+  assert.equal((await twilioCallback('pause_junk', { MessageSid: 'SM1', MessageStatus: 'failed' })).status, 404);
   // A report about another message of ours (another sid) is ignored.
   const id2 = (await create({ ...seedRequest(), recipient: '+13125550144' })).json.pause_id;
   await settled(id2);
@@ -313,6 +315,7 @@ test('Slack: Block Kit buttons; a signed click resolves the pause and updates th
   assert.equal((await get(id)).status, 'pending');
   assert.equal(slack.requests.filter((r) => r.path === '/chat.update').length, 0);
 
+  assert.equal((await slackClick('pause_junk:1')).status, 404);
   const click = await slackClick(`${id}:1`);
   assert.equal(click.status, 200);
   const done = await get(id);
