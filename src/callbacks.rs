@@ -106,24 +106,30 @@ pub async fn slack_interactivity(mut req: Request, env: &Env) -> Result<Response
     let Some(p) = reply.pause else {
         return Err(ApiError::PauseNotFound);
     };
-    if reply.outcome == Outcome::Changed {
-        if let Some((base, token)) = channels::slack_token(env) {
-            let channel = p.delivery.conversation.clone().or(click.channel);
-            let ts = p.delivery.message_id.clone().or(click.message_ts);
-            if let (Some(channel), Some(ts)) = (channel, ts) {
-                let update = slack::decided_message(
-                    &channel,
-                    &ts,
-                    &p.requester_name,
-                    &p.message,
-                    p.response_choice.as_deref().unwrap_or(""),
-                    &click.user_id,
-                );
-                match channels::slack_call(&base, &token, "chat.update", &update).await {
-                    Ok((200, t)) if t.contains("\"ok\":true") => {}
-                    Ok((s, t)) => worker::console_warn!("chat.update for {}: {s} {t}", p.id),
-                    Err(e) => worker::console_warn!("chat.update for {}: {e}", p.id),
-                }
+    // Replace the buttons: with the decision and its author, or, for a click that
+    // came too late, with how the pause ended.
+    let outcome = match reply.outcome {
+        Outcome::Changed => Some(slack::decided_by(
+            p.response_choice.as_deref().unwrap_or(""),
+            &click.user_id,
+        )),
+        Outcome::NotPending => Some(slack::already_final(
+            p.status.as_str(),
+            p.response_choice.as_deref(),
+            p.responded_via.as_deref(),
+        )),
+        _ => None,
+    };
+    if let (Some(outcome), Some((base, token))) = (outcome, channels::slack_token(env)) {
+        let channel = p.delivery.conversation.clone().or(click.channel);
+        let ts = p.delivery.message_id.clone().or(click.message_ts);
+        if let (Some(channel), Some(ts)) = (channel, ts) {
+            let update =
+                slack::final_message(&channel, &ts, &p.requester_name, &p.message, &outcome);
+            match channels::slack_call(&base, &token, "chat.update", &update).await {
+                Ok((200, t)) if t.contains("\"ok\":true") => {}
+                Ok((s, t)) => worker::console_warn!("chat.update for {}: {s} {t}", p.id),
+                Err(e) => worker::console_warn!("chat.update for {}: {e}", p.id),
             }
         }
     }

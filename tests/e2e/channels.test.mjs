@@ -331,10 +331,12 @@ test('Slack: Block Kit buttons; a signed click resolves the pause and updates th
   assert.ok(JSON.stringify(u.blocks).includes('Reject') && JSON.stringify(u.blocks).includes('<@U0777ADA>'));
   assert.ok(!JSON.stringify(u.blocks).includes('"actions"'), 'the buttons are gone');
 
-  // A second click loses (single use) and does not update again.
+  // A late click loses (single use): the answer stays, and the message says so.
   assert.equal((await slackClick(`${id}:0`, { user: 'U0888BOB' })).status, 200);
   assert.equal((await get(id)).response_choice, 'Reject');
-  assert.equal(slack.requests.filter((r) => r.path === '/chat.update').length, 1);
+  const late = slack.requests.filter((r) => r.path === '/chat.update');
+  assert.equal(late.length, 2);
+  assert.ok(JSON.stringify(JSON.parse(late[1].body).blocks).includes('Already answered: *Reject*'));
 });
 
 test('Slack ok:false errors such as channel_not_found are permanent failures', async () => {

@@ -68,25 +68,49 @@ pub fn post_message(
     })
 }
 
-/// The body of `chat.update` after the decision: the buttons are gone, the answer
-/// and who gave it are shown.
-pub fn decided_message(
+/// The body of `chat.update` once the pause is final: the buttons are gone and
+/// `outcome` (mrkdwn, already escaped) says what was decided and by whom.
+pub fn final_message(
     channel: &str,
     ts: &str,
     requester: &str,
     message: &str,
-    choice: &str,
-    slack_user: &str,
+    outcome: &str,
 ) -> Value {
     json!({
         "channel": channel,
         "ts": ts,
-        "text": format!("{requester} asked: {message} Answer: {choice} (by {slack_user})"),
+        "text": format!("{requester} asked: {message}"),
         "blocks": [
             { "type": "section", "text": { "type": "mrkdwn", "text": format!("*{}* asked:\n{}", mrkdwn(requester), mrkdwn(message)) } },
-            { "type": "context", "elements": [ { "type": "mrkdwn", "text": format!(":white_check_mark: *{}* chosen by <@{}>", mrkdwn(choice), mrkdwn(slack_user)) } ] },
+            { "type": "context", "elements": [ { "type": "mrkdwn", "text": outcome } ] },
         ],
     })
+}
+
+/// What the updated message says: the choice and the Slack user who made it.
+pub fn decided_by(choice: &str, slack_user: &str) -> String {
+    format!(
+        ":white_check_mark: *{}* chosen by <@{}>",
+        mrkdwn(choice),
+        mrkdwn(slack_user)
+    )
+}
+
+/// What it says when the click came too late: how the pause ended.
+pub fn already_final(status: &str, choice: Option<&str>, via: Option<&str>) -> String {
+    match (status, choice) {
+        ("responded", Some(c)) => format!(
+            "Already answered: *{}*{}",
+            mrkdwn(c),
+            via.filter(|v| *v != "slack")
+                .map(|v| format!(" (via {})", mrkdwn(v)))
+                .unwrap_or_default()
+        ),
+        ("timed_out", _) => "This request expired without an answer.".into(),
+        ("cancelled", _) => "This request was withdrawn.".into(),
+        _ => "This request is closed.".into(),
+    }
 }
 
 /// `X-Slack-Signature`: `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{raw body}`.
@@ -322,6 +346,34 @@ mod tests {
             Some(("pause_ab".into(), 1))
         );
         assert_eq!(parse_button_value("pause_ab"), None);
+    }
+
+    #[test]
+    fn final_message_drops_the_buttons_and_says_who_decided() {
+        let m = final_message(
+            "C9",
+            "1700.1",
+            "Acme",
+            "Pay?",
+            &decided_by("Reject <x>", "U1"),
+        );
+        assert_eq!(
+            (m["channel"].as_str(), m["ts"].as_str()),
+            (Some("C9"), Some("1700.1"))
+        );
+        assert!(!m.to_string().contains("\"actions\""));
+        assert_eq!(
+            m["blocks"][1]["elements"][0]["text"],
+            ":white_check_mark: *Reject &lt;x&gt;* chosen by <@U1>"
+        );
+        assert_eq!(
+            already_final("responded", Some("Approve"), Some("page")),
+            "Already answered: *Approve* (via page)"
+        );
+        assert_eq!(
+            already_final("cancelled", None, None),
+            "This request was withdrawn."
+        );
     }
 
     #[test]
