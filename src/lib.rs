@@ -9,6 +9,7 @@ pub mod core;
 pub mod accounts;
 
 pub mod api;
+pub mod callbacks;
 pub mod channels;
 pub mod config;
 pub mod http;
@@ -76,7 +77,12 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (segments.as_slice(), method) {
         (["healthz"], Method::Get) => Ok(json(200, &serde_json::json!({ "ok": true }))),
-        (["r", token], Method::Get | Method::Head) => page::get(env, token, &path).await,
+        (["r", token], Method::Get | Method::Head) => {
+            match http::query_param(&req, "c").and_then(|c| c.parse::<usize>().ok()) {
+                Some(c) => page::get_confirm(env, token, &path, c).await,
+                None => page::get(env, token, &path).await,
+            }
+        }
         (["r", token], Method::Post) => {
             let token = token.to_string();
             page::post(req, env, &token, &path).await
@@ -84,6 +90,12 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
         (["r", _], _) => Err(ApiError::MethodNotAllowed {
             allowed: "GET, POST",
         }),
+        (["callbacks", "twilio", "status"], Method::Post) => {
+            callbacks::twilio_status(req, env).await
+        }
+        (["callbacks", "slack", "interactivity"], Method::Post) => {
+            callbacks::slack_interactivity(req, env).await
+        }
         (["admin", "accounts"], Method::Post) => api::admin_create_account(req, env).await,
         (["dev", "outbox"], Method::Get) if config::is_local(env) => {
             api::dev_outbox(&req, env).await

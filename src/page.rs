@@ -66,6 +66,27 @@ pub async fn get(env: &Env, raw_token: &str, path: &str) -> Result<Response, Api
     Ok(html(final_status(&p), page_html::final_state(&p, false)))
 }
 
+/// `GET /r/{token}?c=N` (the email buttons): the confirm view for choice N. Like
+/// every GET it changes nothing.
+pub async fn get_confirm(
+    env: &Env,
+    raw_token: &str,
+    path: &str,
+    choice: usize,
+) -> Result<Response, ApiError> {
+    let Some(id) = load(env, raw_token).await? else {
+        return Ok(invalid());
+    };
+    let reply = pause_object::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
+    let Some(p) = reply.pause else {
+        return Ok(invalid());
+    };
+    if p.status == Status::Pending {
+        return Ok(html(200, page_html::confirm(&p, path, choice, now_ms())));
+    }
+    Ok(html(final_status(&p), page_html::final_state(&p, false)))
+}
+
 pub async fn post(
     mut req: Request,
     env: &Env,

@@ -18,7 +18,7 @@ use worker::{
 };
 
 use crate::channels;
-use crate::core::delivery::DeliveryOutcome;
+use crate::core::delivery::{apply_status_report, DeliveryOutcome};
 use crate::core::error::ApiError;
 use crate::core::pause::{Pause, Refusal, Status};
 use crate::core::retry::outbox_delay_ms;
@@ -30,14 +30,31 @@ use crate::webhooks;
 /// Effects still running after this long are taken to have crashed and are retried.
 const LEASE_MS: i64 = 60_000;
 pub const MAX_WAIT_MS: u64 = 55_000;
+/// Delivery status while a provider call is in flight (written before the call).
+const SENDING: &str = "sending";
 
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Command {
-    Create { pause: Box<Pause> },
-    Get { wait_ms: u64 },
-    Respond { choice: usize, via: String },
+    Create {
+        pause: Box<Pause>,
+    },
+    Get {
+        wait_ms: u64,
+    },
+    Respond {
+        choice: usize,
+        via: String,
+    },
     Cancel,
+    /// A provider's report on the message (Twilio status callback), already verified.
+    DeliveryReport {
+        provider: String,
+        message_id: Option<String>,
+        status: String,
+        error_code: Option<String>,
+        error_message: Option<String>,
+    },
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +197,31 @@ impl PauseObject {
                 Err(Refusal::NotPending(_)) => Outcome::NotPending,
                 Err(Refusal::NoSuchOption) => Outcome::NoSuchOption,
             },
+            Command::DeliveryReport {
+                provider,
+                message_id,
+                status,
+                error_code,
+                error_message,
+            } => {
+                let ours = p.delivery.provider.as_deref() == Some(provider.as_str())
+                    && (p.delivery.message_id.is_none() || p.delivery.message_id == message_id);
+                if ours
+                    && apply_status_report(
+                        &mut p.delivery,
+                        &status,
+                        error_code.as_deref(),
+                        error_message,
+                        now,
+                    )
+                {
+                    p.version += 1;
+                    self.commit(&p, &[Effect::Index])?;
+                    Outcome::Changed
+                } else {
+                    Outcome::Unchanged
+                }
+            }
             Command::Cancel => match p.cancel(now) {
                 Ok(t) => {
                     self.commit(&p, &effects_of(&p, t.into()))?;
@@ -384,7 +426,24 @@ impl PauseObject {
             Effect::Deliver if p.status != Status::Pending => Ok(()),
             Effect::Webhook { event } => webhooks::emit(&self.env, &p, event).await,
             Effect::Deliver => {
-                let outcome = channels::deliver(&self.env, &p).await;
+                let route = channels::route(&self.env, &p);
+                let outcome = if p.delivery.status == SENDING && !route.safe_to_repeat() {
+                    // A previous attempt stopped mid-call: it may have gone out.
+                    // Never risk a second message; the provider's report can still
+                    // correct this record.
+                    DeliveryOutcome::Permanent {
+                        provider: route.provider().into(),
+                        code: "outcome_unknown".into(),
+                        message: "Delivery was interrupted while the provider was being called and was not repeated, to avoid a duplicate message.".into(),
+                    }
+                } else {
+                    if !route.safe_to_repeat() {
+                        let mut marked = p.clone();
+                        marked.delivery.status = SENDING.into();
+                        self.commit(&marked, &[])?;
+                    }
+                    channels::deliver(&self.env, &p, &route).await
+                };
                 let Some(mut p) = self.load()? else {
                     return Ok(());
                 };

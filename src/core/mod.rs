@@ -8,6 +8,7 @@ pub mod page_html;
 pub mod pause;
 pub mod phone;
 pub mod plans;
+pub mod providers;
 pub mod request;
 pub mod retry;
 pub mod time;

@@ -86,6 +86,24 @@ pub fn question(p: &Pause, action: &str, now: i64) -> String {
     document("Your answer is needed", &body)
 }
 
+/// The question with one choice preselected (from an email button): one button
+/// confirms it by POST, so a mail scanner following the link answers nothing.
+pub fn confirm(p: &Pause, action: &str, choice: usize, now: i64) -> String {
+    let Some(label) = p.options.get(choice) else {
+        return question(p, action, now);
+    };
+    let body = format!(
+        r#"<div class="card">{}<h1 id="q" dir="auto">{}</h1><form method="post" action="{}" aria-labelledby="q"><button type="submit" name="choice" value="{choice}">Confirm: {}</button></form><p class="meta"><a href="{}">Choose another answer</a> &middot; Time left: {}.</p></div>"#,
+        who(p),
+        escape(&p.message),
+        escape(action),
+        escape(label),
+        escape(action),
+        time_left(p.expires_at - now),
+    );
+    document("Confirm your answer", &body)
+}
+
 /// The state after the pause was resolved, with a headline for the visitor.
 /// `just_answered` is true right after this visitor's own tap.
 pub fn final_state(p: &Pause, just_answered: bool) -> String {
@@ -164,6 +182,19 @@ mod tests {
         assert!(html.contains("value=\"1\""));
         assert!(html.contains("Time left: 1 h 0 min."));
         assert!(html.contains("<strong>Reject</strong> is chosen"));
+    }
+
+    #[test]
+    fn confirm_view_needs_one_post_for_the_preselected_choice() {
+        let p = sample(None);
+        let h = confirm(&p, "/r/tok", 1, p.created_at);
+        assert_eq!(h.matches("<button").count(), 1);
+        assert!(h.contains("name=\"choice\" value=\"1\"") && h.contains("method=\"post\""));
+        assert!(h.contains("href=\"/r/tok\""));
+        assert_eq!(
+            confirm(&p, "/r/tok", 9, p.created_at),
+            question(&p, "/r/tok", p.created_at)
+        );
     }
 
     #[test]

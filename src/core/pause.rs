@@ -80,6 +80,12 @@ pub struct Delivery {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub updated_at: Option<i64>,
+    /// The provider's id of the message (Twilio sid, Slack ts, email id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// Where the provider put it (Slack's channel id), for updating it later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -234,6 +240,7 @@ impl Pause {
                 "attempts": self.delivery.attempts,
                 "error_code": self.delivery.error_code,
                 "error_message": self.delivery.error_message,
+                "message_id": self.delivery.message_id,
                 "updated_at": ts(self.delivery.updated_at),
             },
         })

@@ -1,0 +1,137 @@
+//! Provider callbacks: Twilio's delivery status reports and Slack's button clicks.
+//! Both are verified with the provider's request signature before anything is read
+//! from them; a forged callback gets 403 and changes nothing.
+
+use worker::{Env, Request, Response};
+
+use crate::channels;
+use crate::config;
+use crate::core::error::ApiError;
+use crate::core::ids::PauseId;
+use crate::core::providers::{slack, twilio};
+use crate::http::{internal, now_ms, query_param, read_body};
+use crate::pause_object::{self, Command, Outcome};
+
+const MAX_CALLBACK_BYTES: usize = 64 * 1024;
+
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+fn forged() -> ApiError {
+    ApiError::Forbidden("The request signature is missing or does not match.".into())
+}
+
+/// Only well-formed ids reach a Durable Object (no object is made for junk).
+fn known_id(raw: &str) -> Result<String, ApiError> {
+    PauseId::parse(raw)
+        .map(|id| id.to_string())
+        .ok_or(ApiError::PauseNotFound)
+}
+
+fn empty_ok() -> Result<Response, ApiError> {
+    Response::empty()
+        .map(|r| r.with_status(200))
+        .map_err(internal)
+}
+
+/// `POST /callbacks/twilio/status?pause_id=...`: `MessageStatus` and `ErrorCode`.
+pub async fn twilio_status(mut req: Request, env: &Env) -> Result<Response, ApiError> {
+    let token = channels::twilio_auth_token(env).ok_or_else(forged)?;
+    let url = req.url().map_err(internal)?;
+    // The URL Twilio signed is the StatusCallback we gave it, built on the same base.
+    let signed_url = format!(
+        "{}{}{}",
+        config::base_url(env, &url.origin().ascii_serialization()),
+        url.path(),
+        url.query().map(|q| format!("?{q}")).unwrap_or_default()
+    );
+    let body = read_body(&mut req, MAX_CALLBACK_BYTES).await?;
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let sig = header(&req, "x-twilio-signature").ok_or_else(forged)?;
+    if !twilio::verify(&token, &signed_url, &params, &sig) {
+        return Err(forged());
+    }
+    let field = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let pause_id = query_param(&req, "pause_id").ok_or_else(|| ApiError::missing("pause_id"))?;
+    let pause_id = known_id(&pause_id)?;
+    let status = field("MessageStatus").ok_or_else(|| ApiError::missing("MessageStatus"))?;
+    let error_code = field("ErrorCode").filter(|c| !c.is_empty() && c != "0");
+    let error_message = error_code.as_deref().map(|c| {
+        twilio::explain(c)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("Twilio reported error {c}."))
+    });
+    pause_object::call(
+        env,
+        &pause_id,
+        &Command::DeliveryReport {
+            provider: twilio::PROVIDER.into(),
+            message_id: field("MessageSid"),
+            status,
+            error_code,
+            error_message,
+        },
+    )
+    .await?;
+    empty_ok()
+}
+
+/// `POST /callbacks/slack/interactivity`: a button click resolves the pause through
+/// the same single-use path as the page, then the message shows the decision.
+pub async fn slack_interactivity(mut req: Request, env: &Env) -> Result<Response, ApiError> {
+    let secret = channels::slack_signing_secret(env).ok_or_else(forged)?;
+    let body = read_body(&mut req, MAX_CALLBACK_BYTES).await?;
+    let ts = header(&req, "x-slack-request-timestamp").ok_or_else(forged)?;
+    let sig = header(&req, "x-slack-signature").ok_or_else(forged)?;
+    if !slack::verify(&secret, &ts, &body, &sig, now_ms() / 1000) {
+        return Err(forged());
+    }
+    let click = slack::parse_click(&body).ok_or_else(|| {
+        ApiError::invalid(
+            "payload",
+            "Expected a block_actions payload with a PausePoint button.",
+        )
+    })?;
+    let pause_id = known_id(&click.pause_id)?;
+    let reply = pause_object::call(
+        env,
+        &pause_id,
+        &Command::Respond {
+            choice: click.choice,
+            via: "slack".into(),
+        },
+    )
+    .await?;
+    let Some(p) = reply.pause else {
+        return Err(ApiError::PauseNotFound);
+    };
+    // Replace the buttons: with the decision and its author, or, for a click that
+    // came too late, with how the pause ended.
+    let outcome = match reply.outcome {
+        Outcome::Changed => Some(slack::decided_by(
+            p.response_choice.as_deref().unwrap_or(""),
+            &click.user_id,
+        )),
+        Outcome::NotPending => Some(slack::already_final(
+            p.status.as_str(),
+            p.response_choice.as_deref(),
+            p.responded_via.as_deref(),
+        )),
+        _ => None,
+    };
+    if let (Some(outcome), Some((base, token))) = (outcome, channels::slack_token(env)) {
+        let channel = p.delivery.conversation.clone().or(click.channel);
+        let ts = p.delivery.message_id.clone().or(click.message_ts);
+        if let (Some(channel), Some(ts)) = (channel, ts) {
+            let update =
+                slack::final_message(&channel, &ts, &p.requester_name, &p.message, &outcome);
+            match channels::slack_call(&base, &token, "chat.update", &update).await {
+                Ok((200, t)) if t.contains("\"ok\":true") => {}
+                Ok((s, t)) => worker::console_warn!("chat.update for {}: {s} {t}", p.id),
+                Err(e) => worker::console_warn!("chat.update for {}: {e}", p.id),
+            }
+        }
+    }
+    empty_ok()
+}
