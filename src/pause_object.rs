@@ -31,9 +31,24 @@ pub const MAX_WAIT_MS: u64 = 55_000;
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Command {
-    Create { pause: Box<Pause> },
-    Get { wait_ms: u64 },
-    Respond { choice: usize, via: String },
+    Create {
+        pause: Box<Pause>,
+    },
+    Get {
+        wait_ms: u64,
+    },
+    Respond {
+        choice: usize,
+        via: String,
+    },
+    /// A choice with the person's optional comment (the response page).
+    RespondWithComment {
+        choice: usize,
+        via: String,
+        comment: Option<String>,
+        /// The second tap of a danger option that asks for confirmation.
+        confirmed: bool,
+    },
     Cancel,
 }
 
@@ -47,6 +62,10 @@ pub enum Outcome {
     /// Already final: the reply carries the final state.
     NotPending,
     NoSuchOption,
+    /// The comment was refused (not allowed, or too long); nothing changed.
+    CommentRefused,
+    /// A danger option that must be confirmed first; nothing changed.
+    NeedsConfirmation,
     NotFound,
 }
 
@@ -154,14 +173,15 @@ impl PauseObject {
                 }
                 Outcome::Unchanged
             }
-            Command::Respond { choice, via } => match p.respond(choice, now, &via) {
-                Ok(_) => {
-                    self.commit(&p, &[Effect::Index])?;
-                    Outcome::Changed
-                }
-                Err(Refusal::NotPending(_)) => Outcome::NotPending,
-                Err(Refusal::NoSuchOption) => Outcome::NoSuchOption,
-            },
+            Command::Respond { choice, via } => {
+                self.respond(&mut p, choice, None, true, now, &via)?
+            }
+            Command::RespondWithComment {
+                choice,
+                via,
+                comment,
+                confirmed,
+            } => self.respond(&mut p, choice, comment.as_deref(), confirmed, now, &via)?,
             Command::Cancel => match p.cancel(now) {
                 Ok(_) => {
                     self.commit(&p, &[Effect::Index])?;
@@ -176,6 +196,31 @@ impl PauseObject {
             outcome,
             pause: Some(p),
         })
+    }
+
+    fn respond(
+        &self,
+        p: &mut Pause,
+        choice: usize,
+        comment: Option<&str>,
+        confirmed: bool,
+        now: i64,
+        via: &str,
+    ) -> std::result::Result<Outcome, ApiError> {
+        Ok(
+            match p.respond_with_comment(choice, comment, confirmed, now, via) {
+                Ok(_) => {
+                    self.commit(p, &[Effect::Index])?;
+                    Outcome::Changed
+                }
+                Err(Refusal::NotPending(_)) => Outcome::NotPending,
+                Err(Refusal::NoSuchOption) => Outcome::NoSuchOption,
+                Err(Refusal::CommentNotAllowed | Refusal::CommentTooLong) => {
+                    Outcome::CommentRefused
+                }
+                Err(Refusal::NeedsConfirmation) => Outcome::NeedsConfirmation,
+            },
+        )
     }
 
     async fn create(&self, p: Pause) -> std::result::Result<Reply, ApiError> {
