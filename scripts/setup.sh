@@ -51,4 +51,10 @@ if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# 4. A real browser for the response page's end-to-end tests (driven by playwright-core).
+if [ ! -x /usr/bin/chromium ]; then
+  log "installing Debian's chromium for the browser tests"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 log "toolchain ready"

@@ -157,7 +157,7 @@ pub fn confirm(p: &Pause, action: &str, choice: usize, comment: Option<&str>) ->
 pub fn final_state(p: &Pause, just_answered: bool) -> String {
     let choice = || {
         format!(
-            "<strong dir=\"auto\">{}</strong>",
+            "<strong>{}</strong>",
             escape(p.response_choice.as_deref().unwrap_or(""))
         )
     };
@@ -262,15 +262,11 @@ mod tests {
         let mut p = sample(Some("Reject"));
         p.respond(0, 5_000, "slack").unwrap();
         let html = final_state(&p, false);
-        assert!(
-            html.contains("Already answered: <strong dir=\"auto\">Approve</strong> from Slack on")
-        );
+        assert!(html.contains("Already answered: <strong>Approve</strong> from Slack on"));
         assert!(!html.contains("<button"));
         let mut t = sample(Some("Reject"));
         t.expire_if_due(10_000);
-        assert!(
-            final_state(&t, false).contains("default answer <strong dir=\"auto\">Reject</strong>")
-        );
+        assert!(final_state(&t, false).contains("default answer <strong>Reject</strong>"));
     }
 
     #[test]
@@ -367,10 +363,10 @@ mod tests {
         .unwrap();
         let html = final_state(&p, true);
         assert!(html.contains("Your answer was recorded."));
-        assert!(html.contains("You chose <strong dir=\"auto\">Reject</strong> on <time datetime=\"1970-01-02T14:02:00.000Z\">1970-01-02 at 14:02 UTC</time>."));
+        assert!(html.contains("You chose <strong>Reject</strong> on <time datetime=\"1970-01-02T14:02:00.000Z\">1970-01-02 at 14:02 UTC</time>."));
         assert!(html.contains("&lt;b&gt;later&lt;/b&gt;"));
         let again = final_state(&p, false);
-        assert!(again.contains("Already answered: <strong dir=\"auto\">Reject</strong> on"));
+        assert!(again.contains("Already answered: <strong>Reject</strong> on"));
         assert!(!again.contains("<button") && !again.contains("<form"));
     }
 }
