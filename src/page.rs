@@ -10,7 +10,7 @@ use crate::core::page_html::{self, CSP};
 use crate::core::pause::{Pause, Responder, Status, MAX_COMMENT_CHARS};
 use crate::core::token;
 use crate::http::{now_ms, read_body};
-use crate::pause_object::{self, Command, Outcome};
+use crate::pause_object::{self, Command, Outcome, PageAnswer};
 
 /// Form bodies: a 500-character comment percent-encoded can take 4.5 KB.
 const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -100,12 +100,12 @@ pub async fn post(
     let reply = pause_object::call(
         env,
         &id,
-        &Command::RespondWithComment {
+        &Command::RespondWithComment(PageAnswer {
             choice,
             via: "page".into(),
             comment: form.comment.clone(),
             confirmed: form.confirmed,
-        },
+        }),
     )
     .await?;
     let Some(p) = reply.pause else {

@@ -31,25 +31,21 @@ pub const MAX_WAIT_MS: u64 = 55_000;
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Command {
-    Create {
-        pause: Box<Pause>,
-    },
-    Get {
-        wait_ms: u64,
-    },
-    Respond {
-        choice: usize,
-        via: String,
-    },
-    /// A choice with the person's optional comment (the response page).
-    RespondWithComment {
-        choice: usize,
-        via: String,
-        comment: Option<String>,
-        /// The second tap of a danger option that asks for confirmation.
-        confirmed: bool,
-    },
+    Create { pause: Box<Pause> },
+    Get { wait_ms: u64 },
+    Respond { choice: usize, via: String },
+    RespondWithComment(PageAnswer),
     Cancel,
+}
+
+/// A choice from the response page, with the person's optional comment.
+#[derive(Serialize, Deserialize)]
+pub struct PageAnswer {
+    pub choice: usize,
+    pub via: String,
+    pub comment: Option<String>,
+    /// The second tap of a danger option that asks for confirmation.
+    pub confirmed: bool,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,12 +172,14 @@ impl PauseObject {
             Command::Respond { choice, via } => {
                 self.respond(&mut p, choice, None, true, now, &via)?
             }
-            Command::RespondWithComment {
-                choice,
-                via,
-                comment,
-                confirmed,
-            } => self.respond(&mut p, choice, comment.as_deref(), confirmed, now, &via)?,
+            Command::RespondWithComment(a) => self.respond(
+                &mut p,
+                a.choice,
+                a.comment.as_deref(),
+                a.confirmed,
+                now,
+                &a.via,
+            )?,
             Command::Cancel => match p.cancel(now) {
                 Ok(_) => {
                     self.commit(&p, &[Effect::Index])?;

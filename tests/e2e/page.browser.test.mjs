@@ -63,6 +63,8 @@ test('phone, JavaScript on: read the question, tap, see the confirmation; the ag
     ...seedRequest(),
     context: 'Invoice INV-2207 from Meridian Supplies, due Friday. Bank details match the vendor record.',
   });
+  assert.match(pause.context, /^Invoice INV-2207/, 'context is echoed');
+  assert.deepEqual([pause.danger, pause.confirm_danger, pause.allow_comment], [[], false, false]);
   const { context, page, problems } = await phone();
   const resp = await page.goto(link);
   assert.equal(resp.status(), 200);
@@ -212,6 +214,23 @@ test('comments are refused when too long or not allowed, and the pause stays pen
   const none = await post('comment=hi');
   assert.equal(none.status, 400);
   assert.match(await none.text(), /Choose one of the options/);
+});
+
+test('page hints are validated at create, by name, and a bad one creates nothing', async () => {
+  const count = async () => (await svc.request('GET', '/v1/pauses?limit=100', { key: acct.live_key })).json.data.length;
+  const before = await count();
+  for (const [extra, param] of [
+    [{ danger: ['Maybe'] }, 'danger'],
+    [{ danger: ['Approve', 'Reject'] }, 'danger'],
+    [{ confirm_danger: true }, 'confirm_danger'],
+    [{ allow_comment: 'yes' }, 'allow_comment'],
+    [{ context: 'x'.repeat(1001) }, 'context'],
+  ]) {
+    const r = await svc.request('POST', '/v1/pause', { key: acct.live_key, body: { ...seedRequest(), ...extra } });
+    assert.equal(r.status, 400, JSON.stringify(extra));
+    assert.equal(r.json.error.param, param);
+  }
+  assert.equal(await count(), before);
 });
 
 test('right-to-left questions read right to left; 320 px phones need no sideways scrolling', async () => {
