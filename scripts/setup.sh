@@ -47,15 +47,23 @@ if ! have_installed wasm-bindgen-cli "$WASM_BINDGEN_VERSION"; then
 fi
 
 # 3. wrangler, wasm-opt (binaryen) and the test tooling, pinned in package-lock.json.
-if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -x node_modules/.bin/wrangler ] || [ "$(cat node_modules/.pausepoint-lock 2>/dev/null)" != "$lock_hash" ]; then
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.pausepoint-lock
 fi
 # 4. Python tools of the tests: schemathesis (contract fuzzing), requests (examples).
 PY_PKGS="schemathesis==4.32.5 requests>=2.31"
 if ! command -v schemathesis >/dev/null 2>&1 || ! python3 -c "import requests" 2>/dev/null; then
   log "installing Python test tools"
-  python3 -m pip install -q --disable-pip-version-check $PY_PKGS 2>&1 | grep -v "Running pip as the 'root' user" || true
-  command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore $PY_PKGS
+  if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+fi
+# 5. A real browser for the response page's end-to-end tests (driven by playwright-core).
+if [ ! -x /usr/bin/chromium ]; then
+  log "installing Debian's chromium for the browser tests"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 log "toolchain ready"

@@ -133,6 +133,8 @@ pub async fn create_pause(
         responded_by: None,
         responded_via: None,
         cancelled_at: None,
+        answer: new.answer,
+        response_comment: None,
         delivery: Delivery {
             status: "queued".into(),
             ..Default::default()

@@ -5,13 +5,15 @@ use worker::{Env, Headers, Request, Response};
 
 use crate::config;
 use crate::core::error::ApiError;
-use crate::core::page_html;
-use crate::core::pause::{Pause, Responder, Status};
+use crate::core::page_form;
+use crate::core::page_html::{self, CSP};
+use crate::core::pause::{Pause, Responder, Status, MAX_COMMENT_CHARS};
 use crate::core::token;
 use crate::http::{now_ms, read_body};
-use crate::pause_object::{self, Command, Outcome};
+use crate::pause_object::{self, Command, Outcome, PageAnswer};
 
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// Form bodies: a 500-character comment percent-encoded can take 4.5 KB.
+const MAX_FORM_BYTES: usize = 16 * 1024;
 
 fn html(status: u16, body: String) -> Response {
     let headers = Headers::new();
@@ -61,7 +63,7 @@ pub async fn get(env: &Env, raw_token: &str, path: &str) -> Result<Response, Api
         return Ok(invalid());
     };
     if p.status == Status::Pending {
-        return Ok(html(200, page_html::question(&p, path, now_ms())));
+        return Ok(html(200, page_html::question(&p, path, now_ms(), None, "")));
     }
     Ok(html(final_status(&p), page_html::final_state(&p, false)))
 }
@@ -82,7 +84,10 @@ pub async fn get_confirm(
         return Ok(invalid());
     };
     if p.status == Status::Pending {
-        return Ok(html(200, page_html::confirm(&p, path, choice, now_ms())));
+        return Ok(html(
+            200,
+            page_html::preselected(&p, path, choice, now_ms()),
+        ));
     }
     Ok(html(final_status(&p), page_html::final_state(&p, false)))
 }
@@ -96,24 +101,35 @@ pub async fn post(
     let Some(id) = load(env, raw_token).await? else {
         return Ok(invalid());
     };
-    let body = read_body(&mut req, 4096).await?;
-    let choice = url::form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "choice")
-        .and_then(|(_, v)| v.parse::<usize>().ok());
-    let Some(choice) = choice else {
+    let body = read_body(&mut req, MAX_FORM_BYTES).await?;
+    let form = page_form::parse(&body);
+    let draft = form.comment.clone().unwrap_or_default();
+    let ask_again = |p: &Pause, error: &str| {
+        if p.status == Status::Pending {
+            html(
+                400,
+                page_html::question(p, path, now_ms(), Some(error), &draft),
+            )
+        } else {
+            html(final_status(p).max(409), page_html::final_state(p, false))
+        }
+    };
+    let Some(choice) = form.choice else {
         let reply = pause_object::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
         let Some(p) = reply.pause else {
             return Ok(invalid());
         };
-        return Ok(html(400, page_html::question(&p, path, now_ms())));
+        return Ok(ask_again(&p, "Choose one of the options."));
     };
     let reply = pause_object::call(
         env,
         &id,
-        &Command::Respond {
+        &Command::RespondWithComment(PageAnswer {
             choice,
             via: "page".into(),
-        },
+            comment: form.comment.clone(),
+            confirmed: form.confirmed,
+        }),
     )
     .await?;
     let Some(p) = reply.pause else {
@@ -121,10 +137,16 @@ pub async fn post(
     };
     Ok(match reply.outcome {
         Outcome::Changed => html(200, page_html::final_state(&p, true)),
-        Outcome::NoSuchOption => html(400, page_html::question(&p, path, now_ms())),
-        _ => html(
-            if final_status(&p) == 410 { 410 } else { 409 },
-            page_html::final_state(&p, false),
+        Outcome::NeedsConfirmation => html(
+            200,
+            page_html::confirm(&p, path, choice, form.comment.as_deref()),
         ),
+        Outcome::NoSuchOption => ask_again(&p, "That is not one of the options: choose again."),
+        Outcome::CommentRefused if p.answer.allow_comment => ask_again(
+            &p,
+            &format!("Your comment is longer than {MAX_COMMENT_CHARS} characters: shorten it."),
+        ),
+        Outcome::CommentRefused => ask_again(&p, "This request does not take comments."),
+        _ => html(final_status(&p).max(409), page_html::final_state(&p, false)),
     })
 }

@@ -46,6 +46,7 @@ pub enum Command {
         choice: usize,
         via: String,
     },
+    RespondWithComment(PageAnswer),
     Cancel,
     /// A provider's report on the message (Twilio status callback), already verified.
     DeliveryReport {
@@ -55,6 +56,16 @@ pub enum Command {
         error_code: Option<String>,
         error_message: Option<String>,
     },
+}
+
+/// A choice from the response page, with the person's optional comment.
+#[derive(Serialize, Deserialize)]
+pub struct PageAnswer {
+    pub choice: usize,
+    pub via: String,
+    pub comment: Option<String>,
+    /// The second tap of a danger option that asks for confirmation.
+    pub confirmed: bool,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +78,10 @@ pub enum Outcome {
     /// Already final: the reply carries the final state.
     NotPending,
     NoSuchOption,
+    /// The comment was refused (not allowed, or too long); nothing changed.
+    CommentRefused,
+    /// A danger option that must be confirmed first; nothing changed.
+    NeedsConfirmation,
     NotFound,
 }
 
@@ -189,14 +204,17 @@ impl PauseObject {
                 }
                 Outcome::Unchanged
             }
-            Command::Respond { choice, via } => match p.respond(choice, now, &via) {
-                Ok(t) => {
-                    self.commit(&p, &effects_of(&p, t.into()))?;
-                    Outcome::Changed
-                }
-                Err(Refusal::NotPending(_)) => Outcome::NotPending,
-                Err(Refusal::NoSuchOption) => Outcome::NoSuchOption,
-            },
+            Command::Respond { choice, via } => {
+                self.respond(&mut p, choice, None, true, now, &via)?
+            }
+            Command::RespondWithComment(a) => self.respond(
+                &mut p,
+                a.choice,
+                a.comment.as_deref(),
+                a.confirmed,
+                now,
+                &a.via,
+            )?,
             Command::DeliveryReport {
                 provider,
                 message_id,
@@ -236,6 +254,31 @@ impl PauseObject {
             outcome,
             pause: Some(p),
         })
+    }
+
+    fn respond(
+        &self,
+        p: &mut Pause,
+        choice: usize,
+        comment: Option<&str>,
+        confirmed: bool,
+        now: i64,
+        via: &str,
+    ) -> std::result::Result<Outcome, ApiError> {
+        Ok(
+            match p.respond_with_comment(choice, comment, confirmed, now, via) {
+                Ok(t) => {
+                    self.commit(p, &effects_of(p, t.into()))?;
+                    Outcome::Changed
+                }
+                Err(Refusal::NotPending(_)) => Outcome::NotPending,
+                Err(Refusal::NoSuchOption) => Outcome::NoSuchOption,
+                Err(Refusal::CommentNotAllowed | Refusal::CommentTooLong) => {
+                    Outcome::CommentRefused
+                }
+                Err(Refusal::NeedsConfirmation) => Outcome::NeedsConfirmation,
+            },
+        )
     }
 
     async fn create(&self, p: Pause) -> std::result::Result<Reply, ApiError> {

@@ -4,6 +4,7 @@ pub mod error;
 pub mod ids;
 pub mod keys;
 pub mod message;
+pub mod page_form;
 pub mod page_html;
 pub mod pause;
 pub mod phone;

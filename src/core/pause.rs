@@ -113,9 +113,32 @@ pub struct Pause {
     /// Where the answer came from: `page`, `slack`, `timeout`.
     pub responded_via: Option<String>,
     pub cancelled_at: Option<i64>,
+    /// How the page presents the question (context, danger options, comment box).
+    #[serde(default)]
+    pub answer: AnswerSettings,
+    /// The person's optional free-text note sent with the choice.
+    #[serde(default)]
+    pub response_comment: Option<String>,
     pub delivery: Delivery,
     /// Bumped on every change, so a stale copy never overwrites a newer one.
     pub version: u32,
+}
+
+/// Longest comment a person may send with a choice, in characters.
+pub const MAX_COMMENT_CHARS: usize = 500;
+
+/// The request's hints for the response page. All optional; the default is the
+/// plain question with one button per option.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct AnswerSettings {
+    /// Background the agent sent with the question, shown under it.
+    pub context: Option<String>,
+    /// Options that are destructive: styled as such, and confirmed when asked to.
+    pub danger: Vec<String>,
+    /// A tap on a danger option asks "Are you sure?" before it counts.
+    pub confirm_danger: bool,
+    /// The page offers a free-text comment with the choice.
+    pub allow_comment: bool,
 }
 
 /// The event a transition causes; its name is the webhook/audit event type.
@@ -141,6 +164,11 @@ pub enum Refusal {
     /// Already final: every later attempt sees the final state.
     NotPending(Status),
     NoSuchOption,
+    /// A comment was sent but the request did not allow one.
+    CommentNotAllowed,
+    CommentTooLong,
+    /// A destructive option the request wants confirmed, tapped once: ask again.
+    NeedsConfirmation,
 }
 
 impl Pause {
@@ -174,6 +202,20 @@ impl Pause {
 
     /// The person's choice, by option index. The first call wins.
     pub fn respond(&mut self, choice: usize, now: i64, via: &str) -> Result<Transition, Refusal> {
+        self.respond_with_comment(choice, None, true, now, via)
+    }
+
+    /// The choice with an optional comment (blank counts as none). A refused
+    /// comment refuses the whole answer, and so does an unconfirmed tap on a
+    /// danger option when the request asks for confirmation: nothing changes.
+    pub fn respond_with_comment(
+        &mut self,
+        choice: usize,
+        comment: Option<&str>,
+        confirmed: bool,
+        now: i64,
+        via: &str,
+    ) -> Result<Transition, Refusal> {
         if self.status != Status::Pending {
             return Err(Refusal::NotPending(self.status));
         }
@@ -182,6 +224,19 @@ impl Pause {
             .get(choice)
             .ok_or(Refusal::NoSuchOption)?
             .clone();
+        let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+        if let Some(c) = comment {
+            if !self.answer.allow_comment {
+                return Err(Refusal::CommentNotAllowed);
+            }
+            if c.chars().count() > MAX_COMMENT_CHARS {
+                return Err(Refusal::CommentTooLong);
+            }
+        }
+        if !confirmed && self.needs_confirmation(choice) {
+            return Err(Refusal::NeedsConfirmation);
+        }
+        self.response_comment = comment.map(Into::into);
         self.status = Status::Responded;
         self.response_choice = Some(label);
         self.responded_at = Some(now);
@@ -199,6 +254,15 @@ impl Pause {
         self.cancelled_at = Some(now);
         self.version += 1;
         Ok(Transition::Cancelled)
+    }
+
+    /// Whether a tap on this option needs a second, confirming tap.
+    pub fn needs_confirmation(&self, choice: usize) -> bool {
+        self.answer.confirm_danger
+            && self
+                .options
+                .get(choice)
+                .is_some_and(|o| self.answer.danger.contains(o))
     }
 
     /// When the pause reached its final state, if it has.
@@ -233,6 +297,11 @@ impl Pause {
             "responded_by": self.responded_by,
             "responded_via": self.responded_via,
             "cancelled_at": ts(self.cancelled_at),
+            "context": self.answer.context,
+            "danger": self.answer.danger,
+            "confirm_danger": self.answer.confirm_danger,
+            "allow_comment": self.answer.allow_comment,
+            "response_comment": self.response_comment,
             "resolved_at": ts(self.resolved_at()),
             "delivery": {
                 "status": self.delivery.status,
@@ -273,6 +342,8 @@ pub(crate) mod tests {
             responded_by: None,
             responded_via: None,
             cancelled_at: None,
+            answer: AnswerSettings::default(),
+            response_comment: None,
             delivery: Delivery {
                 status: "queued".into(),
                 ..Default::default()
@@ -339,5 +410,66 @@ pub(crate) mod tests {
             Err(Refusal::NotPending(Status::Cancelled))
         );
         assert_eq!(p.to_api()["cancelled_at"], "1970-01-01T00:00:03.000Z");
+    }
+
+    #[test]
+    fn a_comment_is_kept_only_when_allowed_and_short_enough() {
+        let mut p = sample(None);
+        assert_eq!(
+            p.respond_with_comment(0, Some("ok"), true, 2_000, "page"),
+            Err(Refusal::CommentNotAllowed)
+        );
+        assert_eq!((p.status, p.version), (Status::Pending, 1));
+        p.answer.allow_comment = true;
+        let long = "x".repeat(MAX_COMMENT_CHARS + 1);
+        assert_eq!(
+            p.respond_with_comment(0, Some(&long), true, 2_000, "page"),
+            Err(Refusal::CommentTooLong)
+        );
+        assert_eq!(p.status, Status::Pending);
+        assert_eq!(
+            p.respond_with_comment(1, Some("  Call me first.  "), true, 2_000, "page"),
+            Ok(Transition::Responded)
+        );
+        assert_eq!(p.response_comment.as_deref(), Some("Call me first."));
+        assert_eq!(p.to_api()["response_comment"], "Call me first.");
+        assert_eq!(p.to_api()["response_choice"], "Reject");
+    }
+
+    #[test]
+    fn a_blank_comment_is_no_comment_even_when_not_allowed() {
+        let mut p = sample(None);
+        assert_eq!(
+            p.respond_with_comment(0, Some("   "), true, 2_000, "page"),
+            Ok(Transition::Responded)
+        );
+        assert_eq!(p.response_comment, None);
+    }
+
+    #[test]
+    fn only_danger_options_need_confirmation_and_only_when_asked() {
+        let mut p = sample(None);
+        p.answer.danger = vec!["Reject".into()];
+        assert!(!p.needs_confirmation(1));
+        p.answer.confirm_danger = true;
+        assert!(p.needs_confirmation(1));
+        assert!(!p.needs_confirmation(0));
+        assert!(!p.needs_confirmation(7));
+        assert_eq!(
+            p.respond_with_comment(1, None, false, 2_000, "page"),
+            Err(Refusal::NeedsConfirmation)
+        );
+        assert_eq!((p.status, p.version), (Status::Pending, 1));
+        assert_eq!(
+            p.respond_with_comment(0, None, false, 2_000, "page"),
+            Ok(Transition::Responded)
+        );
+        let mut q = sample(None);
+        q.answer = p.answer.clone();
+        assert_eq!(
+            q.respond_with_comment(1, None, true, 2_000, "page"),
+            Ok(Transition::Responded)
+        );
+        assert_eq!(q.response_choice.as_deref(), Some("Reject"));
     }
 }

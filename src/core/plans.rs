@@ -149,6 +149,7 @@ mod tests {
             timeout_default: None,
             webhook_url: None,
             metadata: None,
+            answer: Default::default(),
         }
     }
 

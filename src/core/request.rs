@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
-use super::pause::Channel;
+use super::pause::{AnswerSettings, Channel};
 use super::phone::PhoneNumber;
 
 pub const MAX_MESSAGE_CHARS: usize = 1000;
@@ -12,6 +12,7 @@ pub const MAX_OPTIONS: usize = 10;
 pub const MAX_OPTION_CHARS: usize = 40;
 pub const MAX_URL_CHARS: usize = 2048;
 pub const MAX_METADATA_BYTES: usize = 4096;
+pub const MAX_CONTEXT_CHARS: usize = 1000;
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 24 * 3600;
 pub const MAX_TIMEOUT_SECONDS: u64 = 30 * 24 * 3600;
 
@@ -25,6 +26,10 @@ const FIELDS: &[&str] = &[
     "timeout_default",
     "webhook_url",
     "metadata",
+    "context",
+    "danger",
+    "confirm_danger",
+    "allow_comment",
 ];
 
 /// Bounds that depend on the deployment (tests shorten the minimum timeout).
@@ -47,6 +52,8 @@ pub struct NewPause {
     pub timeout_default: Option<String>,
     pub webhook_url: Option<String>,
     pub metadata: Option<Value>,
+    /// Page hints: context, danger options, confirmation, comment box.
+    pub answer: AnswerSettings,
 }
 
 impl NewPause {
@@ -162,7 +169,10 @@ pub fn parse_create(body: &[u8], limits: &Limits) -> Result<NewPause, ApiError> 
         }
     };
 
+    let answer = parse_answer_settings(&obj, &options)?;
+
     Ok(NewPause {
+        answer,
         channel,
         recipient,
         message,
@@ -171,6 +181,92 @@ pub fn parse_create(body: &[u8], limits: &Limits) -> Result<NewPause, ApiError> 
         timeout_default,
         webhook_url,
         metadata,
+    })
+}
+
+/// `context`, `danger`, `confirm_danger`, `allow_comment`: how the page asks.
+fn parse_answer_settings(
+    obj: &Map<String, Value>,
+    options: &[String],
+) -> Result<AnswerSettings, ApiError> {
+    let context = match obj.get("context") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            if s.chars().count() > MAX_CONTEXT_CHARS {
+                return Err(ApiError::invalid(
+                    "context",
+                    format!("`context` is longer than {MAX_CONTEXT_CHARS} characters: send a summary and keep the rest in `metadata`."),
+                ));
+            }
+            (!s.is_empty()).then(|| s.to_string())
+        }
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "context",
+                "`context` must be a string shown under the question.",
+            ))
+        }
+    };
+    let danger = match obj.get("danger") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => {
+            let mut out: Vec<String> = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let Some(label) = item.as_str().map(str::trim) else {
+                    return Err(ApiError::invalid(
+                        "danger",
+                        format!("`danger[{i}]` must be a string, one of the options."),
+                    ));
+                };
+                let Some(o) = options.iter().find(|o| o.as_str() == label) else {
+                    return Err(ApiError::invalid(
+                        "danger",
+                        format!(
+                            "`danger[{i}]` must be one of the options ({}); got `{label}`.",
+                            options.join(", ")
+                        ),
+                    ));
+                };
+                if !out.contains(o) {
+                    out.push(o.clone());
+                }
+            }
+            if out.len() == options.len() {
+                return Err(ApiError::invalid(
+                    "danger",
+                    "`danger` lists every option: mark only the destructive ones.",
+                ));
+            }
+            out
+        }
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "danger",
+                "`danger` must be an array of option labels, e.g. [\"Delete\"].",
+            ))
+        }
+    };
+    let flag = |name: &str| match obj.get(name) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(ApiError::invalid(
+            name,
+            format!("`{name}` must be true or false."),
+        )),
+    };
+    let confirm_danger = flag("confirm_danger")?;
+    if confirm_danger && danger.is_empty() {
+        return Err(ApiError::invalid(
+            "confirm_danger",
+            "`confirm_danger` needs `danger`: list the options that need a second tap.",
+        ));
+    }
+    Ok(AnswerSettings {
+        context,
+        danger,
+        confirm_danger,
+        allow_comment: flag("allow_comment")?,
     })
 }
 
@@ -623,6 +719,42 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    #[test]
+    fn page_hints_parse_and_are_checked() {
+        let mut s = seed();
+        s["context"] = json!("  Invoice INV-2207, due Friday.  ");
+        s["danger"] = json!(["Approve"]);
+        s["confirm_danger"] = json!(true);
+        s["allow_comment"] = json!(true);
+        let a = parse(s.clone()).unwrap().answer;
+        assert_eq!(a.context.as_deref(), Some("Invoice INV-2207, due Friday."));
+        assert_eq!(a.danger, ["Approve"]);
+        assert!(a.confirm_danger && a.allow_comment);
+        assert_eq!(parse(seed()).unwrap().answer, AnswerSettings::default());
+        let with = |k: &str, v: Value| {
+            let mut s = s.clone();
+            s[k] = v;
+            s
+        };
+        for (body, param) in [
+            (
+                with("context", json!("x".repeat(MAX_CONTEXT_CHARS + 1))),
+                "context",
+            ),
+            (with("context", json!(5)), "context"),
+            (with("danger", json!(["Delete"])), "danger"),
+            (with("danger", json!("Approve")), "danger"),
+            (with("danger", json!(["Approve", "Reject"])), "danger"),
+            (with("danger", json!([])), "confirm_danger"),
+            (with("confirm_danger", json!("yes")), "confirm_danger"),
+            (with("allow_comment", json!(1)), "allow_comment"),
+        ] {
+            assert_eq!(err_param(body.clone()).1, param, "{body}");
+        }
+        s["context"] = json!("   ");
+        assert_eq!(parse(s).unwrap().answer.context, None);
     }
 
     #[test]
