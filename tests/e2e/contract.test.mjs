@@ -68,6 +68,19 @@ test('pause operations conform, in success and in error', async () => {
   await call('POST', `/v1/pause/${id}/cancel`);
   const other = (await call('POST', '/v1/pause', { body: seedRequest() })).json.pause_id;
   await call('DELETE', `/v1/pause/${other}`);
+  const hinted = await call('POST', '/v1/pause', { body: { ...seedRequest(), options: ['Approve', 'Delete'], timeout_default: 'Approve',
+    context: 'Invoice INV-2207', danger: ['Delete'], confirm_danger: true, allow_comment: true } });
+  assert.equal(hinted.status, 201);
+  await call('POST', '/v1/pause', { body: { ...seedRequest(), danger: ['Nope'] } });
+});
+
+test('webhook operations conform', async () => {
+  const p = (await call('POST', '/v1/pause', { body: { ...seedRequest(), webhook_url: 'http://127.0.0.1:9/hook' } })).json;
+  await call('POST', `/v1/pause/${p.pause_id}/cancel`);
+  await call('GET', `/v1/pause/${p.pause_id}/webhooks`);
+  await call('GET', '/v1/pause/pause_000000000000000000000000/webhooks');
+  await call('POST', `/v1/pause/${p.pause_id}/webhooks/msg_000000000000000000000000/replay`);
+  await call('POST', '/v1/webhook_secret/rotate');
 });
 
 test('account, keys and test outbox operations conform', async () => {
