@@ -127,6 +127,9 @@ pub struct PauseObject {
     env: Env,
     /// Long-polls waiting for this pause to leave `pending`.
     waiters: RefCell<Vec<oneshot::Sender<()>>>,
+    /// Who holds an effect's lease. A Durable Object runs as one instance at a time,
+    /// so a lease taken by an earlier instance died with it and is taken over at once.
+    instance: String,
 }
 
 #[derive(Deserialize)]
@@ -141,6 +144,7 @@ struct OutboxRow {
     attempts: i64,
     next_at: i64,
     lease_until: i64,
+    lease_owner: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +158,7 @@ impl DurableObject for PauseObject {
             state,
             env,
             waiters: RefCell::new(Vec::new()),
+            instance: crate::core::ids::hex(&crate::http::random_bytes::<8>()),
         }
     }
 
@@ -316,7 +321,7 @@ impl PauseObject {
         sql.exec(
             "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL,
              attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0,
-             lease_until INTEGER NOT NULL DEFAULT 0, last_error TEXT)",
+             lease_until INTEGER NOT NULL DEFAULT 0, last_error TEXT, lease_owner TEXT)",
             None,
         )
         .map_err(internal)?;
@@ -395,7 +400,7 @@ impl PauseObject {
         let now = now_ms();
         let rows: Vec<OutboxRow> = match sql
             .exec(
-                "SELECT seq, payload, attempts, next_at, lease_until FROM outbox ORDER BY seq",
+                "SELECT seq, payload, attempts, next_at, lease_until, lease_owner FROM outbox ORDER BY seq",
                 None,
             )
             .and_then(|c| c.to_array())
@@ -418,7 +423,9 @@ impl PauseObject {
             if effect == Effect::Index && earlier_pending {
                 continue;
             }
-            let due = row.next_at <= now && row.lease_until <= now;
+            let leased_here =
+                row.lease_owner.as_deref() == Some(self.instance.as_str()) && row.lease_until > now;
+            let due = row.next_at <= now && !leased_here;
             if !due || (effect.background() && !include_background) {
                 earlier_pending |= !effect.background();
                 continue;
@@ -426,8 +433,14 @@ impl PauseObject {
             let t = now_ms();
             let claimed = sql
                 .exec(
-                    "UPDATE outbox SET lease_until = ?1 WHERE seq = ?2 AND lease_until <= ?3 RETURNING seq",
-                    vec![(t + LEASE_MS).into(), row.seq.into(), t.into()],
+                    "UPDATE outbox SET lease_until = ?1, lease_owner = ?4 WHERE seq = ?2
+                     AND (lease_owner IS NOT ?4 OR lease_until <= ?3) RETURNING seq",
+                    vec![
+                        (t + LEASE_MS).into(),
+                        row.seq.into(),
+                        t.into(),
+                        self.instance.clone().into(),
+                    ],
                 )
                 .and_then(|c| c.to_array::<serde_json::Value>())
                 .map(|v| !v.is_empty())
@@ -447,7 +460,7 @@ impl PauseObject {
                         "outbox effect {effect:?} failed (attempt {attempts}): {e}"
                     );
                     let _ = sql.exec(
-                        "UPDATE outbox SET attempts = ?1, next_at = ?2, lease_until = 0, last_error = ?3 WHERE seq = ?4",
+                        "UPDATE outbox SET attempts = ?1, next_at = ?2, lease_until = 0, lease_owner = NULL, last_error = ?3 WHERE seq = ?4",
                         vec![
                             attempts.into(),
                             (now_ms() + outbox_delay_ms(attempts as u32)).into(),
@@ -515,10 +528,11 @@ impl PauseObject {
         let rows: Vec<WakeRow> = sql
             // An index row waiting behind an earlier effect wakes with that effect.
             .exec(
-                "SELECT MIN(MAX(o.next_at, o.lease_until)) AS at FROM outbox o
+                "SELECT MIN(CASE WHEN o.lease_owner = ?1 THEN MAX(o.next_at, o.lease_until) ELSE o.next_at END) AS at
+                 FROM outbox o
                  WHERE NOT (o.payload = '{\"kind\":\"index\"}' AND EXISTS
                    (SELECT 1 FROM outbox e WHERE e.seq < o.seq AND e.payload <> '{\"kind\":\"deliver\"}'))",
-                None,
+                vec![self.instance.clone().into()],
             )
             .and_then(|c| c.to_array())
             .map_err(internal)?;
