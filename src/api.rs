@@ -87,6 +87,7 @@ pub async fn create_pause(
         &pause_id,
         &Command::Create {
             pause: Box::new(pause),
+            key_id: Some(caller.key_id.clone()),
         },
     )
     .await?;
@@ -105,6 +106,13 @@ fn owned(reply_pause: Option<Pause>, caller: &Caller) -> Result<Pause, ApiError>
 
 fn parse_pause_id(raw: &str) -> Result<PauseId, ApiError> {
     PauseId::parse(raw).ok_or(ApiError::PauseNotFound)
+}
+
+/// The caller's pause by id, or `pause_not_found`.
+pub async fn owned_pause(env: &Env, caller: &Caller, raw_id: &str) -> Result<Pause, ApiError> {
+    let id = parse_pause_id(raw_id)?.to_string();
+    let reply = pause_object::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
+    owned(reply.pause, caller)
 }
 
 pub async fn get_pause(
@@ -160,7 +168,10 @@ pub async fn cancel_pause(env: &Env, caller: &Caller, raw_id: &str) -> Result<Re
             .pause,
         caller,
     )?;
-    let reply = pause_object::call(env, &id, &Command::Cancel).await?;
+    let cancel = Command::Cancel {
+        key_id: Some(caller.key_id.clone()),
+    };
+    let reply = pause_object::call(env, &id, &cancel).await?;
     let p = owned(reply.pause, caller)?;
     match reply.outcome {
         Outcome::Changed => Ok(json(200, &p.to_api())),

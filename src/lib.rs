@@ -13,6 +13,8 @@ pub mod http;
 pub mod page;
 pub mod pause_object;
 pub mod store;
+pub mod audit_store;
+pub mod audit_api;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -44,7 +46,7 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (segments.as_slice(), method) {
         (["healthz"], Method::Get) => Ok(json(200, &serde_json::json!({ "ok": true }))),
-        (["r", token], Method::Get | Method::Head) => page::get(env, token, &path).await,
+        (["r", token], Method::Get | Method::Head) => page::get(&req, env, token, &path).await,
         (["r", token], Method::Post) => {
             let token = token.to_string();
             page::post(req, env, &token, &path).await
@@ -72,6 +74,9 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
                 (["pause", _, "cancel"], _) => Err(ApiError::MethodNotAllowed { allowed: "POST" }),
                 (["pauses"], Method::Get) => api::list_pauses(&req, env, &caller).await,
                 (["account"], Method::Get) => Ok(api::account(&caller)),
+                (["audit"], Method::Get) => audit_api::list(&req, env, &caller).await,
+                (["audit", "verify"], Method::Get) => audit_api::verify(&req, env, &caller).await,
+                (["audit", ..], _) => Err(ApiError::MethodNotAllowed { allowed: "GET" }),
                 _ => Err(ApiError::RouteNotFound),
             }
         }

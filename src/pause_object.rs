@@ -17,11 +17,15 @@ use worker::{
     durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State,
 };
 
+use crate::audit_store;
 use crate::channels;
+use crate::core::audit::{self, AuditEvent, ChainHead, NewEvent};
+use crate::core::delivery::DeliveryOutcome;
+use crate::core::ids::hex;
 use crate::core::error::ApiError;
 use crate::core::pause::{Pause, Refusal, Status};
 use crate::core::retry::outbox_delay_ms;
-use crate::http::{internal, now_ms};
+use crate::http::{internal, now_ms, random_bytes};
 use crate::store;
 
 /// Effects still running after this long are taken to have crashed and are retried.
@@ -31,10 +35,34 @@ pub const MAX_WAIT_MS: u64 = 55_000;
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Command {
-    Create { pause: Box<Pause> },
-    Get { wait_ms: u64 },
-    Respond { choice: usize, via: String },
-    Cancel,
+    Create {
+        pause: Box<Pause>,
+        /// The creating key, for the audit log's actor.
+        #[serde(default)]
+        key_id: Option<String>,
+    },
+    Get {
+        wait_ms: u64,
+    },
+    Respond {
+        choice: usize,
+        via: String,
+        /// Where the answer came from, for the audit log, when known.
+        #[serde(default)]
+        country: Option<String>,
+        #[serde(default)]
+        user_agent: Option<String>,
+    },
+    Cancel {
+        #[serde(default)]
+        key_id: Option<String>,
+    },
+    /// Appends an event that changes nothing (page opened, webhook attempt, ...).
+    Record {
+        actor: String,
+        kind: String,
+        context: serde_json::Value,
+    },
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,18 +85,20 @@ pub struct Reply {
 }
 
 /// Work that must happen because of a change, recorded with it.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum Effect {
     /// Upsert the D1 listing row with the current state.
     Index,
     /// Send the question to the recipient.
     Deliver,
+    /// Insert an audit row (already chained) into D1.
+    Audit { event: Box<AuditEvent> },
 }
 
 impl Effect {
     /// Background effects never run inside a request: the API answers first.
-    fn background(self) -> bool {
+    fn background(&self) -> bool {
         matches!(self, Effect::Deliver)
     }
 }
@@ -132,8 +162,8 @@ impl DurableObject for PauseObject {
 impl PauseObject {
     async fn handle(&self, cmd: Command) -> std::result::Result<Reply, ApiError> {
         let now = now_ms();
-        if let Command::Create { pause } = cmd {
-            return self.create(*pause).await;
+        if let Command::Create { pause, key_id } = cmd {
+            return self.create(*pause, key_id).await;
         }
         let Some(mut p) = self.load()? else {
             return Ok(Reply {
@@ -154,21 +184,43 @@ impl PauseObject {
                 }
                 Outcome::Unchanged
             }
-            Command::Respond { choice, via } => match p.respond(choice, now, &via) {
+            Command::Respond {
+                choice,
+                via,
+                country,
+                user_agent,
+            } => match p.respond(choice, now, &via) {
                 Ok(_) => {
                     self.commit(&p, &[Effect::Index])?;
+                    let ctx = serde_json::json!({
+                        "choice": p.response_choice, "choice_index": choice,
+                        "channel": p.channel.as_str(), "via": via,
+                        "ip_country": country, "user_agent": user_agent,
+                    });
+                    self.audit(&p, "recipient", "pause.responded", &ctx)?;
                     Outcome::Changed
                 }
                 Err(Refusal::NotPending(_)) => Outcome::NotPending,
                 Err(Refusal::NoSuchOption) => Outcome::NoSuchOption,
             },
-            Command::Cancel => match p.cancel(now) {
+            Command::Cancel { key_id } => match p.cancel(now) {
                 Ok(_) => {
                     self.commit(&p, &[Effect::Index])?;
+                    let actor = key_actor(key_id.as_deref());
+                    let ctx = serde_json::json!({ "key_id": key_id });
+                    self.audit(&p, &actor, "pause.cancelled", &ctx)?;
                     Outcome::Changed
                 }
                 Err(_) => Outcome::NotPending,
             },
+            Command::Record {
+                actor,
+                kind,
+                context,
+            } => {
+                self.audit(&p, &actor, &kind, &context)?;
+                Outcome::Unchanged
+            }
         };
         self.flush(false).await;
         self.arm().await?;
@@ -178,7 +230,7 @@ impl PauseObject {
         })
     }
 
-    async fn create(&self, p: Pause) -> std::result::Result<Reply, ApiError> {
+    async fn create(&self, p: Pause, key_id: Option<String>) -> std::result::Result<Reply, ApiError> {
         self.ensure_schema()?;
         if let Some(existing) = self.load()? {
             return Ok(Reply {
@@ -187,6 +239,13 @@ impl PauseObject {
             });
         }
         self.commit(&p, &[Effect::Index, Effect::Deliver])?;
+        // The full request as created (never the key itself, nor the response link).
+        let mut request = p.to_api();
+        if let Some(o) = request.as_object_mut() {
+            o.remove("delivery");
+        }
+        let ctx = serde_json::json!({ "request": request, "key_id": key_id });
+        self.audit(&p, &key_actor(key_id.as_deref()), "pause.created", &ctx)?;
         // The listing row now, so a list right after create shows it; delivery
         // waits for the alarm, which fires as soon as this request is answered.
         self.flush(false).await;
@@ -209,6 +268,8 @@ impl PauseObject {
     fn ensure_schema(&self) -> std::result::Result<(), ApiError> {
         let sql = self.state.storage().sql();
         sql.exec("CREATE TABLE IF NOT EXISTS pause (k INTEGER PRIMARY KEY CHECK (k = 1), doc TEXT NOT NULL)", None)
+            .map_err(internal)?;
+        sql.exec("CREATE TABLE IF NOT EXISTS audit_head (k INTEGER PRIMARY KEY CHECK (k = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL)", None)
             .map_err(internal)?;
         sql.exec(
             "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL,
@@ -272,7 +333,67 @@ impl PauseObject {
     fn expire_if_due(&self, p: &mut Pause, now: i64) -> std::result::Result<(), ApiError> {
         if p.expire_if_due(now).is_some() {
             self.commit(p, &[Effect::Index])?;
+            let ctx = serde_json::json!({
+                "deadline": crate::core::time::rfc3339(p.expires_at),
+                "default_fired": p.timeout_default, "status": p.status.as_str(),
+            });
+            // With a default the pause becomes `responded`; the audit type says why.
+            self.audit(p, "system", "pause.timed_out", &ctx)?;
         }
+        Ok(())
+    }
+
+    /// Appends an event to this pause's hash chain and to the outbox, in the same
+    /// synchronous stretch as the state change it records (one atomic commit). This is
+    /// also the hook for other effects (webhook attempts): call it from inside the
+    /// object, or send `Command::Record` from outside (see [`record`]).
+    pub fn audit(
+        &self,
+        p: &Pause,
+        actor: &str,
+        kind: &str,
+        context: &serde_json::Value,
+    ) -> std::result::Result<(), ApiError> {
+        #[derive(Deserialize)]
+        struct HeadRow {
+            seq: i64,
+            hash: String,
+        }
+        let sql = self.state.storage().sql();
+        let head = sql
+            .exec("SELECT seq, hash FROM audit_head WHERE k = 1", None)
+            .and_then(|c| c.to_array::<HeadRow>())
+            .map_err(internal)?
+            .into_iter()
+            .next()
+            .map(|r| ChainHead {
+                seq: r.seq,
+                hash: r.hash,
+            })
+            .unwrap_or_default();
+        let (event, next) = audit::append(
+            &head,
+            NewEvent {
+                event_id: format!("evt_{}", hex(&random_bytes::<12>())),
+                pause_id: &p.id,
+                account_id: &p.account_id,
+                at: now_ms(),
+                actor: actor.to_string(),
+                kind,
+                context,
+            },
+        );
+        sql.exec(
+            "INSERT OR REPLACE INTO audit_head (k, seq, hash) VALUES (1, ?, ?)",
+            vec![next.seq.into(), next.hash.into()],
+        )
+        .map_err(internal)?;
+        let payload = serde_json::to_string(&Effect::Audit {
+            event: Box::new(event),
+        })
+        .map_err(internal)?;
+        sql.exec("INSERT INTO outbox (payload) VALUES (?)", vec![payload.into()])
+            .map_err(internal)?;
         Ok(())
     }
 
@@ -324,7 +445,7 @@ impl PauseObject {
             if !claimed {
                 continue;
             }
-            match self.run(effect).await {
+            match self.run(effect.clone()).await {
                 Ok(()) => {
                     let _ = sql.exec("DELETE FROM outbox WHERE seq = ?", vec![row.seq.into()]);
                 }
@@ -352,6 +473,7 @@ impl PauseObject {
         let Some(p) = self.load()? else { return Ok(()) };
         match effect {
             Effect::Index => store::index_pause(&self.env, &p).await,
+            Effect::Audit { event } => audit_store::insert(&self.env, &event).await,
             Effect::Deliver => {
                 let outcome = channels::deliver(&self.env, &p).await;
                 let Some(mut p) = self.load()? else {
@@ -361,6 +483,8 @@ impl PauseObject {
                 outcome.apply(&mut p.delivery, now_ms());
                 p.version += 1;
                 self.commit(&p, &[Effect::Index])?;
+                let (kind, ctx) = delivery_event(&outcome, &p);
+                self.audit(&p, "system", kind, &ctx)?;
                 if retry {
                     Err(internal("transient delivery failure"))
                 } else {
@@ -403,6 +527,55 @@ impl PauseObject {
         }
         Ok(())
     }
+}
+
+fn key_actor(key_id: Option<&str>) -> String {
+    key_id.map_or_else(|| "system".to_string(), |k| format!("api_key:{k}"))
+}
+
+fn delivery_event(outcome: &DeliveryOutcome, p: &Pause) -> (&'static str, serde_json::Value) {
+    let base = |provider: &str| {
+        serde_json::json!({
+            "channel": p.channel.as_str(), "provider": provider, "attempt": p.delivery.attempts,
+        })
+    };
+    match outcome {
+        DeliveryOutcome::Sent { provider } => ("message.sent", base(provider)),
+        DeliveryOutcome::Permanent {
+            provider,
+            code,
+            message,
+        } => {
+            let mut c = base(provider);
+            c["code"] = code.as_str().into();
+            c["message"] = message.as_str().into();
+            c["will_retry"] = false.into();
+            ("message.failed", c)
+        }
+        DeliveryOutcome::Transient { provider, message } => {
+            let mut c = base(provider);
+            c["message"] = message.as_str().into();
+            c["will_retry"] = true.into();
+            ("message.failed", c)
+        }
+    }
+}
+
+/// Appends a state-neutral event to a pause's audit chain from the Worker side (page
+/// opened, a provider's delivery report, a webhook attempt). `None` if no such pause.
+pub async fn record(
+    env: &Env,
+    pause_id: &str,
+    actor: &str,
+    kind: &str,
+    context: serde_json::Value,
+) -> std::result::Result<Option<Pause>, ApiError> {
+    let cmd = Command::Record {
+        actor: actor.to_string(),
+        kind: kind.to_string(),
+        context,
+    };
+    Ok(call(env, pause_id, &cmd).await?.pause)
 }
 
 /// The Worker's side: one call per command, addressed by pause id.
