@@ -108,13 +108,6 @@ fn parse_pause_id(raw: &str) -> Result<PauseId, ApiError> {
     PauseId::parse(raw).ok_or(ApiError::PauseNotFound)
 }
 
-/// The caller's pause by id, or `pause_not_found`.
-pub async fn owned_pause(env: &Env, caller: &Caller, raw_id: &str) -> Result<Pause, ApiError> {
-    let id = parse_pause_id(raw_id)?.to_string();
-    let reply = pause_object::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
-    owned(reply.pause, caller)
-}
-
 pub async fn get_pause(
     req: &Request,
     env: &Env,

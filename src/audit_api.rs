@@ -5,10 +5,11 @@ use futures_util::stream;
 use serde_json::json;
 use worker::{Env, Headers, Request, Response};
 
-use crate::api::owned_pause;
 use crate::audit_store;
 use crate::core::audit::{self, AuditEvent, Filter, Format};
 use crate::core::error::ApiError;
+use crate::core::ids::PauseId;
+use crate::pause_object::{self, Command};
 use crate::http::{internal, json};
 use crate::store::Caller;
 
@@ -162,9 +163,25 @@ pub async fn verify(req: &Request, env: &Env, caller: &Caller) -> Result<Respons
     }
     let pause_id = pause_id.ok_or_else(|| ApiError::missing("pause_id"))?;
     // Another account's pause, or none: not found (never reveals which).
-    owned_pause(env, caller, &pause_id).await?;
+    let id = PauseId::parse(&pause_id).ok_or(ApiError::PauseNotFound)?;
+    let reply = pause_object::call(env, &id.to_string(), &Command::Get { wait_ms: 0 }).await?;
+    reply
+        .pause
+        .filter(|p| p.account_id == caller.account_id)
+        .ok_or(ApiError::PauseNotFound)?;
     let rows = audit_store::chain(env, &caller.account_id, &pause_id).await?;
-    let result = audit::verify(&rows);
+    let mut result = audit::verify(&rows);
+    // Rows cut from the end leave a valid prefix: the object's head tells.
+    if let (Ok(()), Some(head)) = (&result, &reply.audit_head) {
+        let last = rows.last().map_or(0, |e| e.seq);
+        if head.seq > last && rows.len() as i64 == last {
+            result = Err(audit::Break {
+                seq: last + 1,
+                event_id: String::new(),
+                reason: "missing_tail",
+            });
+        }
+    }
     let head = rows.last().map(|e| json!({ "seq": e.seq, "hash": e.hash }));
     Ok(json(
         200,

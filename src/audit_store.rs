@@ -54,28 +54,29 @@ pub async fn page(
 ) -> Result<Vec<AuditEvent>, ApiError> {
     let mut sql = String::from("SELECT * FROM audit_events WHERE account_id = ?1");
     let mut args = vec![s(account_id)];
+    // `#` in a clause is the placeholder of the value added with it.
     let mut add = |clause: &str, v: JsValue, args: &mut Vec<JsValue>| {
         args.push(v);
-        sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        sql.push_str(&clause.replace('#', &format!("?{}", args.len())));
     };
     if let Some(p) = &f.pause_id {
-        add(" AND pause_id = ?", s(p), &mut args);
+        add(" AND pause_id = #", s(p), &mut args);
     }
     if let Some(k) = &f.kind {
-        add(" AND type = ?", s(k), &mut args);
+        add(" AND type = #", s(k), &mut args);
     }
     if let Some(a) = &f.actor {
-        add(" AND actor = ?", s(a), &mut args);
+        add(" AND actor = #", s(a), &mut args);
     }
     if let Some(t) = f.since {
-        add(" AND at >= ?", n(t), &mut args);
+        add(" AND at >= #", n(t), &mut args);
     }
     if let Some(t) = f.until {
-        add(" AND at <= ?", n(t), &mut args);
+        add(" AND at <= #", n(t), &mut args);
     }
     if let Some(c) = after {
         add(
-            " AND (at, pause_id, seq) > (SELECT at, pause_id, seq FROM audit_events WHERE event_id = ? AND account_id = ?1)",
+            " AND (at, pause_id, seq) > (SELECT at, pause_id, seq FROM audit_events WHERE event_id = # AND account_id = ?1)",
             s(c),
             &mut args,
         );

@@ -82,6 +82,9 @@ pub enum Outcome {
 pub struct Reply {
     pub outcome: Outcome,
     pub pause: Option<Pause>,
+    /// The audit chain's head as this object knows it (lets verify catch a cut tail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<ChainHead>,
 }
 
 /// Work that must happen because of a change, recorded with it.
@@ -169,6 +172,7 @@ impl PauseObject {
             return Ok(Reply {
                 outcome: Outcome::NotFound,
                 pause: None,
+                audit_head: None,
             });
         };
         self.expire_if_due(&mut p, now)?;
@@ -227,6 +231,7 @@ impl PauseObject {
         Ok(Reply {
             outcome,
             pause: Some(p),
+            audit_head: Some(self.audit_head()?),
         })
     }
 
@@ -236,6 +241,7 @@ impl PauseObject {
             return Ok(Reply {
                 outcome: Outcome::Unchanged,
                 pause: Some(existing),
+                audit_head: Some(self.audit_head()?),
             });
         }
         self.commit(&p, &[Effect::Index, Effect::Deliver])?;
@@ -253,6 +259,7 @@ impl PauseObject {
         Ok(Reply {
             outcome: Outcome::Changed,
             pause: Some(p),
+            audit_head: Some(self.audit_head()?),
         })
     }
 
@@ -343,6 +350,30 @@ impl PauseObject {
         Ok(())
     }
 
+    fn audit_head(&self) -> std::result::Result<ChainHead, ApiError> {
+        #[derive(Deserialize)]
+        struct HeadRow {
+            seq: i64,
+            hash: String,
+        }
+        // Pauses created before the audit log have no table: an empty chain.
+        let rows = self
+            .state
+            .storage()
+            .sql()
+            .exec("SELECT seq, hash FROM audit_head WHERE k = 1", None)
+            .and_then(|c| c.to_array::<HeadRow>())
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .next()
+            .map(|r| ChainHead {
+                seq: r.seq,
+                hash: r.hash,
+            })
+            .unwrap_or_default())
+    }
+
     /// Appends an event to this pause's hash chain and to the outbox, in the same
     /// synchronous stretch as the state change it records (one atomic commit). This is
     /// also the hook for other effects (webhook attempts): call it from inside the
@@ -354,23 +385,11 @@ impl PauseObject {
         kind: &str,
         context: &serde_json::Value,
     ) -> std::result::Result<(), ApiError> {
-        #[derive(Deserialize)]
-        struct HeadRow {
-            seq: i64,
-            hash: String,
-        }
         let sql = self.state.storage().sql();
-        let head = sql
-            .exec("SELECT seq, hash FROM audit_head WHERE k = 1", None)
-            .and_then(|c| c.to_array::<HeadRow>())
-            .map_err(internal)?
-            .into_iter()
-            .next()
-            .map(|r| ChainHead {
-                seq: r.seq,
-                hash: r.hash,
-            })
-            .unwrap_or_default();
+        // Objects created before the audit log lack the table; it costs nothing to ensure.
+        sql.exec("CREATE TABLE IF NOT EXISTS audit_head (k INTEGER PRIMARY KEY CHECK (k = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL)", None)
+            .map_err(internal)?;
+        let head = self.audit_head()?;
         let (event, next) = audit::append(
             &head,
             NewEvent {
