@@ -22,7 +22,18 @@ BEGIN
   SELECT RAISE(ABORT, 'audit_events is append-only: UPDATE refused');
 END;
 
+-- Retention: empty means keep forever (the default). With a row, only rows older
+-- than `days` may be deleted (the cron purges whole pauses past it, see README).
+CREATE TABLE audit_retention (
+  k     INTEGER PRIMARY KEY CHECK (k = 1),
+  days  INTEGER NOT NULL CHECK (days > 0)
+);
+
 CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+WHEN NOT EXISTS (
+  SELECT 1 FROM audit_retention r
+  WHERE OLD.at < (CAST(strftime('%s', 'now') AS INTEGER) - r.days * 86400) * 1000
+)
 BEGIN
   SELECT RAISE(ABORT, 'audit_events is append-only: DELETE refused');
 END;

@@ -116,3 +116,25 @@ pub async fn chain(env: &Env, account_id: &str, pause_id: &str) -> Result<Vec<Au
         .results()
         .map_err(internal)
 }
+
+/// Retention (`AUDIT_RETENTION_DAYS`, unset by default: keep forever). Records the
+/// period where the delete trigger reads it, then removes whole pauses whose newest
+/// event is older than it, so no chain is ever left without its start.
+pub async fn purge_expired(env: &Env, days: u32, now: i64) -> Result<(), ApiError> {
+    let cutoff = now - days as i64 * 86_400_000;
+    let db = db(env)?;
+    db.batch(vec![
+        db.prepare("INSERT OR REPLACE INTO audit_retention (k, days) VALUES (1, ?1)")
+            .bind(&[n(days as i64)])
+            .map_err(internal)?,
+        db.prepare(
+            "DELETE FROM audit_events WHERE pause_id IN
+             (SELECT pause_id FROM audit_events GROUP BY pause_id HAVING MAX(at) < ?1 LIMIT 500)",
+        )
+        .bind(&[n(cutoff)])
+        .map_err(internal)?,
+    ])
+    .await
+    .map_err(internal)?;
+    Ok(())
+}

@@ -112,4 +112,11 @@ fn recover_after_restart(env: &Env, ctx: &Context) {
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     sweep_overdue(&env).await;
+    // Unset (the default): the audit log is kept forever and nothing is deleted.
+    let retention = config::string(&env, "AUDIT_RETENTION_DAYS").and_then(|d| d.parse::<u32>().ok());
+    if let Some(days) = retention.filter(|d| *d > 0) {
+        if let Err(e) = audit_store::purge_expired(&env, days, now_ms()).await {
+            worker::console_error!("audit retention purge failed: {e}");
+        }
+    }
 }

@@ -31,7 +31,7 @@ async function createPause(body = seedRequest()) {
 }
 
 // The D1 database file wrangler keeps under the test's persist dir.
-function d1File() {
+function d1File(dir = svc.dir) {
   const found = [];
   const walk = (d) => {
     for (const f of readdirSync(d)) {
@@ -40,7 +40,7 @@ function d1File() {
       else if (p.endsWith('.sqlite') && p.includes(join('v3', 'd1'))) found.push(p);
     }
   };
-  walk(svc.dir);
+  walk(dir);
   const file = found.find((f) => {
     const db = new Database(f, { readonly: true });
     try {
@@ -49,7 +49,7 @@ function d1File() {
       db.close();
     }
   });
-  assert.ok(file, `no D1 file with audit_events under ${svc.dir}`);
+  assert.ok(file, `no D1 file with audit_events under ${dir}`);
   return file;
 }
 
@@ -243,6 +243,16 @@ test('UPDATE and DELETE through SQL are refused; a row altered by an attacker ma
     assert.throws(() => db.prepare('DELETE FROM audit_events').run(), /append-only/);
     assert.equal(db.prepare('SELECT COUNT(*) AS n FROM audit_events').get().n, before);
 
+    // Retention is off by default; set, it lets only rows older than the period go.
+    db.prepare(`INSERT INTO audit_events (event_id, pause_id, account_id, at, actor, type, context, seq, prev_hash, hash)
+                VALUES ('evt_old', 'pause_old', 'acct_old', 0, 'system', 'pause.created', '{}', 1, '', '')`).run();
+    assert.throws(() => db.prepare("DELETE FROM audit_events WHERE event_id = 'evt_old'").run(), /append-only/);
+    db.prepare('INSERT INTO audit_retention (k, days) VALUES (1, 30)').run();
+    assert.throws(() => db.prepare('DELETE FROM audit_events WHERE pause_id = ?').run(lifecyclePause), /append-only/);
+    assert.equal(db.prepare("DELETE FROM audit_events WHERE event_id = 'evt_old'").run().changes, 1);
+    db.prepare('DELETE FROM audit_retention').run();
+    assert.equal(db.prepare('SELECT COUNT(*) AS n FROM audit_events').get().n, before);
+
     // An attacker with database access drops the trigger and rewrites the answer.
     const row = db.prepare("SELECT * FROM audit_events WHERE pause_id = ? AND seq = 4").get(lifecyclePause);
     const forged = JSON.stringify({ ...JSON.parse(row.context), choice: 'Reject' });
@@ -287,4 +297,35 @@ test('events cut from the end of a chain are caught against the object\'s head',
   const v = (await api(`/v1/audit/verify?pause_id=${id}`)).json;
   assert.equal(v.valid, false);
   assert.equal(v.first_break.reason, 'missing_tail');
+});
+
+test('with AUDIT_RETENTION_DAYS set, the cron removes whole pauses past the period, and only those', async () => {
+  const ret = await startService({ vars: { AUDIT_RETENTION_DAYS: '30' }, devArgs: ['--test-scheduled'] });
+  try {
+    const a = await ret.createAccount('Retention Co');
+    const r = await ret.request('POST', '/v1/pause', { key: a.live_key, body: seedRequest() });
+    assert.equal(r.status, 201);
+    const recent = r.json.pause_id;
+    await eventually(async () => (await ret.request('GET', `/v1/audit?pause_id=${recent}`, { key: a.live_key })).json.data.length > 0);
+    const db = new Database(d1File(ret.dir));
+    try {
+      const ins = db.prepare(`INSERT INTO audit_events (event_id, pause_id, account_id, at, actor, type, context, seq, prev_hash, hash)
+                              VALUES (?, 'pause_ancient', ?, ?, 'system', 'pause.created', '{}', ?, '', '')`);
+      ins.run('evt_a1', a.account_id, 1_000, 1);
+      ins.run('evt_a2', a.account_id, 2_000, 2);
+    } finally {
+      db.close();
+    }
+    const cron = await fetch(`${ret.base}/__scheduled?cron=*+*+*+*+*`);
+    assert.equal(cron.status, 200);
+    const gone = await eventually(async () => {
+      const rows = (await ret.request('GET', '/v1/audit', { key: a.live_key })).json.data;
+      return !rows.some((e) => e.pause_id === 'pause_ancient') && rows;
+    });
+    assert.ok(gone, 'the ancient pause was purged');
+    assert.ok(gone.some((e) => e.pause_id === recent), 'recent events stay');
+    assert.equal((await ret.request('GET', `/v1/audit/verify?pause_id=${recent}`, { key: a.live_key })).json.valid, true);
+  } finally {
+    await ret.cleanup();
+  }
 });
