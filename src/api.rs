@@ -146,6 +146,7 @@ pub async fn create_pause(
     // the same object and gets the pause the first one made.
     let command = Command::Create {
         pause: Box::new(pause),
+        key_id: Some(caller.key_id.clone()),
     };
     let create = pause_object::call(env, &pause_id, &command);
     // Unlimited plans count only for display: counted beside the create, not after it.
@@ -230,7 +231,10 @@ pub async fn cancel_pause(env: &Env, caller: &Caller, raw_id: &str) -> Result<Re
             .pause,
         caller,
     )?;
-    let reply = pause_object::call(env, &id, &Command::Cancel).await?;
+    let cancel = Command::Cancel {
+        key_id: Some(caller.key_id.clone()),
+    };
+    let reply = pause_object::call(env, &id, &cancel).await?;
     let p = owned(reply.pause, caller)?;
     match reply.outcome {
         Outcome::Changed => Ok(json(200, &p.to_api())),

@@ -100,6 +100,8 @@ pub async fn slack_interactivity(mut req: Request, env: &Env) -> Result<Response
         &Command::Respond {
             choice: click.choice,
             via: "slack".into(),
+            country: None,
+            user_agent: None,
         },
     )
     .await?;

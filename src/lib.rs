@@ -9,6 +9,8 @@ pub mod core;
 pub mod accounts;
 
 pub mod api;
+pub mod audit_api;
+pub mod audit_store;
 pub mod callbacks;
 pub mod channels;
 pub mod config;
@@ -80,7 +82,7 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
         (["r", token], Method::Get | Method::Head) => {
             match http::query_param(&req, "c").and_then(|c| c.parse::<usize>().ok()) {
                 Some(c) => page::get_confirm(env, token, &path, c).await,
-                None => page::get(env, token, &path).await,
+                None => page::get(&req, env, token, &path).await,
             }
         }
         (["r", token], Method::Post) => {
@@ -135,6 +137,9 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
                 (["webhook_secret", "rotate"], Method::Post) => {
                     webhook_api::rotate_secret(env, &caller).await
                 }
+                (["audit"], Method::Get) => audit_api::list(&req, env, &caller).await,
+                (["audit", "verify"], Method::Get) => audit_api::verify(&req, env, &caller).await,
+                (["audit", ..], _) => Err(ApiError::MethodNotAllowed { allowed: "GET" }),
                 _ => Err(ApiError::RouteNotFound),
             }
         }
@@ -196,6 +201,14 @@ fn recover_after_restart(env: &Env, ctx: &Context) {
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     sweep_pending(&env, now_ms()).await;
     webhooks::requeue_stalled(&env, false).await;
+    // Unset (the default): the audit log is kept forever and nothing is deleted.
+    let retention =
+        config::string(&env, "AUDIT_RETENTION_DAYS").and_then(|d| d.parse::<u32>().ok());
+    if let Some(days) = retention.filter(|d| *d > 0) {
+        if let Err(e) = audit_store::purge_expired(&env, days, now_ms()).await {
+            worker::console_error!("audit retention purge failed: {e}");
+        }
+    }
 }
 
 /// Webhook jobs and their dead letters. Every message is acked or retried inside.

@@ -54,12 +54,39 @@ async fn load(env: &Env, raw_token: &str) -> Result<Option<String>, ApiError> {
         .map(|c| c.pause_id.to_string()))
 }
 
-pub async fn get(env: &Env, raw_token: &str, path: &str) -> Result<Response, ApiError> {
+/// Who opened or answered the page, as far as the request tells: for the audit log.
+fn seen_from(req: &Request) -> (Option<String>, Option<String>) {
+    let country = req
+        .headers()
+        .get("cf-ipcountry")
+        .ok()
+        .flatten()
+        .or_else(|| req.cf().and_then(|cf| cf.country()))
+        .filter(|c| !c.is_empty());
+    let user_agent = req
+        .headers()
+        .get("user-agent")
+        .ok()
+        .flatten()
+        .map(|ua| ua.chars().take(512).collect());
+    (country, user_agent)
+}
+
+pub async fn get(
+    req: &Request,
+    env: &Env,
+    raw_token: &str,
+    path: &str,
+) -> Result<Response, ApiError> {
     let Some(id) = load(env, raw_token).await? else {
         return Ok(invalid());
     };
-    let reply = pause_object::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
-    let Some(p) = reply.pause else {
+    // Opening the page is recorded (it changes no state): link previews show up too.
+    let (country, user_agent) = seen_from(req);
+    let ctx = serde_json::json!({
+        "method": req.method().to_string(), "ip_country": country, "user_agent": user_agent,
+    });
+    let Some(p) = pause_object::record(env, &id, "recipient", "page.opened", ctx).await? else {
         return Ok(invalid());
     };
     if p.status == Status::Pending {
@@ -121,6 +148,7 @@ pub async fn post(
         };
         return Ok(ask_again(&p, "Choose one of the options."));
     };
+    let (country, user_agent) = seen_from(&req);
     let reply = pause_object::call(
         env,
         &id,
@@ -129,6 +157,8 @@ pub async fn post(
             via: "page".into(),
             comment: form.comment.clone(),
             confirmed: form.confirmed,
+            country,
+            user_agent,
         }),
     )
     .await?;

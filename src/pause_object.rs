@@ -17,13 +17,16 @@ use worker::{
     durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State,
 };
 
+use crate::audit_store;
 use crate::channels;
+use crate::core::audit::{self, AuditEvent, ChainHead, NewEvent};
 use crate::core::delivery::{apply_status_report, DeliveryOutcome};
 use crate::core::error::ApiError;
+use crate::core::ids::hex;
 use crate::core::pause::{Pause, Refusal, Status};
 use crate::core::retry::outbox_delay_ms;
 use crate::core::webhook::event::EventType;
-use crate::http::{internal, now_ms};
+use crate::http::{internal, now_ms, random_bytes};
 use crate::store;
 use crate::webhooks;
 
@@ -38,6 +41,9 @@ const SENDING: &str = "sending";
 pub enum Command {
     Create {
         pause: Box<Pause>,
+        /// The creating key, for the audit log's actor.
+        #[serde(default)]
+        key_id: Option<String>,
     },
     Get {
         wait_ms: u64,
@@ -45,9 +51,23 @@ pub enum Command {
     Respond {
         choice: usize,
         via: String,
+        /// Where the answer came from, for the audit log, when known.
+        #[serde(default)]
+        country: Option<String>,
+        #[serde(default)]
+        user_agent: Option<String>,
     },
     RespondWithComment(PageAnswer),
-    Cancel,
+    Cancel {
+        #[serde(default)]
+        key_id: Option<String>,
+    },
+    /// Appends an event that changes nothing (page opened, webhook attempt, ...).
+    Record {
+        actor: String,
+        kind: String,
+        context: serde_json::Value,
+    },
     /// A provider's report on the message (Twilio status callback), already verified.
     DeliveryReport {
         provider: String,
@@ -66,6 +86,11 @@ pub struct PageAnswer {
     pub comment: Option<String>,
     /// The second tap of a danger option that asks for confirmation.
     pub confirmed: bool,
+    /// Where the answer came from, for the audit log, when known.
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub user_agent: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,16 +114,21 @@ pub enum Outcome {
 pub struct Reply {
     pub outcome: Outcome,
     pub pause: Option<Pause>,
+    /// The audit chain's head as this object knows it (lets verify catch a cut tail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<ChainHead>,
 }
 
 /// Work that must happen because of a change, recorded with it.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum Effect {
     /// Upsert the D1 listing row with the current state.
     Index,
     /// Send the question to the recipient.
     Deliver,
+    /// Insert an audit row (already chained) into D1.
+    Audit { event: Box<AuditEvent> },
     /// Record the webhook event and enqueue its delivery (only with a `webhook_url`).
     Webhook { event: EventType },
 }
@@ -116,7 +146,7 @@ fn effects_of(p: &Pause, event: EventType) -> Vec<Effect> {
 
 impl Effect {
     /// Background effects never run inside a request: the API answers first.
-    fn background(self) -> bool {
+    fn background(&self) -> bool {
         matches!(self, Effect::Deliver)
     }
 }
@@ -187,13 +217,14 @@ impl DurableObject for PauseObject {
 impl PauseObject {
     async fn handle(&self, cmd: Command) -> std::result::Result<Reply, ApiError> {
         let now = now_ms();
-        if let Command::Create { pause } = cmd {
-            return self.create(*pause).await;
+        if let Command::Create { pause, key_id } = cmd {
+            return self.create(*pause, key_id).await;
         }
         let Some(mut p) = self.load()? else {
             return Ok(Reply {
                 outcome: Outcome::NotFound,
                 pause: None,
+                audit_head: None,
             });
         };
         self.expire_if_due(&mut p, now)?;
@@ -209,17 +240,33 @@ impl PauseObject {
                 }
                 Outcome::Unchanged
             }
-            Command::Respond { choice, via } => {
-                self.respond(&mut p, choice, None, true, now, &via)?
+            Command::Respond {
+                choice,
+                via,
+                country,
+                user_agent,
+            } => {
+                let seen = Seen {
+                    country,
+                    user_agent,
+                };
+                self.respond(&mut p, choice, None, true, now, &via, seen)?
             }
-            Command::RespondWithComment(a) => self.respond(
-                &mut p,
-                a.choice,
-                a.comment.as_deref(),
-                a.confirmed,
-                now,
-                &a.via,
-            )?,
+            Command::RespondWithComment(a) => {
+                let seen = Seen {
+                    country: a.country,
+                    user_agent: a.user_agent,
+                };
+                self.respond(
+                    &mut p,
+                    a.choice,
+                    a.comment.as_deref(),
+                    a.confirmed,
+                    now,
+                    &a.via,
+                    seen,
+                )?
+            }
             Command::DeliveryReport {
                 provider,
                 message_id,
@@ -234,30 +281,53 @@ impl PauseObject {
                         &mut p.delivery,
                         &status,
                         error_code.as_deref(),
-                        error_message,
+                        error_message.clone(),
                         now,
                     )
                 {
                     p.version += 1;
+                    // Provider reports: failures and deliveries are audit events of their own.
+                    let kind = match p.delivery.status.as_str() {
+                        "failed" => "message.failed",
+                        "delivered" => "message.delivered",
+                        _ => "message.sent",
+                    };
+                    let ctx = serde_json::json!({
+                        "provider": provider, "message_id": message_id, "status": status,
+                        "error_code": error_code, "error_message": error_message,
+                    });
+                    self.audit(&p, "system", kind, &ctx)?;
                     self.commit(&p, &[Effect::Index])?;
                     Outcome::Changed
                 } else {
                     Outcome::Unchanged
                 }
             }
-            Command::Cancel => match p.cancel(now) {
+            Command::Cancel { key_id } => match p.cancel(now) {
                 Ok(t) => {
+                    let actor = key_actor(key_id.as_deref());
+                    let ctx = serde_json::json!({ "key_id": key_id });
+                    self.audit(&p, &actor, "pause.cancelled", &ctx)?;
                     self.commit(&p, &effects_of(&p, t.into()))?;
                     Outcome::Changed
                 }
                 Err(_) => Outcome::NotPending,
             },
+            Command::Record {
+                actor,
+                kind,
+                context,
+            } => {
+                self.audit(&p, &actor, &kind, &context)?;
+                Outcome::Unchanged
+            }
         };
         self.flush(false).await;
         self.arm().await?;
         Ok(Reply {
             outcome,
             pause: Some(p),
+            audit_head: Some(self.audit_head()?),
         })
     }
 
@@ -269,10 +339,18 @@ impl PauseObject {
         confirmed: bool,
         now: i64,
         via: &str,
+        seen: Seen,
     ) -> std::result::Result<Outcome, ApiError> {
         Ok(
             match p.respond_with_comment(choice, comment, confirmed, now, via) {
                 Ok(t) => {
+                    let ctx = serde_json::json!({
+                        "choice": p.response_choice, "choice_index": choice,
+                        "channel": p.channel.as_str(), "via": via,
+                        "comment": p.response_comment,
+                        "ip_country": seen.country, "user_agent": seen.user_agent,
+                    });
+                    self.audit(p, "recipient", "pause.responded", &ctx)?;
                     self.commit(p, &effects_of(p, t.into()))?;
                     Outcome::Changed
                 }
@@ -286,15 +364,27 @@ impl PauseObject {
         )
     }
 
-    async fn create(&self, p: Pause) -> std::result::Result<Reply, ApiError> {
+    async fn create(
+        &self,
+        p: Pause,
+        key_id: Option<String>,
+    ) -> std::result::Result<Reply, ApiError> {
         self.ensure_schema()?;
         if let Some(existing) = self.load()? {
             return Ok(Reply {
                 outcome: Outcome::Unchanged,
                 pause: Some(existing),
+                audit_head: Some(self.audit_head()?),
             });
         }
         self.commit(&p, &[Effect::Index, Effect::Deliver])?;
+        // The full request as created (never the key itself, nor the response link).
+        let mut request = p.to_api();
+        if let Some(o) = request.as_object_mut() {
+            o.remove("delivery");
+        }
+        let ctx = serde_json::json!({ "request": request, "key_id": key_id });
+        self.audit(&p, &key_actor(key_id.as_deref()), "pause.created", &ctx)?;
         // The listing row now, so a list right after create shows it; delivery
         // waits for the alarm, which fires as soon as this request is answered.
         self.flush(false).await;
@@ -302,6 +392,7 @@ impl PauseObject {
         Ok(Reply {
             outcome: Outcome::Changed,
             pause: Some(p),
+            audit_head: Some(self.audit_head()?),
         })
     }
 
@@ -317,6 +408,8 @@ impl PauseObject {
     fn ensure_schema(&self) -> std::result::Result<(), ApiError> {
         let sql = self.state.storage().sql();
         sql.exec("CREATE TABLE IF NOT EXISTS pause (k INTEGER PRIMARY KEY CHECK (k = 1), doc TEXT NOT NULL)", None)
+            .map_err(internal)?;
+        sql.exec("CREATE TABLE IF NOT EXISTS audit_head (k INTEGER PRIMARY KEY CHECK (k = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL)", None)
             .map_err(internal)?;
         sql.exec(
             "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL,
@@ -379,8 +472,83 @@ impl PauseObject {
 
     fn expire_if_due(&self, p: &mut Pause, now: i64) -> std::result::Result<(), ApiError> {
         if let Some(t) = p.expire_if_due(now) {
+            let ctx = serde_json::json!({
+                "deadline": crate::core::time::rfc3339(p.expires_at),
+                "default_fired": p.timeout_default, "status": p.status.as_str(),
+            });
+            // With a default the pause becomes `responded`; the audit type says why.
+            self.audit(p, "system", "pause.timed_out", &ctx)?;
             self.commit(p, &effects_of(p, t.into()))?;
         }
+        Ok(())
+    }
+
+    fn audit_head(&self) -> std::result::Result<ChainHead, ApiError> {
+        #[derive(Deserialize)]
+        struct HeadRow {
+            seq: i64,
+            hash: String,
+        }
+        // Pauses created before the audit log have no table: an empty chain.
+        let rows = self
+            .state
+            .storage()
+            .sql()
+            .exec("SELECT seq, hash FROM audit_head WHERE k = 1", None)
+            .and_then(|c| c.to_array::<HeadRow>())
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .next()
+            .map(|r| ChainHead {
+                seq: r.seq,
+                hash: r.hash,
+            })
+            .unwrap_or_default())
+    }
+
+    /// Appends an event to this pause's hash chain and to the outbox, in the same
+    /// synchronous stretch as the state change it records (one atomic commit). This is
+    /// also the hook for other effects (webhook attempts): call it from inside the
+    /// object, or send `Command::Record` from outside (see [`record`]).
+    pub fn audit(
+        &self,
+        p: &Pause,
+        actor: &str,
+        kind: &str,
+        context: &serde_json::Value,
+    ) -> std::result::Result<(), ApiError> {
+        let sql = self.state.storage().sql();
+        // Objects created before the audit log lack the table; it costs nothing to ensure.
+        sql.exec("CREATE TABLE IF NOT EXISTS audit_head (k INTEGER PRIMARY KEY CHECK (k = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL)", None)
+            .map_err(internal)?;
+        let head = self.audit_head()?;
+        let (event, next) = audit::append(
+            &head,
+            NewEvent {
+                event_id: format!("evt_{}", hex(&random_bytes::<12>())),
+                pause_id: &p.id,
+                account_id: &p.account_id,
+                at: now_ms(),
+                actor: actor.to_string(),
+                kind,
+                context,
+            },
+        );
+        sql.exec(
+            "INSERT OR REPLACE INTO audit_head (k, seq, hash) VALUES (1, ?, ?)",
+            vec![next.seq.into(), next.hash.into()],
+        )
+        .map_err(internal)?;
+        let payload = serde_json::to_string(&Effect::Audit {
+            event: Box::new(event),
+        })
+        .map_err(internal)?;
+        sql.exec(
+            "INSERT INTO outbox (payload) VALUES (?)",
+            vec![payload.into()],
+        )
+        .map_err(internal)?;
         Ok(())
     }
 
@@ -449,7 +617,7 @@ impl PauseObject {
                 earlier_pending |= !effect.background();
                 continue;
             }
-            match self.run(effect).await {
+            match self.run(effect.clone()).await {
                 Ok(()) => {
                     let _ = sql.exec("DELETE FROM outbox WHERE seq = ?", vec![row.seq.into()]);
                 }
@@ -481,6 +649,7 @@ impl PauseObject {
             // A pause answered or cancelled before its message left needs no message.
             Effect::Deliver if p.status != Status::Pending => Ok(()),
             Effect::Webhook { event } => webhooks::emit(&self.env, &p, event).await,
+            Effect::Audit { event } => audit_store::insert(&self.env, &event).await,
             Effect::Deliver => {
                 let route = channels::route(&self.env, &p);
                 let outcome = if p.delivery.status == SENDING && !route.safe_to_repeat() {
@@ -507,6 +676,8 @@ impl PauseObject {
                 let failed = matches!(outcome, DeliveryOutcome::Permanent { .. });
                 outcome.apply(&mut p.delivery, now_ms());
                 p.version += 1;
+                let (kind, ctx) = delivery_event(&outcome, &p);
+                self.audit(&p, "system", kind, &ctx)?;
                 if failed {
                     self.commit(&p, &effects_of(&p, EventType::DeliveryFailed))?;
                 } else {
@@ -558,6 +729,69 @@ impl PauseObject {
         }
         Ok(())
     }
+}
+
+/// Where a page answer came from, for the audit log.
+struct Seen {
+    country: Option<String>,
+    user_agent: Option<String>,
+}
+
+fn key_actor(key_id: Option<&str>) -> String {
+    key_id.map_or_else(|| "system".to_string(), |k| format!("api_key:{k}"))
+}
+
+fn delivery_event(outcome: &DeliveryOutcome, p: &Pause) -> (&'static str, serde_json::Value) {
+    let base = |provider: &str| {
+        serde_json::json!({
+            "channel": p.channel.as_str(), "provider": provider, "attempt": p.delivery.attempts,
+        })
+    };
+    match outcome {
+        DeliveryOutcome::Sent {
+            provider,
+            message_id,
+            ..
+        } => {
+            let mut c = base(provider);
+            c["message_id"] = message_id.clone().into();
+            ("message.sent", c)
+        }
+        DeliveryOutcome::Permanent {
+            provider,
+            code,
+            message,
+        } => {
+            let mut c = base(provider);
+            c["code"] = code.as_str().into();
+            c["message"] = message.as_str().into();
+            c["will_retry"] = false.into();
+            ("message.failed", c)
+        }
+        DeliveryOutcome::Transient { provider, message } => {
+            let mut c = base(provider);
+            c["message"] = message.as_str().into();
+            c["will_retry"] = true.into();
+            ("message.failed", c)
+        }
+    }
+}
+
+/// Appends a state-neutral event to a pause's audit chain from the Worker side (page
+/// opened, a provider's delivery report, a webhook attempt). `None` if no such pause.
+pub async fn record(
+    env: &Env,
+    pause_id: &str,
+    actor: &str,
+    kind: &str,
+    context: serde_json::Value,
+) -> std::result::Result<Option<Pause>, ApiError> {
+    let cmd = Command::Record {
+        actor: actor.to_string(),
+        kind: kind.to_string(),
+        context,
+    };
+    Ok(call(env, pause_id, &cmd).await?.pause)
 }
 
 /// The Worker's side: one call per command, addressed by pause id.

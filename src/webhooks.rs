@@ -263,6 +263,18 @@ async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
         done,
     )
     .await?;
+    // The attempt also lands in the pause's audit log (best effort: the attempt itself
+    // is already recorded with the event, and listable per pause).
+    let ctx = serde_json::json!({
+        "event_id": e.id, "event_type": e.kind, "attempt": job.attempt, "url": e.url,
+        "status_code": answer.status, "latency_ms": answer.latency_ms, "error": error,
+        "outcome": event_status, "failure_reason": reason,
+    });
+    if let Err(err) =
+        crate::pause_object::record(env, &e.pause_id, "system", "webhook.attempted", ctx).await
+    {
+        worker::console_warn!("audit of webhook attempt {} failed: {err}", e.id);
+    }
     match verdict {
         Verdict::Retry { delay_ms } => {
             send_job(

@@ -1,4 +1,5 @@
 //! The pure core: no `worker` types here, so `cargo test` runs all of it natively.
+pub mod audit;
 pub mod delivery;
 pub mod error;
 pub mod ids;

@@ -47,7 +47,7 @@ export function freePort() {
 // the runtime mid-request (503 "Your worker restarted mid-request").
 const childEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1', CI: 'true' });
 
-export async function startService({ vars = {}, persistDir } = {}) {
+export async function startService({ vars = {}, persistDir, devArgs = [] } = {}) {
   const dir = persistDir ?? mkdtempSync(join(tmpdir(), 'pausepoint-e2e-'));
   execFileSync(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir], {
     cwd: ROOT,
@@ -71,6 +71,7 @@ export async function startService({ vars = {}, persistDir } = {}) {
       'dev', '--ip', '127.0.0.1', '--port', String(svc.port), '--inspector-port', String(inspector),
       '--persist-to', dir, '--show-interactive-dev-session=false', '--log-level', process.env.PP_WRANGLER_LOG_LEVEL ?? 'info',
       ...Object.entries(allVars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+      ...devArgs,
     ];
     svc.child = spawn(WRANGLER, args, { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     svc.child.stdout.on('data', (d) => (svc.logs += d));

@@ -1,0 +1,474 @@
+//! The audit log's pure parts: event rows, the per-pause SHA-256 hash chain over a
+//! canonical serialisation, its verification, list filters and CSV export lines.
+//!
+//! Canonical form of a row (what `hash` is the SHA-256 of, as lowercase hex): these
+//! ten fields joined with a single `\n`, UTF-8, no trailing newline:
+//! `pausepoint-audit-v1`, seq (decimal), event_id, pause_id, account_id, at (Unix
+//! milliseconds, decimal), actor, type, context (the JSON text exactly as stored),
+//! prev_hash. The first event of a pause has seq 1 and prev_hash [`GENESIS`]. No field
+//! but context can hold a newline, and compact JSON never does, so it is unambiguous.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::error::ApiError;
+use super::ids::hex;
+use super::time::{parse_rfc3339, rfc3339};
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+const DOMAIN: &str = "pausepoint-audit-v1";
+
+/// Event types recorded today (webhook attempts are `webhook.attempted`).
+pub const EVENT_TYPES: &[&str] = &[
+    "pause.created",
+    "message.sent",
+    "message.delivered",
+    "message.failed",
+    "page.opened",
+    "pause.responded",
+    "pause.timed_out",
+    "pause.cancelled",
+    "webhook.attempted",
+];
+
+/// One row of the audit log, as stored in D1 and hashed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub event_id: String,
+    pub pause_id: String,
+    pub account_id: String,
+    /// Unix milliseconds.
+    pub at: i64,
+    /// `api_key:<id>`, `recipient` or `system`.
+    pub actor: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Compact JSON text; hashed exactly as stored.
+    pub context: String,
+    pub seq: i64,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The chain head a pause's Durable Object keeps: last seq and its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl Default for ChainHead {
+    fn default() -> Self {
+        ChainHead {
+            seq: 0,
+            hash: GENESIS.to_string(),
+        }
+    }
+}
+
+pub fn canonical(e: &AuditEvent) -> String {
+    [
+        DOMAIN,
+        &e.seq.to_string(),
+        &e.event_id,
+        &e.pause_id,
+        &e.account_id,
+        &e.at.to_string(),
+        &e.actor,
+        &e.kind,
+        &e.context,
+        &e.prev_hash,
+    ]
+    .join("\n")
+}
+
+pub fn row_hash(e: &AuditEvent) -> String {
+    hex(&Sha256::digest(canonical(e).as_bytes()))
+}
+
+/// What a new event says; `append` places it on the chain.
+pub struct NewEvent<'a> {
+    pub event_id: String,
+    pub pause_id: &'a str,
+    pub account_id: &'a str,
+    pub at: i64,
+    pub actor: String,
+    pub kind: &'a str,
+    pub context: &'a Value,
+}
+
+/// Chains a new event after `head`; returns the row and the new head.
+pub fn append(head: &ChainHead, n: NewEvent) -> (AuditEvent, ChainHead) {
+    let mut e = AuditEvent {
+        event_id: n.event_id,
+        pause_id: n.pause_id.to_string(),
+        account_id: n.account_id.to_string(),
+        at: n.at,
+        actor: n.actor,
+        kind: n.kind.to_string(),
+        context: n.context.to_string(),
+        seq: head.seq + 1,
+        prev_hash: head.hash.clone(),
+        hash: String::new(),
+    };
+    e.hash = row_hash(&e);
+    let next = ChainHead {
+        seq: e.seq,
+        hash: e.hash.clone(),
+    };
+    (e, next)
+}
+
+/// The first row where a chain breaks, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Break {
+    pub seq: i64,
+    pub event_id: String,
+    pub reason: &'static str,
+}
+
+/// Checks rows of one pause, ordered by seq: numbering without gaps from 1, each
+/// `prev_hash` equal to the previous row's hash, each `hash` recomputed.
+pub fn verify(rows: &[AuditEvent]) -> Result<(), Break> {
+    let mut head = ChainHead::default();
+    for e in rows {
+        let brk = |reason| Break {
+            seq: e.seq,
+            event_id: e.event_id.clone(),
+            reason,
+        };
+        if e.seq != head.seq + 1 {
+            return Err(brk("seq_gap"));
+        }
+        if e.prev_hash != head.hash {
+            return Err(brk("prev_hash_mismatch"));
+        }
+        if row_hash(e) != e.hash {
+            return Err(brk("hash_mismatch"));
+        }
+        head = ChainHead {
+            seq: e.seq,
+            hash: e.hash.clone(),
+        };
+    }
+    Ok(())
+}
+
+impl AuditEvent {
+    /// The API/export shape: context as a JSON value, time in RFC 3339 too.
+    pub fn to_api(&self) -> Value {
+        json!({
+            "object": "audit_event",
+            "event_id": self.event_id,
+            "pause_id": self.pause_id,
+            "account_id": self.account_id,
+            "time": rfc3339(self.at),
+            "at": self.at,
+            "actor": self.actor,
+            "type": self.kind,
+            "context": serde_json::from_str::<Value>(&self.context).unwrap_or(Value::Null),
+            "context_raw": self.context,
+            "seq": self.seq,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        })
+    }
+}
+
+pub const CSV_HEADER: &str =
+    "event_id,pause_id,account_id,time,at,actor,type,context,seq,prev_hash,hash\r\n";
+
+/// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+pub fn csv_line(e: &AuditEvent) -> String {
+    let fields = [
+        e.event_id.clone(),
+        e.pause_id.clone(),
+        e.account_id.clone(),
+        rfc3339(e.at),
+        e.at.to_string(),
+        e.actor.clone(),
+        e.kind.clone(),
+        e.context.clone(),
+        e.seq.to_string(),
+        e.prev_hash.clone(),
+        e.hash.clone(),
+    ];
+    let mut line = fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A page of the listing with `next_cursor`.
+    Page,
+    Json,
+    Ndjson,
+    Csv,
+}
+
+/// The filters of `GET /v1/audit`, parsed from its query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub pause_id: Option<String>,
+    pub kind: Option<String>,
+    pub actor: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub cursor: Option<String>,
+    pub limit: u32,
+    pub format: Format,
+}
+
+/// Parses the query pairs; unknown parameters are refused by name.
+pub fn parse_filter(pairs: &[(String, String)]) -> Result<Filter, ApiError> {
+    let mut f = Filter {
+        pause_id: None,
+        kind: None,
+        actor: None,
+        since: None,
+        until: None,
+        cursor: None,
+        limit: 100,
+        format: Format::Page,
+    };
+    let time = |k: &str, v: &str| {
+        parse_rfc3339(v).ok_or_else(|| {
+            ApiError::invalid(
+                k,
+                format!("`{k}` must be an RFC 3339 time such as 2026-01-31T09:00:00Z; got `{v}`."),
+            )
+        })
+    };
+    for (k, v) in pairs {
+        match k.as_str() {
+            "pause_id" => {
+                if super::ids::PauseId::parse(v).is_none() {
+                    return Err(ApiError::invalid(
+                        "pause_id",
+                        format!("`pause_id` must be a pause id such as pause_0123…; got `{v}`."),
+                    ));
+                }
+                f.pause_id = Some(v.clone());
+            }
+            "type" => {
+                if !EVENT_TYPES.contains(&v.as_str()) {
+                    return Err(ApiError::invalid(
+                        "type",
+                        format!("`{v}` is not an event type: use one of {}.", EVENT_TYPES.join(", ")),
+                    ));
+                }
+                f.kind = Some(v.clone());
+            }
+            "actor" => {
+                let ok = v == "recipient"
+                    || v == "system"
+                    || v.strip_prefix("api_key:").is_some_and(|id| !id.is_empty());
+                if !ok {
+                    return Err(ApiError::invalid(
+                        "actor",
+                        "`actor` must be `recipient`, `system` or `api_key:<key id>`.",
+                    ));
+                }
+                f.actor = Some(v.clone());
+            }
+            "since" => f.since = Some(time("since", v)?),
+            "until" => f.until = Some(time("until", v)?),
+            "cursor" => {
+                if !v.starts_with("evt_") {
+                    return Err(ApiError::invalid(
+                        "cursor",
+                        "`cursor` must be the `next_cursor` of a previous page.",
+                    ));
+                }
+                f.cursor = Some(v.clone());
+            }
+            "limit" => {
+                f.limit = v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|l| (1..=500).contains(l))
+                    .ok_or_else(|| {
+                        ApiError::invalid("limit", "`limit` must be a whole number from 1 to 500.")
+                    })?
+            }
+            "format" => {
+                f.format = match v.as_str() {
+                    "json" => Format::Json,
+                    "ndjson" => Format::Ndjson,
+                    "csv" => Format::Csv,
+                    _ => {
+                        return Err(ApiError::invalid(
+                            "format",
+                            "`format` must be json, ndjson or csv.",
+                        ))
+                    }
+                }
+            }
+            other => {
+                return Err(ApiError::UnknownParam {
+                    param: other.to_string(),
+                    message: format!(
+                        "`{other}` is not a filter: use pause_id, type, actor, since, until, cursor, limit or format."
+                    ),
+                })
+            }
+        }
+    }
+    if let (Some(s), Some(u)) = (f.since, f.until) {
+        if s > u {
+            return Err(ApiError::invalid(
+                "until",
+                "`until` must not be before `since`.",
+            ));
+        }
+    }
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: usize) -> Vec<AuditEvent> {
+        let mut head = ChainHead::default();
+        let mut rows = Vec::new();
+        for i in 0..n {
+            let ctx = json!({"i": i, "note": "a,b \"c\"\nd"});
+            let (e, h) = append(
+                &head,
+                NewEvent {
+                    event_id: format!("evt_{i}"),
+                    pause_id: "pause_1",
+                    account_id: "acct_1",
+                    at: 1_700_000_000_000 + i as i64,
+                    actor: "system".into(),
+                    kind: "pause.created",
+                    context: &ctx,
+                },
+            );
+            rows.push(e);
+            head = h;
+        }
+        rows
+    }
+
+    #[test]
+    fn canonical_form_is_documented_fields_joined_by_newline() {
+        let rows = chain(1);
+        let c = canonical(&rows[0]);
+        assert!(c.starts_with("pausepoint-audit-v1\n1\nevt_0\npause_1\nacct_1\n1700000000000\nsystem\npause.created\n{"));
+        assert!(c.ends_with(&format!("\n{GENESIS}")));
+        assert_eq!(rows[0].hash, hex(&Sha256::digest(c.as_bytes())));
+    }
+
+    #[test]
+    fn a_fresh_chain_verifies_and_links() {
+        let rows = chain(4);
+        assert_eq!(verify(&rows), Ok(()));
+        assert_eq!(rows[2].prev_hash, rows[1].hash);
+        assert_eq!(rows[3].seq, 4);
+    }
+
+    #[test]
+    fn an_altered_context_breaks_at_that_row() {
+        let mut rows = chain(4);
+        rows[2].context = r#"{"i":99}"#.into();
+        let b = verify(&rows).unwrap_err();
+        assert_eq!((b.seq, b.reason), (3, "hash_mismatch"));
+    }
+
+    #[test]
+    fn a_rehashed_row_breaks_the_next_link() {
+        let mut rows = chain(4);
+        rows[1].actor = "recipient".into();
+        rows[1].hash = row_hash(&rows[1]);
+        let b = verify(&rows).unwrap_err();
+        assert_eq!((b.seq, b.reason), (3, "prev_hash_mismatch"));
+    }
+
+    #[test]
+    fn a_missing_row_is_a_gap() {
+        let mut rows = chain(4);
+        rows.remove(1);
+        assert_eq!(verify(&rows).unwrap_err().reason, "seq_gap");
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_it() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("x\ny"), "\"x\ny\"");
+        let line = csv_line(&chain(1)[0]);
+        assert!(line.ends_with("\r\n"));
+        assert!(line.contains("\"{\"\"i\"\":0"));
+    }
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn filters_parse_and_refuse_bad_input() {
+        let f = parse_filter(&q(&[
+            ("type", "pause.responded"),
+            ("actor", "api_key:key_1"),
+            ("since", "2026-01-01T00:00:00Z"),
+            ("format", "csv"),
+            ("limit", "5"),
+        ]))
+        .unwrap();
+        assert_eq!(f.kind.as_deref(), Some("pause.responded"));
+        assert_eq!(f.since, Some(1_767_225_600_000));
+        assert_eq!((f.format, f.limit), (Format::Csv, 5));
+        assert_eq!(
+            parse_filter(&q(&[("type", "nope")])).unwrap_err().param(),
+            Some("type")
+        );
+        assert_eq!(
+            parse_filter(&q(&[("actor", "bob")])).unwrap_err().param(),
+            Some("actor")
+        );
+        assert_eq!(
+            parse_filter(&q(&[("since", "yesterday")]))
+                .unwrap_err()
+                .param(),
+            Some("since")
+        );
+        assert_eq!(
+            parse_filter(&q(&[("format", "xml")])).unwrap_err().param(),
+            Some("format")
+        );
+        assert_eq!(
+            parse_filter(&q(&[("limit", "0")])).unwrap_err().param(),
+            Some("limit")
+        );
+        assert_eq!(
+            parse_filter(&q(&[("pause_id", "x")])).unwrap_err().param(),
+            Some("pause_id")
+        );
+        assert!(parse_filter(&q(&[("colour", "red")])).is_err());
+        assert!(parse_filter(&q(&[
+            ("since", "2026-02-01T00:00:00Z"),
+            ("until", "2026-01-01T00:00:00Z")
+        ]))
+        .is_err());
+    }
+}
