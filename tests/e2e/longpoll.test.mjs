@@ -76,12 +76,14 @@ test('wait=0 and fractional waits are accepted; a finished pause answers at once
   const zero = await wait(pause_id, 0);
   assert.equal(zero.status, 200);
   assert.equal(zero.json.status, 'pending');
+  const fracStart = Date.now();
   const frac = await wait(pause_id, 0.5);
+  assert.ok(Date.now() - fracStart >= 450, 'a fractional wait is held, not rounded to 0');
   assert.equal(frac.status, 200);
   assert.equal(frac.json.status, 'pending');
   await choose(await svc.linkFor(pause_id), 1);
   const started = Date.now();
-  const done = await wait(pause_id, 50);
+  const done = await wait(pause_id, 55); // the maximum is accepted
   assert.equal(done.json.response_choice, 'Reject');
   assert.ok(Date.now() - started < 20_000, 'no wait on a finished pause');
 });
