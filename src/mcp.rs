@@ -37,7 +37,8 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         Err((id, e)) => return Ok(json(400, &proto::failure(&id, &e))),
     };
     if method != "initialize" {
-        if let Err(e) = proto::check_version_header(header(&req, "mcp-protocol-version").as_deref())
+        if let Err(e) =
+            proto::check_version(header(&req, "mcp-protocol-version").as_deref(), &params)
         {
             return Ok(json(400, &proto::failure(&id, &e)));
         }

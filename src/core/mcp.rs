@@ -13,6 +13,11 @@ pub const PARSE_ERROR: i64 = -32700;
 pub const INVALID_REQUEST: i64 = -32600;
 pub const METHOD_NOT_FOUND: i64 = -32601;
 pub const INVALID_PARAMS: i64 = -32602;
+/// `UnsupportedProtocolVersionError` of the stateless 2026-07-28 revision: a client of
+/// that revision reads `data.supported` and falls back to `initialize` with one of them.
+pub const UNSUPPORTED_VERSION: i64 = -32022;
+/// Where 2026-07-28 clients put the revision of each request.
+pub const META_VERSION_KEY: &str = "io.modelcontextprotocol/protocolVersion";
 
 /// Lifecycle rule: answer with the client's revision when we support it, otherwise
 /// with our latest, and let the client decide whether it can continue.
@@ -22,14 +27,24 @@ pub fn negotiate(requested: Option<&str>) -> &'static str {
         .unwrap_or(LATEST_VERSION)
 }
 
-/// The `MCP-Protocol-Version` header on a request after initialization. Absent
-/// means the client predates the header (the spec says assume 2025-03-26).
-pub fn check_version_header(header: Option<&str>) -> Result<(), RpcError> {
+/// The revision a request after initialization declares, in the `MCP-Protocol-Version`
+/// header or (2026-07-28 clients) in `params._meta`. Absent means a client that
+/// predates the header (the spec says assume 2025-03-26).
+pub fn check_version(header: Option<&str>, params: &Map<String, Value>) -> Result<(), RpcError> {
+    let meta = params
+        .get("_meta")
+        .and_then(|m| m.get(META_VERSION_KEY))
+        .and_then(Value::as_str);
+    check_version_header(header)?;
+    check_version_header(meta)
+}
+
+fn check_version_header(header: Option<&str>) -> Result<(), RpcError> {
     match header.map(str::trim) {
         None => Ok(()),
         Some(v) if SUPPORTED_VERSIONS.contains(&v) => Ok(()),
         Some(v) => Err(RpcError::new(
-            INVALID_REQUEST,
+            UNSUPPORTED_VERSION,
             format!(
                 "Unsupported MCP-Protocol-Version `{v}`; this server supports {}. Initialize to negotiate one.",
                 SUPPORTED_VERSIONS.join(", ")
@@ -315,8 +330,18 @@ mod tests {
         assert!(check_version_header(None).is_ok());
         assert!(check_version_header(Some("2025-11-25")).is_ok());
         let e = check_version_header(Some("2026-07-28")).unwrap_err();
-        assert_eq!(e.code, INVALID_REQUEST);
+        assert_eq!(e.code, UNSUPPORTED_VERSION);
         assert_eq!(e.data.unwrap()["supported"][0], "2025-11-25");
+        let none = Map::new();
+        assert!(check_version(Some("2025-06-18"), &none).is_ok());
+        let meta: Map<String, Value> = serde_json::from_str(
+            r#"{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            check_version(None, &meta).unwrap_err().code,
+            UNSUPPORTED_VERSION
+        );
     }
 
     #[test]

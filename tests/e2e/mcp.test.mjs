@@ -153,8 +153,17 @@ test('version negotiation: a newer client is answered with our latest; unknown h
 
   const r = await post({ jsonrpc: '2.0', id: 5, method: 'tools/list' }, { headers: { 'mcp-protocol-version': '2026-07-28' } });
   assert.equal(r.status, 400);
-  assert.equal(r.json.error.code, -32600);
+  assert.equal(r.json.error.code, -32022, 'UnsupportedProtocolVersionError');
+  assert.equal(r.json.id, 5);
   assert.ok(r.json.error.data.supported.includes('2025-11-25'));
+  assert.equal(r.json.error.data.requested, '2026-07-28');
+  // A stateless 2026-07-28 client probing with server/discover learns our revisions.
+  const probe = await post({ jsonrpc: '2.0', id: 8, method: 'server/discover',
+    params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } } },
+  { headers: { 'mcp-protocol-version': undefined } });
+  assert.equal(probe.status, 400);
+  assert.equal(probe.json.error.code, -32022);
+  assert.deepEqual(probe.json.error.data.supported, ['2025-11-25', '2025-06-18', '2025-03-26']);
   // No header at all: an older client, still served.
   const none = await post({ jsonrpc: '2.0', id: 6, method: 'tools/list' }, { headers: { 'mcp-protocol-version': undefined } });
   assert.equal(none.status, 200);
