@@ -58,7 +58,26 @@ pub async fn create_pause(
     require_json(&req)?;
     let idem_key = idempotency_key(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
-    let new = parse_create(&body, &config::limits(env))?;
+    let origin = req.url().map_err(internal)?.origin().ascii_serialization();
+    let (created, replayed) = create(env, caller, &body, &origin, idem_key.as_deref()).await?;
+    let mut resp = json(201, &created.to_api());
+    if replayed {
+        let _ = resp.headers_mut().set("idempotent-replayed", "true");
+    }
+    Ok(resp)
+}
+
+/// Creates a pause from a JSON body; shared by REST and MCP so they cannot drift.
+/// `origin` is this service's origin, used in the link when `PUBLIC_BASE_URL` is unset.
+/// Returns the pause and whether it is the replay of an earlier request with `idem_key`.
+pub async fn create(
+    env: &Env,
+    caller: &Caller,
+    body: &[u8],
+    origin: &str,
+    idem_key: Option<&str>,
+) -> Result<(Pause, bool), ApiError> {
+    let new = parse_create(body, &config::limits(env))?;
     let plan = caller.plan();
     plan.check(&new)?;
 
@@ -111,7 +130,6 @@ pub async fn create_pause(
             expires_at: (expires_at / 1000) as u32 + 1,
         },
     );
-    let origin = req.url().map_err(internal)?.origin().ascii_serialization();
     let pause = Pause {
         id: id.to_string(),
         account_id: caller.account_id.clone(),
@@ -124,7 +142,7 @@ pub async fn create_pause(
         timeout_default: new.timeout_default,
         webhook_url: new.webhook_url,
         metadata: new.metadata,
-        link: format!("{}/r/{token}", config::base_url(env, &origin)),
+        link: format!("{}/r/{token}", config::base_url(env, origin)),
         created_at: now,
         expires_at,
         status: Status::Pending,
@@ -159,12 +177,7 @@ pub async fn create_pause(
         create.await?
     };
     let created = owned(reply.pause, caller)?;
-    let replayed = reply.outcome == Outcome::Unchanged;
-    let mut resp = json(201, &created.to_api());
-    if replayed {
-        let _ = resp.headers_mut().set("idempotent-replayed", "true");
-    }
-    Ok(resp)
+    Ok((created, reply.outcome == Outcome::Unchanged))
 }
 
 /// Looks the pause up for this account: another account's pause is simply not found.
@@ -184,46 +197,64 @@ pub async fn get_pause(
     caller: &Caller,
     raw_id: &str,
 ) -> Result<Response, ApiError> {
+    let wait_ms = parse_wait(query_param(req, "wait").as_deref())?;
+    Ok(json(
+        200,
+        &get(env, caller, raw_id, wait_ms).await?.to_api(),
+    ))
+}
+
+/// `wait` in seconds (fractions allowed, 0 = answer at once) as milliseconds.
+pub fn parse_wait(raw: Option<&str>) -> Result<u64, ApiError> {
+    let Some(w) = raw else { return Ok(0) };
+    let secs: f64 = w
+        .trim()
+        .parse()
+        .ok()
+        .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "wait",
+                "`wait` must be a number of seconds between 0 and 55.",
+            )
+        })?;
+    if secs * 1000.0 > MAX_WAIT_MS as f64 {
+        return Err(ApiError::invalid(
+            "wait",
+            "`wait` can be at most 55 seconds; poll again after it returns.",
+        ));
+    }
+    Ok((secs * 1000.0) as u64)
+}
+
+/// The pause, after holding up to `wait_ms` while it is pending.
+pub async fn get(
+    env: &Env,
+    caller: &Caller,
+    raw_id: &str,
+    wait_ms: u64,
+) -> Result<Pause, ApiError> {
     let id = parse_pause_id(raw_id)?;
-    let wait_ms = match query_param(req, "wait") {
-        None => 0,
-        Some(w) => {
-            let secs: f64 = w
-                .parse()
-                .ok()
-                .filter(|s: &f64| s.is_finite() && *s >= 0.0)
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "wait",
-                        "`wait` must be a number of seconds between 0 and 55.",
-                    )
-                })?;
-            if secs * 1000.0 > MAX_WAIT_MS as f64 {
-                return Err(ApiError::invalid(
-                    "wait",
-                    "`wait` can be at most 55 seconds; poll again after it returns.",
-                ));
-            }
-            (secs * 1000.0) as u64
-        }
-    };
     // A wait never reveals whether another account's pause exists: check first.
     let first = pause_object::call(env, &id.to_string(), &Command::Get { wait_ms: 0 }).await?;
     let p = owned(first.pause, caller)?;
-    let p = if wait_ms > 0 && p.status == Status::Pending {
+    if wait_ms > 0 && p.status == Status::Pending {
         owned(
             pause_object::call(env, &id.to_string(), &Command::Get { wait_ms })
                 .await?
                 .pause,
             caller,
-        )?
+        )
     } else {
-        p
-    };
-    Ok(json(200, &p.to_api()))
+        Ok(p)
+    }
 }
 
 pub async fn cancel_pause(env: &Env, caller: &Caller, raw_id: &str) -> Result<Response, ApiError> {
+    Ok(json(200, &cancel(env, caller, raw_id).await?.to_api()))
+}
+
+pub async fn cancel(env: &Env, caller: &Caller, raw_id: &str) -> Result<Pause, ApiError> {
     let id = parse_pause_id(raw_id)?.to_string();
     owned(
         pause_object::call(env, &id, &Command::Get { wait_ms: 0 })
@@ -237,7 +268,7 @@ pub async fn cancel_pause(env: &Env, caller: &Caller, raw_id: &str) -> Result<Re
     let reply = pause_object::call(env, &id, &cancel).await?;
     let p = owned(reply.pause, caller)?;
     match reply.outcome {
-        Outcome::Changed => Ok(json(200, &p.to_api())),
+        Outcome::Changed => Ok(p),
         _ => Err(ApiError::PauseNotPending {
             status: p.status.as_str(),
         }),
@@ -245,27 +276,59 @@ pub async fn cancel_pause(env: &Env, caller: &Caller, raw_id: &str) -> Result<Re
 }
 
 pub async fn list_pauses(req: &Request, env: &Env, caller: &Caller) -> Result<Response, ApiError> {
-    let status = match query_param(req, "status") {
-        None => None,
-        Some(s) => Some(Status::parse(&s).ok_or_else(|| {
-            ApiError::invalid(
-                "status",
-                format!("`{s}` is not a status: use pending, responded, timed_out or cancelled."),
-            )
-        })?),
-    };
-    let limit = match query_param(req, "limit") {
-        None => 20,
-        Some(l) => l
-            .parse::<u32>()
-            .ok()
-            .filter(|l| (1..=100).contains(l))
-            .ok_or_else(|| {
-                ApiError::invalid("limit", "`limit` must be a whole number from 1 to 100.")
-            })?,
-    };
-    let cursor = query_param(req, "cursor");
-    if let Some(c) = &cursor {
+    let q = ListQuery::parse(
+        query_param(req, "status").as_deref(),
+        query_param(req, "limit").as_deref(),
+        query_param(req, "cursor"),
+    )?;
+    Ok(json(200, &list(env, caller, q).await?))
+}
+
+/// The filters of a listing, parsed from their text form (query string or MCP).
+pub struct ListQuery {
+    pub status: Option<Status>,
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+impl ListQuery {
+    pub fn parse(
+        status: Option<&str>,
+        limit: Option<&str>,
+        cursor: Option<String>,
+    ) -> Result<Self, ApiError> {
+        let status = match status {
+            None => None,
+            Some(s) => Some(Status::parse(s).ok_or_else(|| {
+                ApiError::invalid(
+                    "status",
+                    format!(
+                        "`{s}` is not a status: use pending, responded, timed_out or cancelled."
+                    ),
+                )
+            })?),
+        };
+        let limit = match limit {
+            None => 20,
+            Some(l) => l
+                .parse::<u32>()
+                .ok()
+                .filter(|l| (1..=100).contains(l))
+                .ok_or_else(|| {
+                    ApiError::invalid("limit", "`limit` must be a whole number from 1 to 100.")
+                })?,
+        };
+        Ok(ListQuery {
+            status,
+            limit,
+            cursor,
+        })
+    }
+}
+
+/// One page of the account's pauses, newest first, as the list envelope.
+pub async fn list(env: &Env, caller: &Caller, q: ListQuery) -> Result<Value, ApiError> {
+    if let Some(c) = &q.cursor {
         let known =
             PauseId::parse(c).is_some() && store::cursor_exists(env, &caller.account_id, c).await?;
         if !known {
@@ -278,15 +341,12 @@ pub async fn list_pauses(req: &Request, env: &Env, caller: &Caller) -> Result<Re
     let (data, next) = store::list_pauses(
         env,
         &caller.account_id,
-        status.map(Status::as_str),
-        cursor.as_deref(),
-        limit,
+        q.status.map(Status::as_str),
+        q.cursor.as_deref(),
+        q.limit,
     )
     .await?;
-    Ok(json(
-        200,
-        &json!({ "object": "list", "data": data, "has_more": next.is_some(), "next_cursor": next }),
-    ))
+    Ok(json!({ "object": "list", "data": data, "has_more": next.is_some(), "next_cursor": next }))
 }
 
 pub async fn account(env: &Env, caller: &Caller) -> Result<Response, ApiError> {

@@ -3,6 +3,7 @@
 
 use futures_util::stream;
 use serde_json::json;
+use serde_json::Value;
 use worker::{Env, Headers, Request, Response};
 
 use crate::audit_store;
@@ -27,6 +28,23 @@ fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
 
 pub async fn list(req: &Request, env: &Env, caller: &Caller) -> Result<Response, ApiError> {
     let f = audit::parse_filter(&query_pairs(req)?)?;
+    if f.format != Format::Page {
+        check_cursor(env, caller, &f).await?;
+        return export(env.clone(), caller.account_id.clone(), f);
+    }
+    Ok(json(200, &page_of(env, caller, &f).await?))
+}
+
+/// One page of the log as JSON; shared by REST and the MCP tool.
+pub async fn page_json(
+    env: &Env,
+    caller: &Caller,
+    pairs: &[(String, String)],
+) -> Result<Value, ApiError> {
+    page_of(env, caller, &audit::parse_filter(pairs)?).await
+}
+
+async fn check_cursor(env: &Env, caller: &Caller, f: &Filter) -> Result<(), ApiError> {
     if let Some(c) = &f.cursor {
         if !audit_store::event_exists(env, &caller.account_id, c).await? {
             return Err(ApiError::invalid(
@@ -35,11 +53,13 @@ pub async fn list(req: &Request, env: &Env, caller: &Caller) -> Result<Response,
             ));
         }
     }
-    if f.format != Format::Page {
-        return export(env.clone(), caller.account_id.clone(), f);
-    }
+    Ok(())
+}
+
+async fn page_of(env: &Env, caller: &Caller, f: &Filter) -> Result<Value, ApiError> {
+    check_cursor(env, caller, f).await?;
     let mut rows =
-        audit_store::page(env, &caller.account_id, &f, f.cursor.as_deref(), f.limit).await?;
+        audit_store::page(env, &caller.account_id, f, f.cursor.as_deref(), f.limit).await?;
     let has_more = rows.len() > f.limit as usize;
     rows.truncate(f.limit as usize);
     let next = if has_more {
@@ -48,10 +68,7 @@ pub async fn list(req: &Request, env: &Env, caller: &Caller) -> Result<Response,
         None
     };
     let data: Vec<_> = rows.iter().map(AuditEvent::to_api).collect();
-    Ok(json(
-        200,
-        &json!({ "object": "list", "data": data, "has_more": has_more, "next_cursor": next }),
-    ))
+    Ok(json!({ "object": "list", "data": data, "has_more": has_more, "next_cursor": next }))
 }
 
 struct ExportState {

@@ -15,6 +15,7 @@ pub mod callbacks;
 pub mod channels;
 pub mod config;
 pub mod http;
+pub mod mcp;
 pub mod page;
 pub mod pause_object;
 pub mod store;
@@ -102,6 +103,9 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
         (["dev", "outbox"], Method::Get) if config::is_local(env) => {
             api::dev_outbox(&req, env).await
         }
+        (["mcp"], Method::Post) => mcp::handle(req, env).await,
+        // JSON responses only: no SSE stream to open, no session to delete.
+        (["mcp"], _) => Err(ApiError::MethodNotAllowed { allowed: "POST" }),
         (["v1", rest @ ..], _) => {
             let caller = api::authenticate(&req, env).await?;
             rate_limit(env, &caller).await?;

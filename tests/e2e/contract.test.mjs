@@ -83,6 +83,16 @@ test('webhook operations conform', async () => {
   await call('POST', '/v1/webhook_secret/rotate');
 });
 
+test('audit operations conform', async () => {
+  const p = (await call('POST', '/v1/pause', { body: seedRequest() })).json;
+  await call('GET', `/v1/audit?pause_id=${p.pause_id}`);
+  await call('GET', '/v1/audit?limit=1');
+  await call('GET', '/v1/audit?since=yesterday');
+  await call('GET', `/v1/audit/verify?pause_id=${p.pause_id}`);
+  await call('GET', '/v1/audit/verify');
+  await call('GET', '/v1/audit/verify?pause_id=pause_000000000000000000000000');
+});
+
 test('account, keys and test outbox operations conform', async () => {
   await call('GET', '/v1/account');
   const keys = await call('GET', '/v1/keys');

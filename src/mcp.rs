@@ -1,0 +1,182 @@
+//! `/mcp`: the Model Context Protocol over Streamable HTTP, answering with plain JSON
+//! (no SSE, no sessions). The envelope and catalogue are in `core::mcp`; the tools
+//! call the same functions as the REST handlers, so the two cannot drift.
+
+use serde_json::{json, Map, Value};
+use worker::{Env, Request, Response};
+
+use crate::api::{self, ListQuery};
+use crate::config;
+use crate::core::error::ApiError;
+use crate::core::mcp::{self as proto, Incoming, RpcError, Tool};
+use crate::core::request::reject_unknown;
+use crate::http::{internal, json, read_body, require_json, MAX_BODY_BYTES};
+use crate::store::Caller;
+
+pub async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
+    let origin = req.url().map_err(internal)?.origin().ascii_serialization();
+    // DNS-rebinding defence: a browser page from another site must not reach us.
+    if let Some(o) = header(&req, "origin") {
+        if !origin_allowed(env, &origin, &o) {
+            let err = RpcError::new(
+                proto::INVALID_REQUEST,
+                format!("Origin `{o}` is not allowed."),
+            );
+            return Ok(json(403, &proto::failure(&Value::Null, &err)));
+        }
+    }
+    let caller = api::authenticate(&req, env).await?;
+    require_json(&req)?;
+    let body = read_body(&mut req, MAX_BODY_BYTES).await?;
+    let (id, method, params) = match proto::parse_message(&body) {
+        Ok(Incoming::Request { id, method, params }) => (id, method, params),
+        // Notifications (initialized, cancelled) and client responses need no answer.
+        Ok(Incoming::Notification { .. } | Incoming::Response) => {
+            return Ok(Response::empty().map_err(internal)?.with_status(202))
+        }
+        Err((id, e)) => return Ok(json(400, &proto::failure(&id, &e))),
+    };
+    if method != "initialize" {
+        if let Err(e) =
+            proto::check_version(header(&req, "mcp-protocol-version").as_deref(), &params)
+        {
+            return Ok(json(400, &proto::failure(&id, &e)));
+        }
+    }
+    let result = match method.as_str() {
+        "initialize" => Ok(proto::initialize_result(&params, env!("CARGO_PKG_VERSION"))),
+        "ping" => Ok(json!({})),
+        "tools/list" => Ok(json!({ "tools": proto::tool_definitions() })),
+        "tools/call" => call_tool(env, &caller, &origin, &params).await,
+        other => Err(RpcError::new(
+            proto::METHOD_NOT_FOUND,
+            format!("Method `{other}` is not supported; this server offers tools only."),
+        )),
+    };
+    Ok(match result {
+        Ok(r) => json(200, &proto::success(&id, r)),
+        Err(e) => json(200, &proto::failure(&id, &e)),
+    })
+}
+
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+/// Same origin, the public base URL, or one listed in `MCP_ALLOWED_ORIGINS`
+/// (comma-separated). Clients that are not browsers send no Origin at all.
+fn origin_allowed(env: &Env, own: &str, presented: &str) -> bool {
+    let presented = presented.trim_end_matches('/');
+    if presented == own || presented == config::base_url(env, own).trim_end_matches('/') {
+        return true;
+    }
+    config::string(env, "MCP_ALLOWED_ORIGINS").is_some_and(|list| {
+        list.split(',')
+            .any(|o| o.trim().trim_end_matches('/') == presented)
+    })
+}
+
+/// `tools/call`. An unknown tool is a protocol error; everything the tool itself
+/// refuses is an `isError` result carrying the API's error, so a model can correct it.
+async fn call_tool(
+    env: &Env,
+    caller: &Caller,
+    origin: &str,
+    params: &Map<String, Value>,
+) -> Result<Value, RpcError> {
+    let name = params.get("name").and_then(Value::as_str).ok_or_else(|| {
+        RpcError::new(
+            proto::INVALID_PARAMS,
+            "`params.name` must be the name of a tool.",
+        )
+    })?;
+    let tool = Tool::parse(name).ok_or_else(|| {
+        RpcError::new(
+            proto::INVALID_PARAMS,
+            format!("Unknown tool `{name}`; see tools/list."),
+        )
+    })?;
+    let args = match params.get("arguments") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(a)) => a.clone(),
+        Some(_) => {
+            return Err(RpcError::new(
+                proto::INVALID_PARAMS,
+                "`params.arguments` must be an object.",
+            ))
+        }
+    };
+    Ok(match run(tool, env, caller, origin, &args).await {
+        Ok(v) => proto::tool_result(&v, false),
+        Err(e) => {
+            if let ApiError::Internal(detail) = &e {
+                worker::console_error!("mcp {name}: {detail}");
+            }
+            let mut v = e.to_json("");
+            if let Some(o) = v["error"].as_object_mut() {
+                o.remove("request_id");
+            }
+            proto::tool_result(&v, true)
+        }
+    })
+}
+
+async fn run(
+    tool: Tool,
+    env: &Env,
+    caller: &Caller,
+    origin: &str,
+    args: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let text = |n: &str| proto::arg_text(args, n);
+    let pause_id = || text("pause_id").ok_or_else(|| ApiError::missing("pause_id"));
+    Ok(match tool {
+        Tool::Create => {
+            let body = serde_json::to_vec(args).map_err(internal)?;
+            api::create(env, caller, &body, origin, None)
+                .await?
+                .0
+                .to_api()
+        }
+        Tool::Poll => {
+            reject_unknown(args, &["pause_id", "wait_seconds"])?;
+            let wait_ms = api::parse_wait(text("wait_seconds").as_deref()).map_err(|_| {
+                ApiError::invalid(
+                    "wait_seconds",
+                    "`wait_seconds` must be a number of seconds from 0 to 55.",
+                )
+            })?;
+            api::get(env, caller, &pause_id()?, wait_ms).await?.to_api()
+        }
+        Tool::Cancel => {
+            reject_unknown(args, &["pause_id"])?;
+            api::cancel(env, caller, &pause_id()?).await?.to_api()
+        }
+        Tool::List => {
+            reject_unknown(args, &["status", "limit", "cursor"])?;
+            let q = ListQuery::parse(
+                text("status").as_deref(),
+                text("limit").as_deref(),
+                text("cursor"),
+            )?;
+            api::list(env, caller, q).await?
+        }
+        Tool::Audit => {
+            reject_unknown(args, &["pause_id", "limit", "cursor"])?;
+            audit_log(env, caller, args).await?
+        }
+    })
+}
+
+/// One page of the audit log, with the same filters as `GET /v1/audit`.
+async fn audit_log(
+    env: &Env,
+    caller: &Caller,
+    args: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let pairs: Vec<(String, String)> = ["pause_id", "limit", "cursor"]
+        .iter()
+        .filter_map(|k| proto::arg_text(args, k).map(|v| (k.to_string(), v)))
+        .collect();
+    crate::audit_api::page_json(env, caller, &pairs).await
+}
