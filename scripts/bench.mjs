@@ -112,6 +112,33 @@ for (let i = 0; i < (QUICK ? 5 : 20); i++) {
 row('long-poll: tap start to waiter answered', `p50 ${ms(pct(wake, 50))} p99 ${ms(pct(wake, 99))}`,
   `the tap's own round trip p50 ${ms(pct(taps, 50))}; a 5 s polling loop averages 2500 ms`);
 
+// Tap to webhook: from the start of the person's POST to a local receiver getting the event.
+const { createServer } = await import('node:http');
+const arrivals = new Map();
+const receiver = createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => (body += d));
+  req.on('end', () => {
+    try { arrivals.get(JSON.parse(body).data.pause_id)?.(performance.now()); } catch {}
+    res.writeHead(204).end();
+  });
+});
+await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+const tapToHook = [];
+for (let i = 0; i < (QUICK ? 5 : 20); i++) {
+  const c = await create({ ...seedRequest(), webhook_url: hookUrl });
+  const link = await svc.linkFor(c.json.pause_id);
+  const arrived = new Promise((r) => arrivals.set(c.json.pause_id, r));
+  const t0 = performance.now();
+  await choose(link, 0);
+  const t1 = await Promise.race([arrived, sleep(15000).then(() => NaN)]);
+  if (!Number.isNaN(t1)) tapToHook.push(t1 - t0);
+}
+receiver.close();
+row(`tap to webhook received (${tapToHook.length} events)`, `p50 ${ms(pct(tapToHook, 50))} p99 ${ms(pct(tapToHook, 99))}`,
+  `the tap's own round trip p50 ${ms(pct(taps, 50))}: the event leaves with the state change`);
+
 // Timeout precision: when the default fired, against the deadline (the object's clock).
 const n = QUICK ? 10 : 40;
 const tps = await Promise.all(Array.from({ length: n }, () => create({ ...seedRequest(), timeout_hours: undefined, timeout_seconds: 2 })));
