@@ -19,6 +19,10 @@ wasm_std_ready() {
   dir=$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null) || return 1
   ls "$dir"/libcore-* >/dev/null 2>&1
 }
+if [ -n "${PAUSEPOINT_FORCE_DEBIAN_RUST:-}" ]; then
+  log "wasm32 target: Debian's Rust forced by PAUSEPOINT_FORCE_DEBIAN_RUST"
+  wasm_std_ready() { return 1; }
+fi
 if wasm_std_ready; then
   log "wasm32 target: rustup's, present"
 elif command -v rustup >/dev/null && timeout 20 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 && wasm_std_ready; then

@@ -4,7 +4,7 @@
 _pp_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$PATH"
 _pp_libdir=$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)
-if ! ls "$_pp_libdir"/libcore-* >/dev/null 2>&1; then
+if [ -n "${PAUSEPOINT_FORCE_DEBIAN_RUST:-}" ] || ! ls "$_pp_libdir"/libcore-* >/dev/null 2>&1; then
   export PATH="/usr/bin:$PATH"
   export RUSTC_BOOTSTRAP=1
   export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
