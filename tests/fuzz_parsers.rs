@@ -121,3 +121,47 @@ proptest! {
         let _ = parse_rfc3339(&s);
     }
 }
+
+mod signatures {
+    use pausepoint::core::page_form;
+    use pausepoint::core::providers::{slack, twilio};
+    use pausepoint::core::webhook::schedule::parse_retry_after;
+    use pausepoint::core::webhook::sign;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn slack_signatures_verify_only_the_signed_body(secret in "[a-f0-9]{32}", ts in 1_700_000_000i64..1_900_000_000, body in prop::collection::vec(any::<u8>(), 0..300), junk in ".{0,80}", flip in any::<prop::sample::Index>()) {
+            let t = ts.to_string();
+            let good = slack::signature(&secret, &t, &body);
+            prop_assert!(slack::verify(&secret, &t, &body, &good, ts));
+            prop_assert!(!slack::verify(&secret, &t, &body, &good, ts + 301), "outside the 5-minute window");
+            prop_assert!(!slack::verify(&secret, &t, &body, &junk, ts) || junk == good);
+            if !body.is_empty() {
+                let mut other = body.clone();
+                let i = flip.index(other.len());
+                other[i] ^= 1;
+                prop_assert!(!slack::verify(&secret, &t, &other, &good, ts));
+            }
+            let _ = slack::parse_click(&body);
+        }
+
+        #[test]
+        fn twilio_signatures_verify_only_the_signed_request(token in "[a-f0-9]{32}", url in "https://[a-z]{3,10}\\.example/[a-z/?=&]{0,30}", params in prop::collection::vec(("[A-Za-z]{1,12}", ".{0,20}"), 0..8), junk in ".{0,40}") {
+            let params: Vec<(String, String)> = params;
+            let good = twilio::signature(&token, &url, &params);
+            prop_assert!(twilio::verify(&token, &url, &params, &good));
+            let other_url = url.clone() + "x";
+            prop_assert!(!twilio::verify(&token, &other_url, &params, &good));
+            prop_assert!(!twilio::verify(&token, &url, &params, &junk) || junk == good);
+            let _ = twilio::classify(400, &junk);
+        }
+
+        #[test]
+        fn webhook_signing_parsers_never_panic(secret in ".{0,60}", header in ".{0,40}", body in ".{0,200}") {
+            let _ = sign::secret_key(&secret);
+            let _ = parse_retry_after(&header, 1_800_000_000_000);
+            let _ = page_form::parse(body.as_bytes());
+        }
+    }
+}
