@@ -2,24 +2,16 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use wasm_bindgen::JsValue;
 use worker::Env;
 
 use crate::core::error::ApiError;
 use crate::core::ids::hex;
 use crate::core::keys::{self, KeyMode};
 use crate::http::{internal, random_bytes};
-use crate::store::db;
+use crate::store::{db, n, s};
 
 /// How long an Idempotency-Key is remembered.
 pub const IDEMPOTENCY_TTL_MS: i64 = 24 * 3600 * 1000;
-
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-fn n(v: i64) -> JsValue {
-    JsValue::from_f64(v as f64)
-}
 
 /// Takes one pause from the month's allowance; false when it is used up. A single
 /// conditional upsert, so concurrent creates can never overshoot the cap.

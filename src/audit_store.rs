@@ -7,14 +7,7 @@ use worker::Env;
 use crate::core::audit::{AuditEvent, Filter};
 use crate::core::error::ApiError;
 use crate::http::internal;
-use crate::store::db;
-
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-fn n(v: i64) -> JsValue {
-    JsValue::from_f64(v as f64)
-}
+use crate::store::{db, n, s};
 
 /// Idempotent on event_id: a retried flush inserts nothing twice and never updates.
 pub async fn insert(env: &Env, e: &AuditEvent) -> Result<(), ApiError> {

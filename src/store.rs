@@ -15,10 +15,13 @@ pub fn db(env: &Env) -> Result<D1Database, ApiError> {
     env.d1("DB").map_err(internal)
 }
 
-fn s(v: &str) -> JsValue {
+/// D1 binding of a text value.
+pub(crate) fn s(v: &str) -> JsValue {
     JsValue::from_str(v)
 }
-fn n(v: i64) -> JsValue {
+
+/// D1 binding of an integer (D1 numbers are doubles; ours stay below 2^53).
+pub(crate) fn n(v: i64) -> JsValue {
     JsValue::from_f64(v as f64)
 }
 

@@ -8,14 +8,8 @@ use crate::core::error::ApiError;
 use crate::core::webhook::event::{AttemptRow, EventRow};
 use crate::core::webhook::sign::{new_secret, ROTATION_OVERLAP_MS};
 use crate::http::{internal, random_bytes};
-use crate::store::db;
+use crate::store::{db, n, s};
 
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-fn n(v: i64) -> JsValue {
-    JsValue::from_f64(v as f64)
-}
 fn opt_s(v: Option<&str>) -> JsValue {
     v.map(s).unwrap_or(JsValue::NULL)
 }
