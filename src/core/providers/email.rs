@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::transient_http;
+use super::http_failure;
 use crate::core::delivery::DeliveryOutcome;
 use crate::core::page_html::escape;
 
@@ -102,18 +102,7 @@ pub fn classify(status: u16, body: &str) -> DeliveryOutcome {
     let message = err
         .and_then(|e| e.message)
         .unwrap_or_else(|| format!("The email API answered HTTP {status}."));
-    if transient_http(status) {
-        DeliveryOutcome::Transient {
-            provider: PROVIDER.into(),
-            message: format!("{code}: {message}"),
-        }
-    } else {
-        DeliveryOutcome::Permanent {
-            provider: PROVIDER.into(),
-            code,
-            message,
-        }
-    }
+    http_failure(PROVIDER, status, code, message)
 }
 
 #[cfg(test)]

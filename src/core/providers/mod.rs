@@ -4,12 +4,7 @@ pub mod email;
 pub mod slack;
 pub mod twilio;
 
-use subtle::ConstantTimeEq;
-
-/// Constant-time comparison of two signatures (length is not secret).
-pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
-}
+use super::delivery::DeliveryOutcome;
 
 /// `application/x-www-form-urlencoded`, in the given order.
 pub fn form(params: &[(&str, &str)]) -> String {
@@ -25,6 +20,23 @@ pub fn transient_http(status: u16) -> bool {
     status == 408 || status == 429 || status >= 500
 }
 
+/// A provider's error answer: retried when the status is transient, recorded as a
+/// permanent failure with the provider's code otherwise.
+pub fn http_failure(provider: &str, status: u16, code: String, message: String) -> DeliveryOutcome {
+    if transient_http(status) {
+        DeliveryOutcome::Transient {
+            provider: provider.into(),
+            message: format!("{code}: {message}"),
+        }
+    } else {
+        DeliveryOutcome::Permanent {
+            provider: provider.into(),
+            code,
+            message,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,10 +50,16 @@ mod tests {
     }
 
     #[test]
-    fn comparison() {
-        assert!(same("abc", "abc"));
-        assert!(!same("abc", "abd"));
-        assert!(!same("abc", "ab"));
+    fn failures_split_by_status() {
+        assert!(http_failure("x", 503, "c".into(), "m".into()).is_transient());
+        assert_eq!(
+            http_failure("x", 400, "21211".into(), "m".into()),
+            DeliveryOutcome::Permanent {
+                provider: "x".into(),
+                code: "21211".into(),
+                message: "m".into()
+            }
+        );
     }
 
     #[test]

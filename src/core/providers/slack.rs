@@ -6,9 +6,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use super::{same, transient_http};
+use super::transient_http;
 use crate::core::delivery::DeliveryOutcome;
 use crate::core::ids::hex;
+use crate::core::keys::secrets_equal;
 
 pub const PROVIDER: &str = "slack";
 /// Slack refuses requests older than this; so do we (replays).
@@ -136,7 +137,7 @@ pub fn verify(
         return false;
     };
     (now_seconds - ts).abs() <= MAX_AGE_SECONDS
-        && same(&signature(signing_secret, timestamp, body), header)
+        && secrets_equal(&signature(signing_secret, timestamp, body), header)
 }
 
 /// The parts of a `block_actions` payload we act on.

@@ -6,8 +6,9 @@ use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha1::Sha1;
 
-use super::{form, same, transient_http};
+use super::{form, http_failure};
 use crate::core::delivery::DeliveryOutcome;
+use crate::core::keys::secrets_equal;
 
 pub const PROVIDER: &str = "twilio";
 
@@ -73,7 +74,7 @@ pub fn signature(auth_token: &str, url: &str, params: &[(String, String)]) -> St
 }
 
 pub fn verify(auth_token: &str, url: &str, params: &[(String, String)], header: &str) -> bool {
-    same(&signature(auth_token, url, params), header)
+    secrets_equal(&signature(auth_token, url, params), header)
 }
 
 #[derive(Deserialize)]
@@ -129,18 +130,7 @@ pub fn classify(status: u16, body: &str) -> DeliveryOutcome {
         None if their.is_empty() => format!("Twilio answered HTTP {status}."),
         None => their,
     };
-    if transient_http(status) {
-        DeliveryOutcome::Transient {
-            provider: PROVIDER.into(),
-            message: format!("{code}: {message}"),
-        }
-    } else {
-        DeliveryOutcome::Permanent {
-            provider: PROVIDER.into(),
-            code,
-            message,
-        }
-    }
+    http_failure(PROVIDER, status, code, message)
 }
 
 #[cfg(test)]
