@@ -234,20 +234,24 @@ pub async fn get(
     raw_id: &str,
     wait_ms: u64,
 ) -> Result<Pause, ApiError> {
-    let id = parse_pause_id(raw_id)?;
-    // A wait never reveals whether another account's pause exists: check first.
-    let first = pause_object::call(env, &id.to_string(), &Command::Get { wait_ms: 0 }).await?;
-    let p = owned(first.pause, caller)?;
-    if wait_ms > 0 && p.status == Status::Pending {
-        owned(
-            pause_object::call(env, &id.to_string(), &Command::Get { wait_ms })
-                .await?
-                .pause,
-            caller,
-        )
-    } else {
-        Ok(p)
-    }
+    let id = parse_pause_id(raw_id)?.to_string();
+    // The object answers "not found" for another account's pause before waiting.
+    let reply = call_for(env, caller, &id, Command::Get { wait_ms }).await?;
+    owned(reply.pause, caller)
+}
+
+/// A command to a pause on behalf of the caller's account.
+async fn call_for(
+    env: &Env,
+    caller: &Caller,
+    id: &str,
+    cmd: Command,
+) -> Result<pause_object::Reply, ApiError> {
+    let cmd = Command::ForAccount {
+        account_id: caller.account_id.clone(),
+        cmd: Box::new(cmd),
+    };
+    pause_object::call(env, id, &cmd).await
 }
 
 pub async fn cancel_pause(env: &Env, caller: &Caller, raw_id: &str) -> Result<Response, ApiError> {
@@ -256,16 +260,10 @@ pub async fn cancel_pause(env: &Env, caller: &Caller, raw_id: &str) -> Result<Re
 
 pub async fn cancel(env: &Env, caller: &Caller, raw_id: &str) -> Result<Pause, ApiError> {
     let id = parse_pause_id(raw_id)?.to_string();
-    owned(
-        pause_object::call(env, &id, &Command::Get { wait_ms: 0 })
-            .await?
-            .pause,
-        caller,
-    )?;
     let cancel = Command::Cancel {
         key_id: Some(caller.key_id.clone()),
     };
-    let reply = pause_object::call(env, &id, &cancel).await?;
+    let reply = call_for(env, caller, &id, cancel).await?;
     let p = owned(reply.pause, caller)?;
     match reply.outcome {
         Outcome::Changed => Ok(p),

@@ -58,6 +58,12 @@ pub enum Command {
         user_agent: Option<String>,
     },
     RespondWithComment(PageAnswer),
+    /// `cmd` on behalf of an account: another account's pause is simply not found,
+    /// before anything waits or changes. One round trip instead of a check first.
+    ForAccount {
+        account_id: String,
+        cmd: Box<Command>,
+    },
     Cancel {
         #[serde(default)]
         key_id: Option<String>,
@@ -217,19 +223,30 @@ impl DurableObject for PauseObject {
 impl PauseObject {
     async fn handle(&self, cmd: Command) -> std::result::Result<Reply, ApiError> {
         let now = now_ms();
+        let (cmd, account) = match cmd {
+            Command::ForAccount { account_id, cmd } => (*cmd, Some(account_id)),
+            cmd => (cmd, None),
+        };
         if let Command::Create { pause, key_id } = cmd {
             return self.create(*pause, key_id).await;
         }
-        let Some(mut p) = self.load()? else {
-            return Ok(Reply {
-                outcome: Outcome::NotFound,
-                pause: None,
-                audit_head: None,
-            });
+        let not_found = Reply {
+            outcome: Outcome::NotFound,
+            pause: None,
+            audit_head: None,
         };
+        let Some(mut p) = self.load()? else {
+            return Ok(not_found);
+        };
+        if account.is_some_and(|a| a != p.account_id) {
+            return Ok(not_found);
+        }
         self.expire_if_due(&mut p, now)?;
         let outcome = match cmd {
-            Command::Create { .. } => unreachable!("handled above"),
+            // Create is handled above; ForAccount wraps once, never twice.
+            Command::Create { .. } | Command::ForAccount { .. } => {
+                return Err(internal("command not valid here"))
+            }
             Command::Get { wait_ms } => {
                 if p.status == Status::Pending && wait_ms > 0 {
                     self.wait_for_change(wait_ms.min(MAX_WAIT_MS)).await;
