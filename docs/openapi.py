@@ -17,6 +17,12 @@ nts = {"type": ["string", "null"], "format": "date-time"}
 nstr = {"type": ["string", "null"]}
 
 COMMON = {"401": err("Missing or invalid API key."), "429": err("Rate limited; see Retry-After."), "500": err("Internal error.")}
+def html(desc): return {"description": desc, "content": {"text/html": {"schema": {"type": "string"}}}}
+TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{35}$"}, "description": "The link's token (35 characters)."}
+# A path that does not reach the page (e.g. an encoded slash in the token) is the API's JSON 404.
+PAGE_404 = {"description": "Not a valid link.", "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {"schema": ref("Error")}}}
+PAGE_429 = {**html("Too many page requests from this client address (per CF-Connecting-IP); see Retry-After."),
+            "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}}
 PAUSE_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^pause_[0-9a-f]{24}$"}}
 
 schemas = {
@@ -170,9 +176,31 @@ paths = {
     "/v1/audit/verify": {"get": op("Recompute a pause's hash chain", {
         "200": json_body({"type": "object", "required": ["object", "pause_id", "valid", "events", "head", "first_break"],
             "properties": {"object": {"const": "audit_verification"}, "pause_id": {"type": "string"}, "valid": {"type": "boolean"},
-                "events": {"type": "integer"}, "head": {}, "first_break": {}}}, "Whether the chain holds and, if not, the first row that breaks it."),
+                "events": {"type": "integer", "description": "Rows verified (read from D1 200 at a time)."},
+                "head": {"type": ["object", "null"], "description": "The last verified row.", "properties": {"seq": {"type": "integer"}, "hash": {"type": "string"}}},
+                "first_break": {"type": ["object", "null"], "required": ["seq", "event_id", "reason"], "properties": {
+                    "seq": {"type": "integer"}, "event_id": {"type": "string", "description": "Empty for missing_tail."},
+                    "reason": {"type": "string", "enum": ["seq_gap", "prev_hash_mismatch", "hash_mismatch", "beyond_head", "head_mismatch", "missing_tail"],
+                        "description": "seq_gap: numbering skips; prev_hash_mismatch: a row does not link to the one before; hash_mismatch: a row was altered; "
+                                       "beyond_head: a row past the head the pause's Durable Object keeps; head_mismatch: the row at the head's seq is not the head "
+                                       "(a rewritten tail); missing_tail: D1 holds fewer rows than the head."}}}}},
+            "Whether the chain holds and ends at the pause object's head and, if not, the first row that breaks it."),
         "400": err("pause_id missing or invalid."), "404": err("No such pause in this account.")},
         operationId="verifyAudit", parameters=[{"name": "pause_id", "in": "query", "required": True, "schema": {"type": "string"}}])},
+    "/r/{token}": {
+        "get": {"summary": "The response page (HTML; never changes the pause)", "operationId": "responsePage", "security": [],
+            "description": "`page.opened` is recorded at most once per pause per 10 minutes, and never once the pause is final. "
+                           "A link more than an hour past its expiry answers 410 \"This link has expired\" and reads nothing.",
+            "parameters": [TOKEN, {"name": "c", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}, "description": "Preselect option c (email buttons)."}],
+            "responses": {"200": html("The question, or the answered state."), "404": PAGE_404,
+                          "410": html("Expired or withdrawn, or the link itself expired."), "429": PAGE_429}},
+        "post": {"summary": "Answer on the response page (form post)", "operationId": "answerOnPage", "security": [],
+            "parameters": [TOKEN],
+            "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+                "choice": {"type": "integer", "minimum": 0}, "comment": {"type": "string"}, "confirmed": {"type": "string"}}}}}},
+            "responses": {"200": html("Recorded, or the confirm step of a danger option."), "400": html("No or unknown choice, or a refused comment."),
+                          "404": PAGE_404, "409": html("Already answered."), "410": html("Expired or withdrawn, or the link itself expired."),
+                          "413": err("Form too large."), "429": PAGE_429}}},
     "/v1/test/outbox": {"get": op("Messages of test-mode pauses", {"200": json_body({"type": "object", "required": ["object", "data"], "properties": {"object": {"const": "list"}, "data": {"type": "array", "items": ref("OutboxMessage")}}}, "Newest first.")},
         operationId="testOutbox", parameters=[{"name": "pause_id", "in": "query", "schema": {"type": "string"}}])},
 }

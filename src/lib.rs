@@ -78,6 +78,11 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
     let path = req.path();
     let method = req.method();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if let ["r", _] = segments.as_slice() {
+        if let Some(limited) = page::rate_limited(&req, env).await {
+            return Ok(limited);
+        }
+    }
     match (segments.as_slice(), method) {
         (["healthz"], Method::Get) => Ok(json(200, &serde_json::json!({ "ok": true }))),
         (["r", token], Method::Get | Method::Head) => {
