@@ -1,6 +1,7 @@
 // Starts the real Worker with `wrangler dev` (own port, own --persist-to folder, real
 // local D1, Durable Objects, alarms) and gives the tests a small HTTP client.
 import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -176,4 +177,14 @@ export async function eventually(fn, { timeoutMs = 15_000, everyMs = 100 } = {})
     await sleep(everyMs);
   }
   return last;
+}
+
+/// A response link for `pauseId` signed with the test TOKEN_SECRET and the given expiry
+/// (Unix seconds), as the service signs them (README "The response link").
+export function mintLink(base, pauseId, expiresAtSeconds) {
+  const exp = Buffer.alloc(4);
+  exp.writeUInt32BE(expiresAtSeconds);
+  const payload = Buffer.concat([Buffer.from(pauseId.slice('pause_'.length), 'hex'), exp]);
+  const mac = createHmac('sha256', TOKEN_SECRET).update('pausepoint-link-v1:').update(payload).digest().subarray(0, 10);
+  return `${base}/r/${Buffer.concat([payload, mac]).toString('base64url')}`;
 }

@@ -1,8 +1,7 @@
 // The pause lifecycle end to end against the real Worker in workerd.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { startService, seedRequest, choose, eventually, sleep, TOKEN_SECRET } from './harness.mjs';
+import { startService, seedRequest, choose, eventually, sleep, mintLink as mint } from './harness.mjs';
 
 let svc, acct;
 before(async () => {
@@ -213,15 +212,7 @@ test('long-poll: ?wait returns as soon as the pause is answered', async () => {
   assert.ok(Date.now() - t0 >= 900);
 });
 
-/// A response link for `pauseId` signed with the test TOKEN_SECRET and the given expiry,
-/// as the service signs them (README "The response link").
-function mintLink(pauseId, expiresAtSeconds) {
-  const exp = Buffer.alloc(4);
-  exp.writeUInt32BE(expiresAtSeconds);
-  const payload = Buffer.concat([Buffer.from(pauseId.slice('pause_'.length), 'hex'), exp]);
-  const mac = createHmac('sha256', TOKEN_SECRET).update('pausepoint-link-v1:').update(payload).digest().subarray(0, 10);
-  return `${svc.base}/r/${Buffer.concat([payload, mac]).toString('base64url')}`;
-}
+const mintLink = (pauseId, expiresAtSeconds) => mint(svc.base, pauseId, expiresAtSeconds);
 
 test('a link past its expiry and grace hour answers "expired" and touches nothing', async () => {
   const { pause_id } = (await create(seedRequest())).json;
