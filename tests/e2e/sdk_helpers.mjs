@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { ROOT } from './harness.mjs';
 
 export const SDK_PYTHON = join(ROOT, '.venv-sdk', 'bin', 'python');
+export const CREWAI_PYTHON = join(ROOT, '.venv-crewai', 'bin', 'python');
 export const SDK_TS = join(ROOT, 'sdk', 'typescript');
 
-/// Runs the SDK's Python with extra env; resolves { code, out } (stdout and stderr).
-export function runPython(args, env = {}, { timeoutMs = 240_000 } = {}) {
-  if (!existsSync(SDK_PYTHON)) throw new Error(`${SDK_PYTHON} is missing: run scripts/setup.sh`);
+/// Runs a virtualenv's Python with extra env; resolves { code, out } (stdout and stderr).
+export function runPython(python, args, env = {}, { timeoutMs = 240_000 } = {}) {
+  if (!existsSync(python)) throw new Error(`${python} is missing: run scripts/setup.sh`);
   return new Promise((resolve) => {
-    const child = spawn(SDK_PYTHON, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(python, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

@@ -188,3 +188,22 @@ def receiver():
     r = Receiver()
     yield r
     r.close()
+
+
+def answer_when_asked(client, message, index, timeout=20.0):
+    """In the background: waits for a pending pause with `message`, then taps `index`."""
+    found = {}
+
+    def run():
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for p in client.pauses.list(status="pending", limit=20).data:
+                if p.message == message:
+                    found["pause"] = p
+                    answer(p.pause_id, index)
+                    return
+            time.sleep(0.1)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t, found

@@ -4,33 +4,12 @@ no network): the person answers on the response page of the real service."""
 import asyncio
 import os
 import sys
-import threading
-import time
 
 import pytest
-from conftest import ROOT, answer, seed
+from conftest import ROOT, answer, answer_when_asked
 
 sys.path.insert(0, str(ROOT / "sdk" / "python" / "examples"))
 os.environ["OPENAI_AGENTS_DISABLE_TRACING"] = "1"  # no trace export: nothing leaves 127.0.0.1
-
-
-def answer_when_asked(client, message, index, timeout=20.0):
-    """In the background: waits for a pending pause with `message`, then taps `index`."""
-    found = {}
-
-    def run():
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for p in client.pauses.list(status="pending", limit=20).data:
-                if p.message == message:
-                    found["pause"] = p
-                    answer(p.pause_id, index)
-                    return
-            time.sleep(0.1)
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return t, found
 
 
 # --- OpenAI Agents SDK -------------------------------------------------------------
