@@ -158,6 +158,23 @@ const html = Buffer.from(await (await fetch(await svc.linkFor(page.json.pause_id
 row('response page', `${html.length} B (${gzipSync(html).length} B gzip)`, 'budget 10 KB, one request');
 
 await svc.cleanup();
+
+// Import time of the SDKs: the median of 7 fresh processes that import the package,
+// minus the median of 7 that import nothing (the interpreter's own start-up).
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const startup = (cmd, args) => median(Array.from({ length: 7 }, () => {
+  const t = performance.now();
+  execFileSync(cmd, args, { cwd: ROOT, stdio: 'ignore' });
+  return performance.now() - t;
+}));
+const venvPython = join(ROOT, '.venv-sdk', 'bin', 'python');
+const pyImport = startup(venvPython, ['-c', 'import pausepoint']) - startup(venvPython, ['-c', 'pass']);
+row('import pausepoint (Python SDK)', ms(pyImport), 'httpx loads with the first client; a bare `python -c pass` subtracted');
+execFileSync(join(ROOT, 'sdk', 'typescript', 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'sdk', 'typescript', 'tsconfig.json')]);
+const tsEntry = join(ROOT, 'sdk', 'typescript', 'dist', 'index.js');
+const tsImport = startup(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(tsEntry)})`]) -
+  startup(process.execPath, ['--input-type=module', '-e', '']);
+row('import @pausepoint/sdk (TypeScript SDK)', ms(tsImport), 'no run-time dependencies; a bare `node -e ""` subtracted');
 const w = [Math.max(...rows.map((r) => r.figure.length)), Math.max(...rows.map((r) => r.value.length))];
 console.log(`\nPausePoint benchmarks — ${new Date().toISOString()} — ${cpus().length} cores (${cpus()[0]?.model?.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n`);
 console.log(`| ${'figure'.padEnd(w[0])} | ${'value'.padEnd(w[1])} | comparison |`);

@@ -3,15 +3,12 @@ long-poll behind `pause.wait()`. The operations themselves are in `_resources`."
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import json as _json
 import os
 import random
 import time
-from typing import Any, Dict, Mapping, Optional
-
-import httpx
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional
 
 from ._errors import (
     APIConnectionError,
@@ -35,6 +32,17 @@ from ._resources import (
 )
 from ._types import Pause
 from ._version import __version__
+
+if TYPE_CHECKING:
+    import httpx
+
+
+def _httpx() -> Any:
+    """httpx, imported on first use: `import pausepoint` stays fast, and
+    `pausepoint.webhooks` never needs it."""
+    import httpx
+
+    return httpx
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8787"  # `make dev`
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -108,12 +116,13 @@ class _Base:
     def _retryable(self, req: _Req, status: Optional[int], exc: Optional[Exception]) -> bool:
         if exc is not None:
             # Not connected: nothing was sent. Otherwise only an idempotent request may go again.
-            return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)) or req.idempotent
+            hx = _httpx()
+            return isinstance(exc, (hx.ConnectError, hx.ConnectTimeout)) or req.idempotent
         if status == 429:
             return True  # refused before it ran
         return status in RETRY_STATUSES and req.idempotent
 
-    def _result(self, req: _Req, resp: httpx.Response) -> Any:
+    def _result(self, req: _Req, resp: "httpx.Response") -> Any:
         headers = {k.lower(): v for k, v in resp.headers.items()}
         if resp.status_code >= 400:
             try:
@@ -133,8 +142,8 @@ class _Base:
             ) from e
         return req.parse(self, body, headers)
 
-    def _timeout(self, req: _Req) -> httpx.Timeout:
-        return httpx.Timeout(req.timeout or self.timeout, connect=10.0)
+    def _timeout(self, req: _Req) -> "httpx.Timeout":
+        return _httpx().Timeout(req.timeout or self.timeout, connect=10.0)
 
     def _wait_req(self, pause_id: str, wait: float) -> _Req:
         return _Req(
@@ -159,11 +168,12 @@ class PausePoint(_Base):
     >>> pause.wait(timeout=3600).choice
     """
 
-    def __init__(self, api_key: Optional[str] = None, *, http_client: Optional[httpx.Client] = None, **kw: Any):
+    def __init__(self, api_key: Optional[str] = None, *, http_client: "Optional[httpx.Client]" = None, **kw: Any):
         super().__init__(api_key, **kw)
-        self._http = http_client or httpx.Client()
+        self._http = http_client or _httpx().Client()
 
     def _call(self, req: _Req) -> Any:
+        hx = _httpx()
         retries = self.max_retries if req.retries is None else req.retries
         attempt = 0
         while True:
@@ -178,7 +188,7 @@ class PausePoint(_Base):
                     headers={**self._headers(req), **({"Content-Type": "application/json"} if body is not None else {})},
                     timeout=self._timeout(req),
                 )
-            except httpx.TransportError as e:
+            except hx.TransportError as e:
                 delay = self._delay(attempt, None)
                 if attempt > retries or not self._retryable(req, None, e) or delay is None:
                     raise APIConnectionError(f"Could not reach PausePoint at {self.base_url}: {e}") from e
@@ -229,12 +239,15 @@ class AsyncPausePoint(_Base):
     """The asyncio client: the same methods, awaited (`await pause.wait()`)."""
 
     def __init__(
-        self, api_key: Optional[str] = None, *, http_client: Optional[httpx.AsyncClient] = None, **kw: Any
+        self, api_key: Optional[str] = None, *, http_client: "Optional[httpx.AsyncClient]" = None, **kw: Any
     ):
         super().__init__(api_key, **kw)
-        self._http = http_client or httpx.AsyncClient()
+        self._http = http_client or _httpx().AsyncClient()
 
     async def _call(self, req: _Req) -> Any:
+        import asyncio
+
+        hx = _httpx()
         retries = self.max_retries if req.retries is None else req.retries
         attempt = 0
         while True:
@@ -249,7 +262,7 @@ class AsyncPausePoint(_Base):
                     headers={**self._headers(req), **({"Content-Type": "application/json"} if body is not None else {})},
                     timeout=self._timeout(req),
                 )
-            except httpx.TransportError as e:
+            except hx.TransportError as e:
                 delay = self._delay(attempt, None)
                 if attempt > retries or not self._retryable(req, None, e) or delay is None:
                     raise APIConnectionError(f"Could not reach PausePoint at {self.base_url}: {e}") from e
@@ -264,6 +277,8 @@ class AsyncPausePoint(_Base):
             return self._result(req, resp)
 
     async def _wait(self, pause_id: str, timeout: Optional[float]) -> Pause:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         failures = 0
