@@ -80,6 +80,9 @@ def free_port():
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
+    def handle_error(self, request, client_address):
+        pass  # a dropped connection is the point of some tests
+
 
 class FaultProxy:
     """A 127.0.0.1 proxy in front of the service. `faults` is consumed one per request:
