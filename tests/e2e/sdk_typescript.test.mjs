@@ -99,7 +99,7 @@ test('errors map to typed exceptions with code, param and requestId', async () =
   const p = await c.pauses.create(seedRequest());
   await c.pauses.delete(p.pause_id);
   await assert.rejects(c.pauses.cancel(p.pause_id), (e) => e instanceof sdk.ConflictError && e.code === 'pause_not_pending');
-  await assert.rejects(client({ apiKey: 'pp_live_nope' }).account.retrieve(), (e) => e instanceof sdk.AuthenticationError && e.status === 401 && e.requestId);
+  await assert.rejects(client({ apiKey: 'pp_live_nope' }).account.retrieve(), (e) => e instanceof sdk.AuthenticationError && e.status === 401 && /^req_/.test(e.requestId));
   assert.throws(() => new sdk.PausePoint({ apiKey: '' , baseUrl: svc.base }), sdk.PausePointError);
 });
 
