@@ -215,3 +215,23 @@ test('requireApproval runs the function only when the person approves', async ()
   ]);
   assert.deepEqual(calls, [[8400, 'Meridian']]);
 });
+
+test("the README's quick start runs as written and prints the decision", async () => {
+  const { execFile } = await import('node:child_process');
+  const example = join(SDK_TS, 'examples', 'quickstart.mjs');
+  const code = (text) => text.split('\n').filter((l) => l.trim() && !l.startsWith('//'));
+  const readme = readFileSync(join(SDK_TS, 'README.md'), 'utf8').split('## Quick start')[1].split('```ts')[1].split('```')[0];
+  assert.deepEqual(code(readme), code(readFileSync(example, 'utf8')), 'README and example agree');
+
+  const c = client();
+  const before = new Set((await c.pauses.list({ status: 'pending', limit: 100 })).data.map((p) => p.pause_id));
+  const run = new Promise((resolve) => execFile(process.execPath, [example], {
+    cwd: join(SDK_TS, 'examples'), env: { ...process.env, PAUSEPOINT_API_KEY: acct.live_key, PAUSEPOINT_BASE_URL: svc.base }, timeout: 120_000,
+  }, (err, stdout, stderr) => resolve({ err, stdout, stderr })));
+  const p = await eventually(async () => (await c.pauses.list({ status: 'pending', limit: 20 })).data.find((x) => !before.has(x.pause_id)), { timeoutMs: 20_000 });
+  assert.ok(p, 'the quick start created a pause');
+  await choose(await svc.linkFor(p.pause_id), 0);
+  const { err, stdout, stderr } = await run;
+  assert.equal(err, null, stderr);
+  assert.equal(stdout.trim(), 'Approve recipient');
+});

@@ -194,14 +194,16 @@ def receiver():
 
 
 def answer_when_asked(client, message, index, timeout=20.0):
-    """In the background: waits for a pending pause with `message`, then taps `index`."""
+    """In the background: waits for a new pending pause with `message` (not one pending
+    already), then taps `index`."""
     found = {}
+    old = {p.pause_id for p in client.pauses.list(status="pending", limit=100).data}
 
     def run():
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for p in client.pauses.list(status="pending", limit=20).data:
-                if p.message == message:
+                if p.message == message and p.pause_id not in old:
                     found["pause"] = p
                     answer(p.pause_id, index)
                     return
