@@ -235,3 +235,37 @@ test("the README's quick start runs as written and prints the decision", async (
   assert.equal(err, null, stderr);
   assert.equal(stdout.trim(), 'Approve recipient');
 });
+
+test('verifyWebhook: the Standard Webhooks test vector, and refusals', async () => {
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const id = 'msg_p5jXN8AQM9LWM0D4loKWxJek';
+  const ts = 1614265330;
+  const body = '{"test": 2432232314}';
+  const sig = 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=';
+  assert.equal(await sdk.signWebhook(body, id, ts, secret), sig);
+  const headers = { 'Webhook-Id': id, 'Webhook-Timestamp': String(ts), 'Webhook-Signature': `v1,bm90IGl0 ${sig}` };
+  assert.equal((await sdk.verifyWebhook(body, headers, secret, { now: ts + 10 })).test, 2432232314);
+  for (const [h, b] of [
+    [{ ...headers, 'Webhook-Signature': 'v1,AAAA' }, body],
+    [headers, `${body} `],
+    [{ ...headers, 'Webhook-Timestamp': 'soon' }, body],
+    [{ ...headers, 'Webhook-Timestamp': String(ts - 301) }, body],
+    [{ 'Webhook-Timestamp': String(ts), 'Webhook-Signature': sig }, body],
+  ]) await assert.rejects(sdk.verifyWebhook(b, h, secret, { now: ts }), sdk.WebhookVerificationError);
+  await assert.rejects(sdk.verifyWebhook(body, headers, 'whsec_!!', { now: ts }), sdk.WebhookVerificationError);
+});
+
+test('any error response maps to an exception; a long Retry-After is not waited for', async () => {
+  const answers = [
+    new Response(JSON.stringify({ error: { code: 'teapot', message: 'No.', param: 'x', request_id: 'req_1', type: 'invalid_request_error', extra: 1 } }), { status: 418 }),
+    new Response('<html>bad gateway</html>', { status: 502, headers: { 'request-id': 'req_2' } }),
+    new Response('{}', { status: 429, headers: { 'retry-after': '3600' } }),
+  ];
+  const c = new sdk.PausePoint({ apiKey: 'pp_test_x', baseUrl: 'http://127.0.0.1:9', maxRetries: 1, fetch: async () => answers.shift() });
+  await assert.rejects(c.account.retrieve(), (e) => e instanceof sdk.APIStatusError && e.status === 418 && e.code === 'teapot' && e.param === 'x' && e.requestId === 'req_1');
+  await assert.rejects(c.keys.create({ mode: 'test' }), (e) => e instanceof sdk.InternalServerError && e.code === null && e.requestId === 'req_2');
+  const t = Date.now();
+  await assert.rejects(c.account.retrieve(), sdk.RateLimitError);
+  assert.ok(Date.now() - t < 1000);
+  assert.equal(answers.length, 0);
+});
