@@ -50,8 +50,6 @@ def test_openai_agents_approve_resumes_the_run(env, client):
 def test_openai_agents_reject_tells_the_model_why(env, client):
     import openai_agents_approval as ex
 
-    from pausepoint import AsyncPausePoint
-
     ex.WIRED.clear()
     from agents.testing import assistant_message, function_call
 
@@ -60,12 +58,8 @@ def test_openai_agents_reject_tells_the_model_why(env, client):
         [assistant_message("I did not pay.")],
     )
     t, found = answer_when_asked(client, "The agent wants to run wire_money. Allow it?", 1)
-
-    async def run():
-        async with AsyncPausePoint(env["PAUSEPOINT_API_KEY"], base_url=env["PAUSEPOINT_BASE_URL"]) as c:
-            return await ex.main(model=model, client=c)
-
-    assert asyncio.run(run()) == "I did not pay."
+    # The blocking client works too (run in a thread, off the event loop).
+    assert asyncio.run(ex.main(model=model, client=client)) == "I did not pay."
     t.join()
     assert ex.WIRED == []
     told = str(model.last_call.input)

@@ -3,7 +3,6 @@ long-poll behind `pause.wait()`. The operations themselves are in `_resources`."
 
 from __future__ import annotations
 
-import email.utils
 import json as _json
 import os
 import random
@@ -57,6 +56,8 @@ def _retry_after(headers: Mapping[str, str]) -> Optional[float]:
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils  # only for the rare HTTP-date form
+
     try:
         when = email.utils.parsedate_to_datetime(value)
         return max(0.0, when.timestamp() - time.time())

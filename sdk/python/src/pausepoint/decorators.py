@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import inspect
 from typing import Any, Callable, Optional, Sequence, TypeVar
 
 from ._errors import ApprovalDenied
@@ -15,6 +14,8 @@ _CONTEXT_LIMIT = 1000  # the API's limit on `context`
 
 def describe_call(fn: Callable[..., Any], args: Sequence[Any], kwargs: dict) -> str:
     """`transfer(amount=8400, to='Meridian')`, cut to the API's context limit."""
+    import inspect
+
     try:
         bound = inspect.signature(fn).bind(*args, **kwargs)
         bound.apply_defaults()
@@ -26,6 +27,8 @@ def describe_call(fn: Callable[..., Any], args: Sequence[Any], kwargs: dict) -> 
 
 
 def _message(template: Optional[str], fn: Callable[..., Any], args: Sequence[Any], kwargs: dict) -> str:
+    import inspect
+
     if template is None:
         return f"Allow {getattr(fn, '__name__', 'this call')}?"
     try:
@@ -67,15 +70,23 @@ def require_approval(
             )
 
     def wrap(fn: F) -> F:
+        import inspect
+
         if inspect.iscoroutinefunction(fn):
 
             @functools.wraps(fn)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                from ._client import AsyncPausePoint
+                import asyncio
+
+                from ._client import AsyncPausePoint, PausePoint
 
                 c = client if client is not None else AsyncPausePoint()
-                pause = await c.pauses.create(**params(fn, args, kwargs))
-                decide(await pause.wait(timeout=timeout))
+                if isinstance(c, PausePoint):  # a blocking client: keep it off the event loop
+                    pause = await asyncio.to_thread(c.pauses.create, **params(fn, args, kwargs))
+                    decide(await asyncio.to_thread(pause.wait, timeout))
+                else:
+                    pause = await c.pauses.create(**params(fn, args, kwargs))
+                    decide(await pause.wait(timeout=timeout))
                 return await fn(*args, **kwargs)
 
             return async_wrapper  # type: ignore[return-value]

@@ -25,19 +25,25 @@ async def resolve_interruptions(
     **create: Any,
 ) -> Any:
     """Asks about every pending tool call of `result` at once (one pause each) and
-    returns the `RunState` to resume from with `Runner.run(agent, state)`."""
-    from .._client import AsyncPausePoint
+    returns the `RunState` to resume from with `Runner.run(agent, state)`. `client` is
+    an `AsyncPausePoint` (default) or a `PausePoint`."""
+    from .._client import AsyncPausePoint, PausePoint
 
     client = client if client is not None else AsyncPausePoint()
     ask = Ask(recipient, message, options, approve, timeout, create)
     state = result.to_state()
 
+    blocking = isinstance(client, PausePoint)  # keep a blocking client off the event loop
+
     async def decide(item: Any) -> None:
         name = item.tool_name or getattr(item.raw_item, "name", "tool")
-        pause = await client.pauses.create(
-            **ask.params(name, item.arguments or "", metadata={"tool_call_id": item.call_id, "tool": name})
-        )
-        decided = await pause.wait(timeout=ask.timeout)
+        params = ask.params(name, item.arguments or "", metadata={"tool_call_id": item.call_id, "tool": name})
+        if blocking:
+            pause = await asyncio.to_thread(lambda: client.pauses.create(**params))
+            decided = await asyncio.to_thread(pause.wait, ask.timeout)
+        else:
+            pause = await client.pauses.create(**params)
+            decided = await pause.wait(timeout=ask.timeout)
         if ask.approved(decided):
             state.approve(item)
         else:
