@@ -136,3 +136,38 @@ def test_langgraph_blocking_variant(env, client):
     out = graph.invoke({"release": "2.4"})
     t.join()
     assert out["decision"] == "Ship" and found["pause"].options == ["Ship", "Hold"]
+
+
+def test_langgraph_async_node_with_aask_human(env, client):
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.graph import END, START, StateGraph
+    from typing_extensions import TypedDict
+
+    from pausepoint import AsyncPausePoint
+    from pausepoint.integrations.langgraph import aask_human, command_from_pause
+
+    class S(TypedDict, total=False):
+        decision: str
+
+    async def main():
+        async with AsyncPausePoint(env["PAUSEPOINT_API_KEY"], base_url=env["PAUSEPOINT_BASE_URL"]) as c:
+
+            async def gate(state):
+                return {"decision": await aask_human(recipient="+13128471928", message="Rotate the prod keys?", client=c)}
+
+            g = StateGraph(S)
+            g.add_node("gate", gate)
+            g.add_edge(START, "gate")
+            g.add_edge("gate", END)
+            graph = g.compile(checkpointer=InMemorySaver())
+            config = {"configurable": {"thread_id": "async-1"}}
+            out = await graph.ainvoke({}, config)
+            pause_id = out["__interrupt__"][0].value["pause_id"]
+            await asyncio.to_thread(answer, pause_id, 0)
+            thread_id, command = command_from_pause(await c.pauses.wait(pause_id, timeout=30))
+            final = await graph.ainvoke(command, {"configurable": {"thread_id": thread_id}})
+            assert final["decision"] == "Approve"
+            asked = [p for p in (await c.pauses.list(limit=50)).data if p.message == "Rotate the prod keys?"]
+            assert [p.pause_id for p in asked] == [pause_id]
+
+    asyncio.run(main())

@@ -48,17 +48,43 @@ def ask_human(
     resume value (the choice). The node runs again on resume: the pause is created with
     an Idempotency-Key derived from the thread, the task and the question, so the
     second run finds the same pause and sends nothing again."""
+    pause = _client(client).pauses.create(**_durable_params(recipient, message, options, create))
+    return _interrupt(pause, message, options)
+
+
+async def aask_human(
+    *,
+    recipient: str,
+    message: str,
+    options: Sequence[str] = ("Approve", "Reject"),
+    client: Any = None,
+    **create: Any,
+) -> str:
+    """`ask_human` for async nodes and tools (`graph.ainvoke`), with `AsyncPausePoint`."""
+    from .._client import AsyncPausePoint
+
+    c = client if client is not None else AsyncPausePoint()
+    pause = await c.pauses.create(**_durable_params(recipient, message, options, create))
+    return _interrupt(pause, message, options)
+
+
+def _durable_params(recipient: str, message: str, options: Sequence[str], create: dict) -> dict:
+    """Create parameters with the thread in the metadata and an Idempotency-Key derived
+    from the thread, the task and the question."""
     from langgraph.config import get_config
-    from langgraph.types import interrupt
 
     conf = get_config().get("configurable", {})
     thread = str(conf.get("thread_id", ""))
     scope = json.dumps([thread, conf.get("checkpoint_ns", ""), message, list(options)], sort_keys=True)
     key = "lg-" + hashlib.sha256(scope.encode()).hexdigest()[:48]
+    create = dict(create)
     meta = dict(create.pop("metadata", None) or {}, **{THREAD_KEY: thread})
-    pause = _client(client).pauses.create(
-        **_params(recipient, message, options, create), metadata=meta, idempotency_key=key
-    )
+    return dict(_params(recipient, message, options, create), metadata=meta, idempotency_key=key)
+
+
+def _interrupt(pause: Any, message: str, options: Sequence[str]) -> Any:
+    from langgraph.types import interrupt
+
     if pause.is_final:  # answered before the graph got here again
         return pause.choice
     return interrupt({"pause_id": pause.pause_id, "message": message, "options": list(options)})
