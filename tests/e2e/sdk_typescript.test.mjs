@@ -269,3 +269,16 @@ test('any error response maps to an exception; a long Retry-After is not waited 
   assert.ok(Date.now() - t < 1000);
   assert.equal(answers.length, 0);
 });
+
+test('wait backs off when long-polls are not held, and honours a 429 Retry-After', async () => {
+  const pending = { object: 'pause', pause_id: 'pause_1', status: 'pending' };
+  const json = (status, body, headers = {}) => new Response(JSON.stringify(body), { status, headers });
+  const answers = [json(200, pending), json(200, pending), json(429, {}, { 'retry-after': '1' }), json(200, { ...pending, status: 'responded', response_choice: 'Approve' })];
+  const urls = [];
+  const c = new sdk.PausePoint({ apiKey: 'pp_test_x', baseUrl: 'http://127.0.0.1:9', fetch: async (u) => (urls.push(String(u)), answers.shift()) });
+  const t = Date.now();
+  assert.equal((await c.pauses.wait('pause_1', { timeout: 30 })).choice, 'Approve');
+  assert.equal(urls.length, 4);
+  assert.ok(urls.every((u) => u.includes('wait=')));
+  assert.ok(Date.now() - t >= (0.5 + 1) * 0.75 * 1000 + 950, `backed off and waited for Retry-After (${Date.now() - t} ms)`);
+});

@@ -108,3 +108,23 @@ def test_no_key_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("PAUSEPOINT_API_KEY", raising=False)
     with pytest.raises(pausepoint.PausePointError, match="PAUSEPOINT_API_KEY"):
         PausePoint()
+
+
+def test_wait_backs_off_when_long_polls_are_not_held():
+    seen = []
+    pending = {"object": "pause", "pause_id": "pause_1", "status": "pending"}
+    done = dict(pending, status="responded", response_choice="Approve")
+    c = _client([httpx.Response(200, json=pending), httpx.Response(200, json=pending), httpx.Response(200, json=done)], seen)
+    t = time.monotonic()
+    assert c.pauses.wait("pause_1").choice == "Approve"
+    assert len(seen) == 3 and time.monotonic() - t >= (0.5 + 1.0) * 0.75
+    assert all(r.url.params["wait"] == "50" for r in seen)
+
+
+def test_wait_honours_the_whole_retry_after_of_a_429():
+    seen = []
+    done = {"object": "pause", "pause_id": "pause_1", "status": "responded", "response_choice": "No"}
+    c = _client([httpx.Response(429, headers={"Retry-After": "1"}), httpx.Response(200, json=done)], seen)
+    t = time.monotonic()
+    assert c.pauses.wait("pause_1", timeout=30).choice == "No"
+    assert time.monotonic() - t >= 0.95 and len(seen) == 2

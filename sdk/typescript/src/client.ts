@@ -280,10 +280,12 @@ export class PausePoint {
   private async waitFor(id: string, opts: WaitOptions): Promise<Pause> {
     const deadline = opts.timeout === undefined ? null : Date.now() + opts.timeout * 1000;
     let failures = 0;
+    let spins = 0;
     let last: Pause | null = null;
     for (;;) {
       const left = deadline === null ? LONG_POLL_SECONDS : (deadline - Date.now()) / 1000;
       const wait = Math.max(0, Math.min(LONG_POLL_SECONDS, left));
+      const started = Date.now();
       try {
         const { body } = await this.call({
           method: 'GET', path: `/v1/pause/${seg(id)}`, query: { wait: formatWait(wait) },
@@ -295,7 +297,8 @@ export class PausePoint {
         const transient = e instanceof APIConnectionError || e instanceof InternalServerError || e instanceof RateLimitError;
         if (!transient) throw e;
         failures++; // the network or the service failed: resume the wait
-        const delay = this.delay(failures, e instanceof RateLimitError ? e.headers : undefined) ?? 1;
+        // The whole Retry-After of a 429 (the deadline still bounds it), else back-off.
+        const delay = (e instanceof RateLimitError ? retryAfter(e.headers) : null) ?? this.delay(failures) ?? 1;
         if (deadline !== null && Date.now() + delay * 1000 >= deadline) {
           throw new WaitTimeoutError(`${id} was not decided within ${opts.timeout} s (last error: ${(e as Error).message})`, last);
         }
@@ -304,6 +307,10 @@ export class PausePoint {
       }
       if (last.status !== 'pending') return last;
       if (deadline !== null && Date.now() >= deadline) throw new WaitTimeoutError(`${id} was not decided within ${opts.timeout} s`, last);
+      // Pending, and answered well before the wait asked for: something between us and
+      // the service does not hold long-polls. Back off rather than spin.
+      spins = wait >= 1 && (Date.now() - started) / 1000 < wait / 2 ? spins + 1 : 0;
+      if (spins) await sleep((this.delay(spins) ?? 1) * 1000, opts.signal);
     }
   }
 

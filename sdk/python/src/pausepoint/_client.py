@@ -160,6 +160,18 @@ class _Base:
     def _transient(e: PausePointError) -> bool:
         return isinstance(e, (APIConnectionError, InternalServerError, RateLimitError))
 
+    def _resume_delay(self, failures: int, e: PausePointError) -> float:
+        """Before the next long-poll after a failure: the whole `Retry-After` of a 429
+        (the deadline still bounds it), else back-off."""
+        after = _retry_after(e.headers) if isinstance(e, RateLimitError) else None
+        return after if after is not None else (self._delay(failures, None) or 1.0)
+
+    @staticmethod
+    def _answered_early(asked: float, took: float) -> bool:
+        """A pending pause returned well before the wait asked for: something between us
+        and the service does not hold long-polls. Back off rather than spin."""
+        return asked >= 1.0 and took < asked / 2
+
 
 class PausePoint(_Base):
     """The blocking client.
@@ -205,18 +217,20 @@ class PausePoint(_Base):
 
     def _wait(self, pause_id: str, timeout: Optional[float]) -> Pause:
         deadline = None if timeout is None else time.monotonic() + timeout
-        failures = 0
+        failures = spins = 0
         last: Optional[Pause] = None
         while True:
             left = LONG_POLL_SECONDS if deadline is None else deadline - time.monotonic()
+            wait = max(0.0, min(LONG_POLL_SECONDS, left))
+            started = time.monotonic()
             try:
-                last = self._call(self._wait_req(pause_id, max(0.0, min(LONG_POLL_SECONDS, left))))
+                last = self._call(self._wait_req(pause_id, wait))
                 failures = 0
             except PausePointError as e:
                 if not self._transient(e):
                     raise
                 failures += 1  # the network or the service failed: resume the wait
-                delay = self._delay(failures, e.headers if isinstance(e, RateLimitError) else None) or 1.0
+                delay = self._resume_delay(failures, e)
                 if deadline is not None and time.monotonic() + delay >= deadline:
                     raise WaitTimeout(f"{pause_id} was not decided within {timeout} s (last error: {e})", last) from e
                 time.sleep(delay)
@@ -225,6 +239,9 @@ class PausePoint(_Base):
                 return last
             if deadline is not None and time.monotonic() >= deadline:
                 raise WaitTimeout(f"{pause_id} was not decided within {timeout} s", last)
+            spins = spins + 1 if self._answered_early(wait, time.monotonic() - started) else 0
+            if spins:
+                time.sleep(self._delay(spins, None) or 1.0)
 
     def close(self) -> None:
         self._http.close()
@@ -282,18 +299,20 @@ class AsyncPausePoint(_Base):
 
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
-        failures = 0
+        failures = spins = 0
         last: Optional[Pause] = None
         while True:
             left = LONG_POLL_SECONDS if deadline is None else deadline - loop.time()
+            wait = max(0.0, min(LONG_POLL_SECONDS, left))
+            started = loop.time()
             try:
-                last = await self._call(self._wait_req(pause_id, max(0.0, min(LONG_POLL_SECONDS, left))))
+                last = await self._call(self._wait_req(pause_id, wait))
                 failures = 0
             except PausePointError as e:
                 if not self._transient(e):
                     raise
                 failures += 1
-                delay = self._delay(failures, e.headers if isinstance(e, RateLimitError) else None) or 1.0
+                delay = self._resume_delay(failures, e)
                 if deadline is not None and loop.time() + delay >= deadline:
                     raise WaitTimeout(f"{pause_id} was not decided within {timeout} s (last error: {e})", last) from e
                 await asyncio.sleep(delay)
@@ -302,6 +321,9 @@ class AsyncPausePoint(_Base):
                 return last
             if deadline is not None and loop.time() >= deadline:
                 raise WaitTimeout(f"{pause_id} was not decided within {timeout} s", last)
+            spins = spins + 1 if self._answered_early(wait, loop.time() - started) else 0
+            if spins:
+                await asyncio.sleep(self._delay(spins, None) or 1.0)
 
     async def aclose(self) -> None:
         await self._http.aclose()
