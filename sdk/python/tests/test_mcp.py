@@ -2,7 +2,6 @@
 forwards to the real service's /mcp, so these are the service's own tools."""
 
 import asyncio
-import os
 import pathlib
 import sys
 
