@@ -173,12 +173,16 @@ export function run(cmd, args, { env = process.env, cwd = ROOT, input } = {}) {
   });
 }
 
-/// The line of wrangler's output that says what went wrong (its "✘ [ERROR] …").
+/// What went wrong, from wrangler's output: its "✘ [ERROR] …" line and the detail under it.
 export function wranglerError(r) {
   const text = `${r.stderr}\n${r.stdout}`.replace(/\x1b\[[0-9;]*m/g, '');
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  const err = lines.find((l) => /\[ERROR\]|^Error:|^✘/.test(l));
-  return (err ?? lines.at(-1) ?? `exit code ${r.code}`).replace(/^✘\s*\[ERROR\]\s*/, '').slice(0, 400);
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => /\[ERROR\]|^\s*Error:|^\s*✘/.test(l));
+  if (i < 0) return (lines.map((l) => l.trim()).filter(Boolean).at(-1) ?? `exit code ${r.code}`).slice(0, 400);
+  const head = lines[i].trim().replace(/^✘\s*\[ERROR\]\s*/, '');
+  const detail = lines.slice(i + 1).map((l) => l.trim()).find(Boolean);
+  const useful = detail && !/^(If you think|🪵|Logs were written)/.test(detail);
+  return (useful ? `${head.replace(/\.$/, '')}: ${detail}` : head).slice(0, 400);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -208,8 +212,8 @@ export async function deploy({ env: envName = 'production', skipSmoke = false, l
     try {
       return await fn();
     } catch (e) {
-      if (e instanceof StepError) throw new StepError(e.step, `${e.message}. ${again}`);
-      throw new StepError(name, `${e.message}. ${again}`);
+      if (e instanceof StepError) throw new StepError(e.step, `${e.message.replace(/\.$/, '')}. ${again}`);
+      throw new StepError(name, `${e.message.replace(/\.$/, '')}. ${again}`);
     }
   };
   const summary = { env: envName, created: [], secretsSet: [], deployed: false };
@@ -298,8 +302,13 @@ export async function deploy({ env: envName = 'production', skipSmoke = false, l
   let adminTokenShown;
   let workerExists = true;
   const missing = {};
+  let active; // the tag of the deployed version, looked up beside the secrets
   await step('secrets', async () => {
-    const r = await wrangler('secrets', ['secret', 'list', '--format', 'json', ...cfg], { allowFailure: true });
+    const [r, tag] = await Promise.all([
+      wrangler('secrets', ['secret', 'list', '--format', 'json', ...cfg], { allowFailure: true }),
+      activeTag(wrangler, cfg),
+    ]);
+    active = tag;
     let existing = [];
     if (r.code === 0) existing = parseJsonOutput(r.stdout).map((s) => s.name);
     else if (/not found|does not exist|10007/i.test(r.stdout + r.stderr)) workerExists = false;
@@ -328,8 +337,7 @@ export async function deploy({ env: envName = 'production', skipSmoke = false, l
   let url;
   await step('deploy', async () => {
     const tag = `pp-${fingerprint([join(ROOT, 'build'), join(ROOT, 'static')], readFileSync(configPath, 'utf8'))}`;
-    const active = workerExists ? await activeTag(wrangler, cfg) : undefined;
-    if (active === tag && state.url && Object.keys(missing).length === 0) {
+    if (workerExists && active === tag && state.url && Object.keys(missing).length === 0) {
       url = state.url;
       log(`✓ deploy: ${names.worker} already runs this build (${tag})`);
       return;

@@ -89,7 +89,11 @@ test('pure parts: environments, generated config, wrangler output', () => {
     '│ 8554f36f03458b64356d9d7a08526ae2 │ q-one-dlq │',
   ].join('\n')), ['q-one', 'q-one-dlq']);
   assert.equal(parseDeployUrl('Deployed x\n  https://pausepoint.acme.workers.dev\n  schedule'), 'https://pausepoint.acme.workers.dev');
-  assert.equal(wranglerError({ code: 1, stdout: '', stderr: '\x1b[31m✘ [ERROR] Queue "q" does not exist.\x1b[0m\n\nmore' }), 'Queue "q" does not exist.');
+  assert.equal(wranglerError({ code: 1, stdout: '', stderr: '\x1b[31m✘ [ERROR] Queue "q" does not exist.\x1b[0m\n\n\n🪵  Logs were written to "x.log"' }), 'Queue "q" does not exist.');
+  assert.equal(
+    wranglerError({ code: 1, stdout: 'banner', stderr: '✘ [ERROR] A request to the Cloudflare API (/accounts/a/queues) failed.\n\n  Authentication error [code: 10000]\n\n  If you think this is a bug' }),
+    'A request to the Cloudflare API (/accounts/a/queues) failed: Authentication error [code: 10000]',
+  );
 });
 
 test('smoke command: passes against wrangler dev, reuses its smoke account, names what failed', async () => {
@@ -99,7 +103,7 @@ test('smoke command: passes against wrangler dev, reuses its smoke account, name
   const first = await run(process.execPath, ['scripts/smoke.mjs', svc.base, '--state', state], { env });
   assert.equal(first.code, 0, first.stdout + first.stderr);
   assert.match(first.stdout, /created the smoke account/);
-  assert.match(first.stdout, /POST \/v1\/pause\/pp_[^/]+\/cancel -> cancelled/);
+  assert.match(first.stdout, /POST \/v1\/pause\/pause_[^/]+\/cancel -> cancelled/);
   const saved = JSON.parse(readFileSync(state, 'utf8'));
   assert.match(saved.test_key, /^pp_test_/);
 
@@ -119,7 +123,7 @@ test('smoke command: passes against wrangler dev, reuses its smoke account, name
   assert.match(down.stderr, new RegExp(`smoke test FAILED: GET ${closed}/healthz answered no answer`));
 });
 
-test('make deploy: fresh account, then a second run that changes nothing (staging)', async () => {
+async function freshThenRerun() {
   const fake = await startFakeCloudflare();
   try {
     const dir = tmp('pausepoint-deploy-');
@@ -172,15 +176,15 @@ test('make deploy: fresh account, then a second run that changes nothing (stagin
   } finally {
     await fake.close();
   }
-});
+}
 
-test('make deploy: one queue exists, a step fails, the rerun finishes (production)', async () => {
+async function oneQueueExistsAndAStepFails() {
   const fake = await startFakeCloudflare();
   try {
     const dir = tmp('pausepoint-deploy-');
     const existing = fake.addQueue('pausepoint-webhooks');
     fake.failNext('POST', /\/queues$/, { status: 403, code: 10000, message: 'Authentication error' });
-    const acct = await svc.createAccount('Deploy Smoke Co', 'free');
+    const acct = (await svc.request('POST', '/admin/accounts', { headers: { authorization: `Bearer ${ADMIN}` }, body: { name: 'Deploy Smoke Co', plan: 'free' } })).json;
 
     const failed = await deployCli(fake, 'production', dir, { PAUSEPOINT_SMOKE_KEY: acct.test_key });
     assert.equal(failed.code, 1, failed.out);
@@ -206,9 +210,9 @@ test('make deploy: one queue exists, a step fails, the rerun finishes (productio
   } finally {
     await fake.close();
   }
-});
+}
 
-test('wrangler deploy --dry-run of each environment', async () => {
+async function dryRuns() {
   const out = tmp('pausepoint-dryrun-');
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: 'true' };
   const results = await Promise.all(['staging', 'production'].map((e) =>
@@ -219,4 +223,13 @@ test('wrangler deploy --dry-run of each environment', async () => {
     assert.match(r.stdout, /--dry-run: exiting now/);
     assert.match(r.stdout, new RegExp(`env\\.DB \\(${e === 'staging' ? 'pausepoint-staging' : 'pausepoint'}\\)`));
   }
+}
+
+// Each scenario runs wrangler a dozen times; they share nothing, so they run side by side.
+test('make deploy and wrangler deploy --dry-run', { concurrency: true }, async (t) => {
+  await Promise.all([
+    t.test('fresh account, then a second run that changes nothing (staging)', freshThenRerun),
+    t.test('one queue exists, a step fails, the rerun finishes (production)', oneQueueExistsAndAStepFails),
+    t.test('wrangler deploy --dry-run of each environment (CI)', dryRuns),
+  ]);
 });
