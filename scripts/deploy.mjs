@@ -266,7 +266,15 @@ export async function deploy({ env: envName = 'production', skipSmoke = false, l
         log(`✓ queue: ${q} exists`);
         continue;
       }
-      await wrangler('queues', ['queues', 'create', q]);
+      // `queues list` shows one page: a queue beyond it is found here instead.
+      const r = await wrangler('queues', ['queues', 'create', q], { allowFailure: true });
+      if (r.code !== 0) {
+        if (/already exists|11009/i.test(r.stdout + r.stderr)) {
+          log(`✓ queue: ${q} exists`);
+          continue;
+        }
+        throw new StepError('queues', `\`wrangler queues create ${q}\` failed: ${wranglerError(r)}`);
+      }
       summary.created.push(`queue ${q}`);
       log(`✓ queue: created ${q}`);
     }
@@ -378,6 +386,7 @@ export async function deploy({ env: envName = 'production', skipSmoke = false, l
       if (!base) throw new StepError('smoke', 'the deployed URL is unknown: set PUBLIC_BASE_URL in [env.' + envName + '.vars] or PAUSEPOINT_SMOKE_URL');
       try {
         await smoke(base, {
+          waitSeconds: Number(processEnv.PAUSEPOINT_SMOKE_WAIT_SECONDS ?? 90),
           key: processEnv.PAUSEPOINT_SMOKE_KEY,
           adminToken,
           stateFile: join(deployDir, `${envName}.smoke.json`),

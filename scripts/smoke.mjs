@@ -2,8 +2,10 @@
 // Smoke test of a running PausePoint: /healthz, then a test-mode pause created, read and
 // cancelled with the test key of a dedicated smoke account (reused across runs).
 //
-//   node scripts/smoke.mjs <base-url> [--state <file>]
+//   node scripts/smoke.mjs <base-url> [--state <file>] [--wait <seconds>]
 //
+// /healthz is retried for up to --wait seconds (default 90): a new workers.dev hostname
+// can take a little while to answer after the first deploy.
 // The key comes from PAUSEPOINT_SMOKE_KEY, else from the state file (written by an earlier
 // run), else a smoke account is created with PAUSEPOINT_ADMIN_TOKEN and its test key saved
 // to the state file. Test-mode pauses never reach a provider and count against no quota.
@@ -77,9 +79,14 @@ async function smokeKey(base, { key, adminToken, stateFile, log }) {
 }
 
 /// Runs every check against `base`; throws SmokeError naming the first that failed.
-export async function smoke(base, { key, adminToken, stateFile, log = console.log } = {}) {
+export async function smoke(base, { key, adminToken, stateFile, waitSeconds = 0, log = console.log } = {}) {
   base = base.replace(/\/+$/, '');
-  const health = await call(base, 'GET', '/healthz');
+  const deadline = Date.now() + waitSeconds * 1000;
+  let health = await call(base, 'GET', '/healthz');
+  while (health.status !== 200 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 2000));
+    health = await call(base, 'GET', '/healthz');
+  }
   if (health.status !== 200 || health.json?.ok !== true) {
     throw new SmokeError(`GET ${base}/healthz answered ${describe(health)}, not 200 {"ok":true}`);
   }
@@ -122,16 +129,19 @@ export async function smoke(base, { key, adminToken, stateFile, log = console.lo
 async function main(argv) {
   const args = [...argv];
   let stateFile;
+  let waitSeconds = 90;
   const i = args.indexOf('--state');
   if (i >= 0) [, stateFile] = args.splice(i, 2);
+  const w = args.indexOf('--wait');
+  if (w >= 0) waitSeconds = Number(args.splice(w, 2)[1]);
   const base = args[0];
   if (!base || !/^https?:\/\//.test(base)) {
-    console.error('usage: node scripts/smoke.mjs <base-url> [--state <file>]   (env: PAUSEPOINT_SMOKE_KEY or PAUSEPOINT_ADMIN_TOKEN)');
+    console.error('usage: node scripts/smoke.mjs <base-url> [--state <file>] [--wait <seconds>]   (env: PAUSEPOINT_SMOKE_KEY or PAUSEPOINT_ADMIN_TOKEN)');
     return 2;
   }
   console.log(`smoke test of ${base}`);
   try {
-    await smoke(base, { key: process.env.PAUSEPOINT_SMOKE_KEY, adminToken: process.env.PAUSEPOINT_ADMIN_TOKEN, stateFile });
+    await smoke(base, { waitSeconds, key: process.env.PAUSEPOINT_SMOKE_KEY, adminToken: process.env.PAUSEPOINT_ADMIN_TOKEN, stateFile });
   } catch (e) {
     if (!(e instanceof SmokeError)) throw e;
     console.error(`smoke test FAILED: ${e.message}.`);

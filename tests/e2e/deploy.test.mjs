@@ -118,7 +118,7 @@ test('smoke command: passes against wrangler dev, reuses its smoke account, name
   assert.match(wrongAdmin.stderr, /smoke test FAILED: creating the smoke account with the admin token failed: 401 api_key_invalid/);
 
   const closed = `http://127.0.0.1:${await freePort()}`;
-  const down = await run(process.execPath, ['scripts/smoke.mjs', closed], { env });
+  const down = await run(process.execPath, ['scripts/smoke.mjs', closed, '--wait', '0'], { env });
   assert.equal(down.code, 1);
   assert.match(down.stderr, new RegExp(`smoke test FAILED: GET ${closed}/healthz answered no answer`));
 });
