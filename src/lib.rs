@@ -16,6 +16,7 @@ pub mod channels;
 pub mod config;
 pub mod http;
 pub mod mcp;
+pub mod metrics;
 pub mod page;
 pub mod pause_object;
 pub mod store;
@@ -157,9 +158,12 @@ async fn rate_limit(env: &Env, caller: &store::Caller) -> std::result::Result<()
         return Ok(());
     };
     match limiter.limit(caller.key_id.clone()).await {
-        Ok(outcome) if !outcome.success => Err(ApiError::RateLimited {
-            retry_after_seconds: 60,
-        }),
+        Ok(outcome) if !outcome.success => {
+            metrics::write(env, core::metrics::rate_limited(caller.livemode()));
+            Err(ApiError::RateLimited {
+                retry_after_seconds: 60,
+            })
+        }
         Ok(_) => Ok(()),
         // A limiter outage must not take the API down with it.
         Err(e) => {

@@ -6,6 +6,7 @@ pub mod ids;
 pub mod keys;
 pub mod mcp;
 pub mod message;
+pub mod metrics;
 pub mod page_form;
 pub mod page_html;
 pub mod pause;
