@@ -1,6 +1,8 @@
 //! Writes operator metrics (`core::metrics`) to Workers Analytics Engine through the
 //! `METRICS` binding. Best effort and synchronous: a write never fails a request, and
-//! without the binding (an older config) nothing is written.
+//! without the binding (an older config) nothing is written. Locally, where
+//! `wrangler dev` keeps no data points, each is also logged as one JSON line
+//! (`{"metric": …}`), which the end-to-end tests read.
 
 use serde_json::Value;
 use worker::{AnalyticsEngineDataPointBuilder, Env};
@@ -11,6 +13,10 @@ use crate::core::pause::Pause;
 const BINDING: &str = "METRICS";
 
 pub(crate) fn write(env: &Env, point: DataPoint) {
+    if crate::config::is_local(env) {
+        let line = serde_json::json!({ "metric": point.metric, "blobs": point.blobs, "doubles": point.doubles });
+        worker::console_log!("{line}");
+    }
     let Ok(dataset) = env.analytics_engine(BINDING) else {
         return;
     };
