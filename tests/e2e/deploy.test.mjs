@@ -212,6 +212,27 @@ async function oneQueueExistsAndAStepFails() {
   }
 }
 
+async function loginProblems() {
+  const refused = await startFakeCloudflare();
+  const twoAccounts = await startFakeCloudflare({ accounts: [{ id: 'a'.repeat(32), name: 'Acme' }, { id: 'b'.repeat(32), name: 'Acme Labs' }] });
+  try {
+    refused.failNext('GET', /^\/user\/tokens\/verify$/, { status: 401, code: 1000, message: 'Invalid API Token', times: 10 });
+    refused.failNext('GET', /^\/user$/, { status: 401, code: 1000, message: 'Invalid API Token', times: 10 });
+    const [a, b] = await Promise.all([
+      deployCli(refused, 'staging', tmp('pausepoint-deploy-')),
+      deployCli(twoAccounts, 'staging', tmp('pausepoint-deploy-')),
+    ]);
+    assert.equal(a.code, 1, a.out);
+    assert.match(a.stderr, /deploy stopped at step "login": wrangler is not logged in .*run `npx wrangler login`, or set CLOUDFLARE_API_TOKEN/);
+    assert.equal(b.code, 1, b.out);
+    assert.match(b.stderr, /step "login": this login has several accounts \(Acme: a{32}, Acme Labs: b{32}\): set CLOUDFLARE_ACCOUNT_ID/);
+    for (const f of [refused, twoAccounts]) assert.deepEqual(changes(f), [], 'nothing is created without a clear login');
+  } finally {
+    await refused.close();
+    await twoAccounts.close();
+  }
+}
+
 async function dryRuns() {
   const out = tmp('pausepoint-dryrun-');
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: 'true' };
@@ -231,5 +252,6 @@ test('make deploy and wrangler deploy --dry-run', { concurrency: true }, async (
     t.test('fresh account, then a second run that changes nothing (staging)', freshThenRerun),
     t.test('one queue exists, a step fails, the rerun finishes (production)', oneQueueExistsAndAStepFails),
     t.test('wrangler deploy --dry-run of each environment (CI)', dryRuns),
+    t.test('no login, or a login with several accounts: stops at "login" and says what to do', loginProblems),
   ]);
 });
