@@ -38,6 +38,7 @@ use crate::pause_object::Command;
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let request_id = new_request_id();
+    let (started, method, path) = (now_ms(), req.method(), req.path());
     if config::is_local(&env) {
         recover_after_restart(&env, &ctx);
     }
@@ -72,6 +73,14 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         );
         let _ = h.set("access-control-max-age", "600");
     }
+    let line = core::logs::request_line(
+        &request_id,
+        method.as_ref(),
+        &path,
+        resp.status_code(),
+        now_ms() - started,
+    );
+    worker::console_log!("{line}");
     Ok(resp)
 }
 

@@ -4,6 +4,7 @@ pub mod delivery;
 pub mod error;
 pub mod ids;
 pub mod keys;
+pub mod logs;
 pub mod mcp;
 pub mod message;
 pub mod metrics;

@@ -1,4 +1,4 @@
-// Operator metrics through the public interface: the real Worker under `wrangler dev`
+// Operator metrics and request logs through the public interface: the real Worker under `wrangler dev`
 // writes its Analytics Engine data points (kept by nobody locally) and, in local mode,
 // logs each as one JSON line; these tests read those lines. The layout is documented in
 // docs/operations.md and unit-tested in src/core/metrics.rs.
@@ -76,4 +76,25 @@ test('webhook attempts carry outcome and status, never the URL', async () => {
   assert.ok(attempt.doubles[1] >= 0, 'latency in ms');
   assert.ok(!JSON.stringify(points()).includes(hookUrl));
   assert.ok(find('pause_timed_out', (x) => x.blobs[2] === 'default_fired').length >= 1);
+});
+
+test('request logs: one JSON line per request with its Request-Id, the route masked, no key, id or link token', async () => {
+  const p = await create(acct.live_key);
+  const link = await svc.linkFor(p.pause_id);
+  const token = new URL(link).pathname.split('/').pop();
+  const page = await fetch(link);
+  await page.text();
+  const get = await svc.request('GET', `/v1/pause/${p.pause_id}?wait=0`, { key: acct.live_key });
+  const lines = () => svc.logs.split('\n').flatMap((l) => {
+    const i = l.indexOf('{');
+    if (i < 0 || !l.includes('"msg":"request"')) return [];
+    try { return [JSON.parse(l.slice(i))]; } catch { return []; }
+  });
+  const pageLine = await eventually(() => lines().find((l) => l.request_id === page.headers.get('request-id')));
+  assert.ok(pageLine, 'the page request is logged under its Request-Id');
+  assert.deepEqual({ ...pageLine, duration_ms: 0 }, { level: 'info', msg: 'request', request_id: page.headers.get('request-id'), method: 'GET', route: '/r/:id', status: 200, duration_ms: 0 });
+  const apiLine = await eventually(() => lines().find((l) => l.request_id === get.headers.get('request-id')));
+  assert.equal(apiLine.route, '/v1/pause/:id');
+  const requestLogs = JSON.stringify(lines());
+  for (const secret of [token, acct.live_key, p.pause_id, 'wait=0']) assert.ok(!requestLogs.includes(secret), `a request log carries ${secret}`);
 });
