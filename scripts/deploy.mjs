@@ -217,6 +217,8 @@ export async function deploy({ env: envName = 'production', skipSmoke = false, l
     }
   };
   const summary = { env: envName, created: [], secretsSet: [], deployed: false };
+  // wrangler.toml first: a missing section is found before anything is asked of Cloudflare.
+  const names = await step('config', async () => readEnvironment(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'), envName));
 
   // 1. login
   await step('login', async () => {
@@ -235,8 +237,6 @@ export async function deploy({ env: envName = 'production', skipSmoke = false, l
     }
     log(`✓ login: ${who.email ?? who.authType ?? 'logged in'}, account ${childEnv.CLOUDFLARE_ACCOUNT_ID ?? '(chosen by wrangler)'}`);
   });
-
-  const names = await step('config', async () => readEnvironment(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'), envName));
 
   // 2. + 3. the D1 database and the queues (both looked up at once)
   const [dbList, queueList] = await Promise.all([
@@ -433,6 +433,9 @@ async function activeTag(wrangler, cfg) {
 function nextSteps(s) {
   const lines = [''];
   lines.push(`PausePoint (${s.env}) is deployed${s.url ? ` at ${s.url}` : ''}.`);
+  lines.push(s.created.length ? `Created: ${s.created.join(', ')}.` : 'Nothing had to be created.');
+  if (s.secretsSet.length) lines.push(`Secrets set: ${s.secretsSet.join(', ')}.`);
+  if (!s.deployed) lines.push('The running version already was this build: nothing was uploaded.');
   const cfg = `--config ${relative(process.cwd(), s.configPath)} --env ${s.env}`;
   lines.push('');
   lines.push('Next:');

@@ -159,6 +159,8 @@ async function freshThenRerun() {
     assert.match(first.out, /smoke: .* a test-mode pause was created and cancelled/);
     assert.match(first.out, /https:\/\/pausepoint-staging\.pausepoint-fake\.workers\.dev/);
     assert.match(first.out, /Next:/);
+    assert.match(first.out, /Created: D1 database pausepoint-staging, queue pausepoint-staging-webhooks, queue pausepoint-staging-webhooks-dlq\./);
+    assert.match(first.out, /Secrets set: TOKEN_SECRET, ADMIN_TOKEN\./);
     assert.ok(existsSync(join(dir, 'staging.smoke.json')));
 
     // Second run: everything is found, nothing is created, set or uploaded.
@@ -171,6 +173,8 @@ async function freshThenRerun() {
     assert.match(second.out, /migrations: none to apply/);
     assert.match(second.out, /secrets: all set/);
     assert.match(second.out, /already runs this build/);
+    assert.match(second.out, /Nothing had to be created\./);
+    assert.match(second.out, /nothing was uploaded/);
     assert.doesNotMatch(second.out, /created the smoke account/);
     assert.match(second.out, /smoke: .* created and cancelled/);
   } finally {
