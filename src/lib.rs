@@ -16,6 +16,7 @@ pub mod channels;
 pub mod config;
 pub mod http;
 pub mod mcp;
+pub mod metrics;
 pub mod page;
 pub mod pause_object;
 pub mod store;
@@ -37,6 +38,7 @@ use crate::pause_object::Command;
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let request_id = new_request_id();
+    let (started, method, path) = (now_ms(), req.method(), req.path());
     if config::is_local(&env) {
         recover_after_restart(&env, &ctx);
     }
@@ -71,6 +73,14 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         );
         let _ = h.set("access-control-max-age", "600");
     }
+    let line = core::logs::request_line(
+        &request_id,
+        method.as_ref(),
+        &path,
+        resp.status_code(),
+        now_ms() - started,
+    );
+    worker::console_log!("{line}");
     Ok(resp)
 }
 
@@ -162,9 +172,12 @@ async fn rate_limit(env: &Env, caller: &store::Caller) -> std::result::Result<()
         return Ok(());
     };
     match limiter.limit(caller.key_id.clone()).await {
-        Ok(outcome) if !outcome.success => Err(ApiError::RateLimited {
-            retry_after_seconds: 60,
-        }),
+        Ok(outcome) if !outcome.success => {
+            metrics::write(env, core::metrics::rate_limited(caller.livemode()));
+            Err(ApiError::RateLimited {
+                retry_after_seconds: 60,
+            })
+        }
         Ok(_) => Ok(()),
         // A limiter outage must not take the API down with it.
         Err(e) => {

@@ -572,6 +572,7 @@ impl PauseObject {
             vec![next.seq.into(), next.hash.into()],
         )
         .map_err(internal)?;
+        crate::metrics::audit_event(&self.env, p, kind, context);
         let payload = serde_json::to_string(&Effect::Audit {
             event: Box::new(event),
         })

@@ -165,6 +165,7 @@ pub async fn consume(batch: MessageBatch<Job>, env: &Env) {
     let dead_letters = batch.queue() == DEAD_LETTER_QUEUE;
     join_all(messages.into_iter().map(|m| async move {
         let res = if dead_letters {
+            crate::metrics::write(env, crate::core::metrics::dead_letter("dead_lettered"));
             ws::fail_pending(env, &m.body().event_id, "dead_lettered", true, now_ms()).await
         } else {
             attempt(env, &m).await
