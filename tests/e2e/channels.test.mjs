@@ -374,7 +374,7 @@ test('test-mode pauses never reach a provider, on any channel', async () => {
 const slackPostFor = (id) => slack.requests.find((r) => r.path === '/chat.postMessage' && JSON.parse(r.body).blocks[1].elements[0].value.startsWith(id));
 
 test('Slack: danger options ask for confirmation; the clicking user is in the audit log', async () => {
-  const r = await create({ ...seedRequest(), channel: 'slack', recipient: 'C0APPROVALS', options: ['Approve', 'Delete the vendor'], danger: ['Delete the vendor'] });
+  const r = await create({ ...seedRequest(), channel: 'slack', recipient: 'C0APPROVALS', options: ['Approve', 'Delete the vendor'], timeout_default: 'Approve', danger: ['Delete the vendor'] });
   assert.equal(r.status, 201, r.text);
   const id = r.json.pause_id;
   assert.equal((await settled(id)).delivery.status, 'sent');

@@ -47,7 +47,7 @@ test('webhook URLs that reach inside, or back to the service, are refused and cr
     ['http://hooks.invalid/pausepoint', /https:\/\//],
     ['https://user:secret@hooks.invalid/pausepoint', /credentials/],
     ['https://hooks.invalid:0/pausepoint', /port 0/],
-    ['https://invalid/pausepoint', /single-label/],
+    ['https://invalid./pausepoint', /single-label/], // a rooted name: no search domain applies
     ['https://hooks .invalid/', /not a valid URL/],
   ];
   for (const [url, why] of cases) {
