@@ -9,6 +9,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startService, seedRequest, eventually, sleep } from './harness.mjs';
 
+// The Worker's console.log lines too (wrangler's `info` level hides them), so the log
+// assertions below see everything the Worker writes.
+process.env.PP_WRANGLER_LOG_LEVEL = 'log';
+
 const PUBLIC = 'https://pausepoint.invalid';
 let svc, acct;
 before(async () => {
@@ -98,7 +102,7 @@ test('test-mode pauses still go to the test outbox, and no log line carries a re
   assert.equal(p.delivery.status, 'sent');
   await sleep(500);
   const token = row.link.split('/r/')[1];
-  assert.ok(svc.logs.includes(id), 'the outbox line was logged (by pause id)');
+  assert.ok(svc.logs.includes(`[outbox] sms message of test-mode pause ${id}`), 'the outbox line is logged, by pause id');
   assert.ok(!svc.logs.includes(token), 'the token is in no log line');
   assert.doesNotMatch(svc.logs, /\/r\/[A-Za-z0-9_-]{20,}/, 'no response link in the log');
 });
