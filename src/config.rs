@@ -3,7 +3,7 @@
 use worker::Env;
 
 use crate::core::error::ApiError;
-use crate::core::keys::MIN_ADMIN_TOKEN_CHARS;
+use crate::core::keys::check_admin_token;
 use crate::core::request::{Limits, MAX_TIMEOUT_SECONDS};
 use crate::core::webhook::target::{self, Policy};
 
@@ -50,10 +50,10 @@ pub fn token_secret(env: &Env) -> Result<Vec<u8>, ApiError> {
 /// they refuse to run (a 500, and the log says why) rather than accept a guessable token.
 pub fn admin_token(env: &Env) -> Result<Option<String>, ApiError> {
     match string(env, "ADMIN_TOKEN") {
-        Some(t) if t.chars().count() < MIN_ADMIN_TOKEN_CHARS => Err(ApiError::internal(format!(
-            "ADMIN_TOKEN is shorter than {MIN_ADMIN_TOKEN_CHARS} characters: admin routes stay off until it is replaced by a long random value (e.g. `openssl rand -hex 32`)"
-        ))),
-        t => Ok(t),
+        Some(t) => check_admin_token(&t)
+            .map(|()| Some(t))
+            .map_err(ApiError::internal),
+        None => Ok(None),
     }
 }
 

@@ -62,6 +62,16 @@ pub fn mode_of(presented: &str) -> Option<KeyMode> {
 /// The shortest `ADMIN_TOKEN` the admin routes accept to run with.
 pub const MIN_ADMIN_TOKEN_CHARS: usize = 32;
 
+/// A configured `ADMIN_TOKEN` the admin routes may run with, or why not (for the log).
+pub fn check_admin_token(token: &str) -> Result<(), String> {
+    if token.chars().count() < MIN_ADMIN_TOKEN_CHARS {
+        return Err(format!(
+            "ADMIN_TOKEN is shorter than {MIN_ADMIN_TOKEN_CHARS} characters: admin routes stay off until it is replaced by a long random value (e.g. `openssl rand -hex 32`)"
+        ));
+    }
+    Ok(())
+}
+
 /// Equality for secrets (admin token, signatures) that leaks neither content nor
 /// length: the SHA-256 digests of both sides are compared in constant time.
 pub fn secrets_equal(a: &str, b: &str) -> bool {
@@ -90,6 +100,20 @@ mod tests {
             mode_of("sk_live_0000000000000000000000000000000000000000"),
             None
         );
+    }
+
+    #[test]
+    fn short_admin_tokens_are_refused() {
+        assert!(check_admin_token("e2e-admin-token").is_err());
+        assert!(check_admin_token(&"x".repeat(31)).is_err());
+        assert!(
+            check_admin_token(&"é".repeat(31)).is_err(),
+            "characters, not bytes"
+        );
+        assert!(check_admin_token(&"x".repeat(32)).is_ok());
+        assert!(check_admin_token("")
+            .unwrap_err()
+            .contains("shorter than 32 characters"));
     }
 
     #[test]
