@@ -255,10 +255,15 @@ fn check_domain(domain: &str, policy: &Policy) -> Result<bool, String> {
 /// Same host as one of the service's own origins: outside local mode any port, in
 /// local mode (where receivers share 127.0.0.1) the same port.
 fn is_own(url: &Url, policy: &Policy) -> bool {
+    // All loopback spellings are one host: `localhost:8787` is `127.0.0.1:8787`.
     let key = |u: &Url| {
-        u.host_str()
-            .map(|h| h.trim_end_matches('.').to_string())
-            .zip(Some(u.port_or_known_default()))
+        let host = match u.host()? {
+            Host::Ipv4(ip) if ip.is_loopback() => "loopback".to_string(),
+            Host::Ipv6(ip) if ip.is_loopback() => "loopback".to_string(),
+            Host::Domain(d) if d.trim_end_matches('.') == "localhost" => "loopback".to_string(),
+            h => h.to_string().trim_end_matches('.').to_string(),
+        };
+        Some((host, u.port_or_known_default()))
     };
     let Some((host, port)) = key(url) else {
         return false;
@@ -569,6 +574,9 @@ mod tests {
         assert!(check("https://other.example.com/", &PROD).is_ok());
         // Locally receivers share 127.0.0.1: only the service's own port is refused.
         assert!(refused("http://127.0.0.1:8787/v1/pause", &LOCAL).contains("itself"));
+        assert!(refused("http://localhost:8787/v1/pause", &LOCAL).contains("itself"));
+        assert!(refused("http://127.0.0.2:8787/", &LOCAL).contains("itself"));
+        assert!(refused("http://[::1]:8787/", &LOCAL).contains("itself"));
         assert!(check("http://127.0.0.1:9000/hook", &LOCAL).is_ok());
     }
 
