@@ -58,6 +58,9 @@ pub enum Command {
         country: Option<String>,
         #[serde(default)]
         user_agent: Option<String>,
+        /// The Slack user who clicked (Slack callbacks only).
+        #[serde(default)]
+        slack_user: Option<SlackUser>,
     },
     RespondWithComment(PageAnswer),
     /// `cmd` on behalf of an account: another account's pause is simply not found,
@@ -89,6 +92,13 @@ pub enum Command {
         error_code: Option<String>,
         error_message: Option<String>,
     },
+}
+
+/// Who clicked a Slack button, as Slack's signed payload says.
+#[derive(Serialize, Deserialize)]
+pub struct SlackUser {
+    pub id: String,
+    pub name: Option<String>,
 }
 
 /// A choice from the response page, with the person's optional comment.
@@ -269,10 +279,12 @@ impl PauseObject {
                 via,
                 country,
                 user_agent,
+                slack_user,
             } => {
                 let seen = Seen {
                     country,
                     user_agent,
+                    slack_user,
                 };
                 self.respond(&mut p, choice, None, true, now, &via, seen)?
             }
@@ -280,6 +292,7 @@ impl PauseObject {
                 let seen = Seen {
                     country: a.country,
                     user_agent: a.user_agent,
+                    slack_user: None,
                 };
                 self.respond(
                     &mut p,
@@ -375,12 +388,15 @@ impl PauseObject {
         Ok(
             match p.respond_with_comment(choice, comment, confirmed, now, via) {
                 Ok(t) => {
-                    let ctx = serde_json::json!({
+                    let mut ctx = serde_json::json!({
                         "choice": p.response_choice, "choice_index": choice,
                         "channel": p.channel.as_str(), "via": via,
                         "comment": p.response_comment,
                         "ip_country": seen.country, "user_agent": seen.user_agent,
                     });
+                    if let Some(u) = seen.slack_user {
+                        ctx["slack_user"] = serde_json::json!({ "id": u.id, "name": u.name });
+                    }
                     self.audit(p, "recipient", "pause.responded", &ctx)?;
                     self.commit(p, &effects_of(p, t.into()))?;
                     Outcome::Changed
@@ -814,6 +830,7 @@ impl Drop for LeaveOnDrop<'_> {
 struct Seen {
     country: Option<String>,
     user_agent: Option<String>,
+    slack_user: Option<SlackUser>,
 }
 
 fn key_actor(key_id: Option<&str>) -> String {

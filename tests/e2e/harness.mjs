@@ -11,7 +11,8 @@ import net from 'node:net';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
 export const TOKEN_SECRET = 'e2e-token-secret-not-for-production';
-export const ADMIN_TOKEN = 'e2e-admin-token';
+// At least 32 characters: a shorter ADMIN_TOKEN keeps the admin routes off.
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef0123';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -60,6 +61,9 @@ export async function startService({ vars = {}, persistDir, devArgs = [] } = {})
     TOKEN_SECRET,
     ADMIN_TOKEN,
     MIN_TIMEOUT_SECONDS: '1',
+    // Test machines send nothing outside loopback, even if a check were broken: the
+    // Worker refuses any other webhook target (schemathesis generates URLs too).
+    PAUSEPOINT_EGRESS: 'loopback',
     ...vars,
   };
   const svc = { dir, logs: '', child: null, base: '', port: 0, vars: allVars };
