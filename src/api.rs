@@ -38,16 +38,10 @@ pub async fn authenticate(req: &Request, env: &Env) -> Result<Caller, ApiError> 
 
 /// `Idempotency-Key`: printable ASCII, up to 255 characters.
 fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
-    let Some(key) = req.headers().get("idempotency-key").ok().flatten() else {
-        return Ok(None);
-    };
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|c| (0x20..0x7f).contains(&c)) {
-        return Err(ApiError::invalid(
-            "Idempotency-Key",
-            "`Idempotency-Key` must be 1 to 255 printable ASCII characters, e.g. a UUID.",
-        ));
-    }
-    Ok(Some(key))
+    let key = req.headers().get("idempotency-key").ok().flatten();
+    key.as_deref()
+        .map(crate::core::request::parse_idempotency_key)
+        .transpose()
 }
 
 pub async fn create_pause(

@@ -1,5 +1,6 @@
 //! Small helpers shared by the HTTP handlers: ids, time, JSON and error responses.
 
+use futures_util::StreamExt;
 use serde_json::Value;
 use worker::{Headers, Request, Response};
 
@@ -59,22 +60,34 @@ pub fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(e)
 }
 
-/// Reads the body, refusing it before parsing when it is over the limit.
+/// Reads the body as it streams in, refusing it with 413 as soon as it passes `limit`:
+/// a declared `Content-Length` over the limit is refused unread, and a chunked body
+/// (or one whose length lies) is cut at the limit, so no more than `limit` bytes and
+/// one chunk are ever held. Callers read the body before checking its signature.
 pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, ApiError> {
     let declared = req
         .headers()
         .get("content-length")
         .ok()
         .flatten()
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    let bytes = req.bytes().await.map_err(internal)?;
-    if bytes.len() > limit {
-        return Err(ApiError::PayloadTooLarge { limit });
+    if req.inner().body().is_none() {
+        return Ok(Vec::new());
     }
-    Ok(bytes)
+    let mut stream = req.stream().map_err(internal)?;
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(internal)?;
+        if chunk.len() > limit - body.len() {
+            // Nothing more is read: the rest of the body is left to the runtime.
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// JSON endpoints take JSON: a body sent as a form or text is refused with 415.

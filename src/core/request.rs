@@ -545,6 +545,17 @@ pub fn parse_webhook_url(raw: &str, limits: &Limits) -> Result<String, String> {
     }
 }
 
+/// `Idempotency-Key`: 1 to 255 printable ASCII characters.
+pub fn parse_idempotency_key(raw: &str) -> Result<String, ApiError> {
+    if raw.is_empty() || raw.len() > 255 || !raw.bytes().all(|c| (0x20..0x7f).contains(&c)) {
+        return Err(ApiError::invalid(
+            "Idempotency-Key",
+            "`Idempotency-Key` must be 1 to 255 printable ASCII characters, e.g. a UUID.",
+        ));
+    }
+    Ok(raw.to_string())
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

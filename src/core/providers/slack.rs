@@ -136,7 +136,8 @@ pub fn verify(
     let Ok(ts) = timestamp.parse::<i64>() else {
         return false;
     };
-    (now_seconds - ts).abs() <= MAX_AGE_SECONDS
+    // `abs_diff`: a timestamp such as i64::MIN cannot overflow the window check.
+    now_seconds.abs_diff(ts) <= MAX_AGE_SECONDS.unsigned_abs()
         && secrets_equal(&signature(signing_secret, timestamp, body), header)
 }
 
