@@ -415,7 +415,7 @@ mod total {
         #[test]
         fn webhook_secrets_are_total(s in prop_oneof![text(), around(&["whsec_", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])], body in text()) {
             let _ = sign::secret_key(&s);
-            let _ = sign::signature_header(&[s.clone()], &body, 1, &body);
+            let _ = sign::signature_header(std::slice::from_ref(&s), &body, 1, &body);
         }
 
         #[test]
