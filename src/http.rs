@@ -1,7 +1,10 @@
 //! Small helpers shared by the HTTP handlers: ids, time, JSON and error responses.
 
-use futures_util::StreamExt;
+use js_sys::{Reflect, Uint8Array};
 use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::ReadableStreamDefaultReader;
 use worker::{Headers, Request, Response};
 
 use crate::core::error::ApiError;
@@ -60,10 +63,11 @@ pub fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(e)
 }
 
-/// Reads the body as it streams in, refusing it with 413 as soon as it passes `limit`:
-/// a declared `Content-Length` over the limit is refused unread, and a chunked body
-/// (or one whose length lies) is cut at the limit, so no more than `limit` bytes and
-/// one chunk are ever held. Callers read the body before checking its signature.
+/// Reads the body as it streams in and refuses it with 413 once it passes `limit`: a
+/// declared `Content-Length` over the limit is refused unread; a chunked body (or one
+/// whose length lies) is kept only up to the limit, and what follows is read and
+/// dropped chunk by chunk, never held. Callers read the body before checking its
+/// signature, so nothing unverified is buffered past the limit.
 pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, ApiError> {
     let declared = req
         .headers()
@@ -74,18 +78,34 @@ pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, ApiEr
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    if req.inner().body().is_none() {
+    let Some(stream) = req.inner().body() else {
         return Ok(Vec::new());
-    }
-    let mut stream = req.stream().map_err(internal)?;
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut body = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(internal)?;
-        if chunk.len() > limit - body.len() {
-            // Nothing more is read: the rest of the body is left to the runtime.
-            return Err(ApiError::PayloadTooLarge { limit });
+    let mut too_large = false;
+    loop {
+        let next = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| internal(format!("reading the body: {e:?}")))?;
+        let field = |name: &str| Reflect::get(&next, &JsValue::from_str(name));
+        if field("done").map_or(true, |d| d.is_truthy()) {
+            break;
         }
-        body.extend_from_slice(&chunk);
+        let chunk = Uint8Array::new(&field("value").map_err(|_| internal("body chunk"))?);
+        let len = chunk.length() as usize;
+        // Past the limit the rest is drained, not kept: a request whose body was partly
+        // read and then abandoned stalls the local runtime's proxy (wrangler dev) for
+        // every client, and the platform bounds a request's size anyway.
+        too_large |= len > limit - body.len();
+        if !too_large {
+            let start = body.len();
+            body.resize(start + len, 0);
+            chunk.copy_to(&mut body[start..]);
+        }
+    }
+    if too_large {
+        return Err(ApiError::PayloadTooLarge { limit });
     }
     Ok(body)
 }
