@@ -518,8 +518,7 @@ pub async fn rotate_key(
     let obj = optional_object(&mut req, &["grace_seconds"]).await?;
     let grace = match obj.get("grace_seconds") {
         None => 0,
-        Some(v) => v
-            .as_i64()
+        Some(v) => crate::core::request::whole_number(v)
             .filter(|g| (0..=MAX_GRACE_SECONDS).contains(g))
             .ok_or_else(|| {
                 ApiError::invalid(

@@ -181,7 +181,7 @@ mod total {
     use pausepoint::core::plans::{period_of, Plan};
     use pausepoint::core::providers::{email, slack, twilio};
     use pausepoint::core::request::{
-        parse_create, parse_idempotency_key, parse_object, parse_webhook_url, Limits,
+        parse_create, parse_idempotency_key, parse_object, parse_webhook_url, whole_number, Limits,
         MAX_TIMEOUT_SECONDS,
     };
     use pausepoint::core::routes::{resolve, Routing};
@@ -408,6 +408,9 @@ mod total {
             let _ = mcp::initialize_result(params, "1");
             let _ = mcp::negotiate(Some(&header));
             let _ = mcp::Tool::parse(&name);
+            if let Some(n) = whole_number(&v) {
+                prop_assert_eq!(v.as_f64(), Some(n as f64));
+            }
             let args = serde_json::json!({ "x": v });
             let _ = mcp::arg_text(args.as_object().unwrap(), "x");
         }
