@@ -40,4 +40,6 @@ test('schemathesis finds no server error, undocumented status or schema violatio
   ], 540_000, { PP_FUZZ_KEY: acct.live_key, PP_FUZZ_KEYS_KEY: keysAcct.live_key });
   assert.equal(code, 0, out.slice(-8000));
   assert.match(out, /\d+ generated, \d+ passed/);
+  // The stateful phase ran and followed the document's links.
+  assert.match(out, /Stateful[^\n]*\n[\s\S]*?\d+ passed/i, out.slice(-4000));
 });
