@@ -32,6 +32,23 @@ NOT_BLANK = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\
 AUDIT_EVENT_TYPES = ["pause.created", "message.sent", "message.failed", "message.delivered", "page.opened",
                      "pause.responded", "pause.timed_out", "pause.cancelled", "webhook.attempted"]
 MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS = 60, 30 * 24 * 3600
+# Recipients by channel, as the server reads them (a subset where it is more lenient:
+# it also trims white space and takes non-ASCII email domains).
+SEP = "[ ().\\u00a0-]*"
+PHONE = f"(\\+|00){SEP}[1-9](?:{SEP}[0-9]){{7,14}}{SEP}"
+LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+RECIPIENTS = {
+    "sms": f"^{PHONE}$",
+    "whatsapp": f"^(whatsapp:)?{PHONE}$",
+    "email": f"^[!-;=?A-~]{{1,64}}@{LABEL}(?:\\.{LABEL})+$",
+    "slack": "^([CGUWD][A-Z0-9]{8,23}|#[a-z0-9_-]{1,80})$",
+}
+def when_channel(channels, then):
+    """`then` applies when `channel` is one of `channels` (sms also when it is absent or null)."""
+    cond = {"required": ["channel"], "properties": {"channel": {"enum": channels}}}
+    if "sms" in channels:
+        cond = {"not": {"required": ["channel"], "properties": {"channel": {"enum": ["email", "slack", "whatsapp"]}}}}
+    return {"if": cond, "then": then}
 PAUSE_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "pattern": PAUSE_ID_RE}}
 KEY_ID = {"name": "key_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": KEY_ID_RE}}
 
@@ -69,9 +86,13 @@ schemas = {
         # timeout_hours xor timeout_seconds: never both (a null counts as absent).
         "not": {"required": ["timeout_hours", "timeout_seconds"],
                 "properties": {"timeout_hours": {"type": "number"}, "timeout_seconds": {"type": "number"}}},
-        # confirm_danger needs at least one danger option.
-        "if": {"required": ["confirm_danger"], "properties": {"confirm_danger": {"const": True}}},
-        "then": {"required": ["danger"], "properties": {"danger": {"type": "array", "minItems": 1}}}},
+        "allOf": [
+            # confirm_danger needs at least one danger option.
+            {"if": {"required": ["confirm_danger"], "properties": {"confirm_danger": {"const": True}}},
+             "then": {"required": ["danger"], "properties": {"danger": {"type": "array", "minItems": 1}}}},
+            # The recipient's form depends on the channel.
+            *[when_channel([c], {"properties": {"recipient": {"pattern": pattern}}}) for c, pattern in RECIPIENTS.items()],
+            when_channel(["email"], {"properties": {"recipient": {"maxLength": 254}}})]},
     "Delivery": {"type": "object", "required": ["status", "provider", "attempts", "error_code", "error_message", "message_id", "updated_at"],
         "properties": {"status": {"type": "string", "enum": ["queued", "sending", "sent", "delivered", "failed", "retrying"]},
             "provider": nstr, "attempts": {"type": "integer", "minimum": 0}, "error_code": nstr, "error_message": nstr,

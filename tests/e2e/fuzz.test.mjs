@@ -9,12 +9,11 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startService, ROOT } from './harness.mjs';
 
-let svc, acct, keysAcct;
+let svc, acct;
 before(async () => {
   // The production minimum timeout, so the document's bounds are the server's.
   svc = await startService({ vars: { MIN_TIMEOUT_SECONDS: '60' } });
   acct = await svc.createAccount('Fuzz Co', 'pro');
-  keysAcct = await svc.createAccount('Fuzz Keys Co', 'pro');
 });
 after(async () => svc?.cleanup());
 
@@ -33,11 +32,13 @@ test('schemathesis finds no server error, undocumented status or schema violatio
   const { code, out } = await run('schemathesis', [
     '--config-file', join(ROOT, 'tests', 'e2e', 'schemathesis.toml'),
     'run', `${svc.base}/openapi.json`, '--url', svc.base,
-    '--checks', 'all',
+    // use_after_free: DELETE /v1/pause/{id} cancels, and the cancelled pause stays
+    // readable by design (see schemathesis.toml); every other check runs.
+    '--checks', 'all', '--exclude-checks', 'use_after_free',
     '--max-examples', process.env.FUZZ_MAX_EXAMPLES ?? '25',
     '--generation-deterministic', '--request-timeout', '60',
     '--phases', 'examples,coverage,fuzzing,stateful',
-  ], 540_000, { PP_FUZZ_KEY: acct.live_key, PP_FUZZ_KEYS_KEY: keysAcct.live_key });
+  ], 540_000, { PP_FUZZ_KEY: acct.live_key });
   assert.equal(code, 0, out.slice(-8000));
   assert.match(out, /\d+ generated, \d+ passed/);
   // The stateful phase ran and followed the document's links.
