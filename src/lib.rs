@@ -103,7 +103,6 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
         }
         (["admin", "accounts"], _) => api::admin_create_account(req, env).await,
         (["dev", "outbox"], _) if config::is_local(env) => api::dev_outbox(&req, env).await,
-        // JSON responses only: no SSE stream to open, no session to delete.
         (["mcp"], _) => mcp::handle(req, env).await,
         (["v1", rest @ ..], _) => {
             let caller = api::authenticate(&req, env).await?;

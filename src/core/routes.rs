@@ -10,6 +10,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("callbacks/slack/interactivity", "POST"),
     ("admin/accounts", "POST"),
     ("dev/outbox", "GET, HEAD"),
+    // JSON responses only: no SSE stream to GET, no session to DELETE.
     ("mcp", "POST"),
     ("v1/pause", "POST"),
     ("v1/pause/*", "GET, HEAD, DELETE"),
