@@ -78,6 +78,9 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiError> {
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if segments == ["dev", "outbox"] && !config::is_local(env) {
+        return Err(ApiError::RouteNotFound); // local mode only, whatever the method
+    }
     // By the method's name as sent: workers-rs reads a method it does not know
     // (QUERY) as GET, which must not list anything.
     let method = match routes::resolve(&segments, &req.inner().method()) {
@@ -102,7 +105,7 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
             callbacks::slack_interactivity(req, env).await
         }
         (["admin", "accounts"], _) => api::admin_create_account(req, env).await,
-        (["dev", "outbox"], _) if config::is_local(env) => api::dev_outbox(&req, env).await,
+        (["dev", "outbox"], _) => api::dev_outbox(&req, env).await,
         (["mcp"], _) => mcp::handle(req, env).await,
         (["v1", rest @ ..], _) => {
             let caller = api::authenticate(&req, env).await?;
