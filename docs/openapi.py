@@ -243,13 +243,13 @@ paths = {
         "400": err("pause_id missing or invalid."), "404": err("No such pause in this account.")},
         operationId="verifyAudit", parameters=[{"name": "pause_id", "in": "query", "required": True, "schema": {"type": "string", "pattern": PAUSE_ID_RE}}])},
     "/r/{token}": {
-        "get": {"summary": "The response page (HTML; never changes the pause)", "operationId": "responsePage", "security": [],
+        "get": {"summary": "The response page (HTML; never changes the pause)", "operationId": "responsePage", "security": [], "x-audience": "recipient",
             "description": "`page.opened` is recorded at most once per pause per 10 minutes, and never once the pause is final. "
                            "A link more than an hour past its expiry answers 410 \"This link has expired\" and reads nothing.",
             "parameters": [TOKEN, {"name": "c", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}, "description": "Preselect option c (email buttons)."}],
             "responses": {"200": html("The question, or the answered state."), "404": PAGE_404,
                           "410": html("Expired or withdrawn, or the link itself expired."), "429": PAGE_429}},
-        "post": {"summary": "Answer on the response page (form post)", "operationId": "answerOnPage", "security": [],
+        "post": {"summary": "Answer on the response page (form post)", "operationId": "answerOnPage", "security": [], "x-audience": "recipient",
             "parameters": [TOKEN],
             "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
                 "choice": {"type": "integer", "minimum": 0}, "comment": {"type": "string"}, "confirmed": {"type": "string"}}}}}},

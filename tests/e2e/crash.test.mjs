@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startService, seedRequest, eventually, sleep } from './harness.mjs';
+import { startService, seedRequest, eventually, sleep, ADMIN_TOKEN } from './harness.mjs';
 
 const SLACK_SECRET = 'crash-test-slack-signing-secret-0123';
 let svc, acct, hostile, good;
@@ -259,7 +259,7 @@ test('chunked bodies without Content-Length are cut at the limit with 413 on eve
     ['/v1/pause', json],
     ['/v1/keys', json],
     [`/v1/keys/${keyId}/rotate`, json],
-    ['/admin/accounts', { ...json, authorization: 'Bearer e2e-admin-token' }],
+    ['/admin/accounts', { ...json, authorization: `Bearer ${ADMIN_TOKEN}` }],
     ['/mcp', json],
     [link, form],
     [`/callbacks/twilio/status?pause_id=${p.pause_id}`, { ...form, 'x-twilio-signature': 'x' }],

@@ -22,7 +22,8 @@ SAMPLES = {
 def _ops(openapi):
     for path, item in openapi["paths"].items():
         for method, op in item.items():
-            if isinstance(op, dict) and "operationId" in op:
+            # The response page is for the person asked (a browser), not for API clients.
+            if isinstance(op, dict) and "operationId" in op and op.get("x-audience") != "recipient":
                 yield op["operationId"], method.upper(), path
 
 
