@@ -139,7 +139,7 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
                     webhook_api::replay(env, &caller, id, ev).await
                 }
                 (["webhook_secret", "rotate"], Method::Post) => {
-                    webhook_api::rotate_secret(env, &caller).await
+                    webhook_api::rotate_secret(req, env, &caller).await
                 }
                 (["audit"], Method::Get) => audit_api::list(&req, env, &caller).await,
                 (["audit", "verify"], Method::Get) => audit_api::verify(&req, env, &caller).await,
@@ -151,20 +151,35 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
     }
 }
 
-/// Per-key rate limit through Cloudflare's rate limiting binding (simulated locally).
-async fn rate_limit(env: &Env, caller: &store::Caller) -> std::result::Result<(), ApiError> {
-    let Ok(limiter) = env.rate_limiter("API_RATE_LIMITER") else {
-        return Ok(());
-    };
-    match limiter.limit(caller.key_id.clone()).await {
-        Ok(outcome) if !outcome.success => Err(ApiError::RateLimited {
+/// Every authenticated request (`/v1/*` and `/mcp`) passes two of Cloudflare's rate
+/// limiting bindings (simulated locally): one per API key and one per account, so
+/// minting more keys does not multiply the account's allowance.
+pub(crate) async fn rate_limit(
+    env: &Env,
+    caller: &store::Caller,
+) -> std::result::Result<(), ApiError> {
+    if !within(env, "API_RATE_LIMITER", &caller.key_id).await {
+        return Err(ApiError::RateLimited {
             retry_after_seconds: 60,
-        }),
-        Ok(_) => Ok(()),
-        // A limiter outage must not take the API down with it.
+        });
+    }
+    if !within(env, "ACCOUNT_RATE_LIMITER", &caller.account_id).await {
+        return Err(crate::core::tenancy::account_limited(60));
+    }
+    Ok(())
+}
+
+/// False when `key` is over the binding's limit. A missing binding or a limiter
+/// outage must not take the API down with it.
+async fn within(env: &Env, binding: &str, key: &str) -> bool {
+    let Ok(limiter) = env.rate_limiter(binding) else {
+        return true;
+    };
+    match limiter.limit(key.to_string()).await {
+        Ok(outcome) => outcome.success,
         Err(e) => {
-            worker::console_warn!("rate limiter unavailable: {e}");
-            Ok(())
+            worker::console_warn!("rate limiter {binding} unavailable: {e}");
+            true
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod plans;
 pub mod providers;
 pub mod request;
 pub mod retry;
+pub mod tenancy;
 pub mod time;
 pub mod token;
 pub mod webhook;
