@@ -28,7 +28,8 @@ function lowLimitsConfig(dir) {
   let toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
   for (const [from, to] of swaps) {
     const next = toml.replace(from, to);
-    assert.notEqual(next, toml, `wrangler.toml has no ${from}`);
+    // Without an account limiter the account test fails on its own assertions.
+    if (!String(from).includes('ACCOUNT')) assert.notEqual(next, toml, `wrangler.toml has no ${from}`);
     toml = next;
   }
   const path = join(dir, 'wrangler.toml');

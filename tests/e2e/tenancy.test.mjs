@@ -230,3 +230,20 @@ test('two live keys revoked concurrently: exactly one succeeds, the other is las
     assert.deepEqual(keys.filter((k) => k.mode === 'live' && k.active).map((k) => k.id), [survivor.id]);
   }
 });
+
+test('many live keys revoked at once: all but one are revoked, one live key always remains', async () => {
+  for (let round = 0; round < 3; round++) {
+    const a = await svc.createAccount(`Stampede Co ${round}`, 'pro');
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await svc.request('POST', '/v1/keys', { key: a.live_key, body: { mode: 'live' } })).status, 201);
+    }
+    const live = (await get(a.live_key, '/v1/keys')).json.data.filter((k) => k.mode === 'live');
+    assert.equal(live.length, 6);
+    const rs = await Promise.all(live.map((k) => svc.request('POST', `/v1/keys/${k.id}/revoke`, { key: a.live_key })));
+    const ok = rs.filter((r) => r.status === 200);
+    const refused = rs.filter((r) => r.status === 409);
+    assert.equal(ok.length, 5, rs.map((r) => r.text).join('\n'));
+    assert.equal(refused.length, 1);
+    assert.equal(refused[0].json.error.code, 'last_live_key');
+  }
+});
