@@ -242,7 +242,8 @@ pub async fn end_key(
 
 /// Revokes a key in one conditional statement: a live key only while another live key
 /// stays (active and not ending), so concurrent revocations can never leave the
-/// account without one. `Ok(false)`: nothing was revoked (see `revoke_refusal`).
+/// account without one. `Ok(false)`: nothing was revoked (no such active key, or
+/// the last live one; the caller tells which).
 pub async fn revoke_key(
     env: &Env,
     account_id: &str,
