@@ -52,7 +52,7 @@ pub(crate) fn rotation_wait_seconds(recent: &[i64], now: i64) -> Option<u32> {
     let mut inside: Vec<i64> = recent
         .iter()
         .copied()
-        .filter(|t| *t > now - ROTATION_WINDOW_MS && *t <= now)
+        .filter(|t| *t <= now && now.saturating_sub(*t) < ROTATION_WINDOW_MS)
         .collect();
     if inside.len() < ROTATIONS_PER_WINDOW {
         return None;
@@ -60,7 +60,10 @@ pub(crate) fn rotation_wait_seconds(recent: &[i64], now: i64) -> Option<u32> {
     // Newest first: a slot frees when the oldest of the newest N leaves the window.
     inside.sort_unstable_by(|a, b| b.cmp(a));
     let freeing = inside[ROTATIONS_PER_WINDOW - 1];
-    let wait_ms = freeing + ROTATION_WINDOW_MS - now;
+    // freeing is in (now - window, now], so this lies in [0, window): no overflow.
+    let wait_ms = freeing
+        .saturating_add(ROTATION_WINDOW_MS)
+        .saturating_sub(now);
     Some(((wait_ms + 999) / 1000).clamp(1, ROTATION_WINDOW_MS / 1000) as u32)
 }
 
@@ -145,6 +148,23 @@ mod tests {
         let e = rotation_limited(42);
         assert_eq!((e.status(), e.code()), (429, "rate_limited"));
         assert!(e.message().contains("42 seconds"));
+    }
+
+    proptest::proptest! {
+        /// Total over any timestamps (they come from storage, but a bad row must not
+        /// panic): a wait is 1 s to an hour, and only when the window is full.
+        #[test]
+        fn rotation_wait_is_total(recent in proptest::collection::vec(proptest::num::i64::ANY, 0..12),
+                                  now in proptest::num::i64::ANY) {
+            let inside = recent.iter().filter(|t| **t <= now && now.saturating_sub(**t) < ROTATION_WINDOW_MS).count();
+            match rotation_wait_seconds(&recent, now) {
+                None => proptest::prop_assert!(inside < ROTATIONS_PER_WINDOW),
+                Some(w) => {
+                    proptest::prop_assert!(inside >= ROTATIONS_PER_WINDOW);
+                    proptest::prop_assert!((1..=3600).contains(&w));
+                }
+            }
+        }
     }
 
     #[test]
