@@ -17,6 +17,12 @@ nts = {"type": ["string", "null"], "format": "date-time"}
 nstr = {"type": ["string", "null"]}
 
 COMMON = {"401": err("Missing or invalid API key."), "429": err("Rate limited (per API key, per account, or webhook secret rotations); see Retry-After."), "500": err("Internal error.")}
+def html(desc): return {"description": desc, "content": {"text/html": {"schema": {"type": "string"}}}}
+TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{35}$"}, "description": "The link's token (35 characters)."}
+# A path that does not reach the page (e.g. an encoded slash in the token) is the API's JSON 404.
+PAGE_404 = {"description": "Not a valid link.", "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {"schema": ref("Error")}}}
+PAGE_429 = {**html("Too many page requests from this client address (per CF-Connecting-IP); see Retry-After."),
+            "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}}
 PAUSE_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^pause_[0-9a-f]{24}$"}}
 
 schemas = {
@@ -40,7 +46,8 @@ schemas = {
             "timeout_hours": {"type": "number", "description": "Between the minimum timeout (60 s) and 720 hours; the plan may allow less."},
             "timeout_seconds": {"type": "integer", "description": "Alternative to timeout_hours; not both."},
             "timeout_default": {"type": ["string", "null"], "description": "One of options: chosen when the timeout passes."},
-            "webhook_url": {"type": ["string", "null"], "format": "uri", "maxLength": 2048},
+            "webhook_url": {"type": ["string", "null"], "format": "uri", "maxLength": 2048,
+                "description": "https:// URL of a public host, stored normalised. Refused (400, param webhook_url): credentials, port 0, IP addresses outside public unicast (private, loopback, link-local, CGNAT, ULA, metadata, multicast, reserved; also in IPv4-mapped or numeric spellings), single-label names, .localhost/.local/.internal and similar suffixes, and this service's own host. Local mode also allows http:// to loopback."},
             "metadata": {"type": ["object", "null"], "description": "Echoed back; at most 4 KB as JSON."},
             "context": {"type": ["string", "null"], "maxLength": 1000, "description": "Background shown under the question on the page."},
             "danger": {"type": ["array", "null"], "items": {"type": "string"}, "description": "Options that are destructive (a subset of options, not all of them)."},
@@ -48,7 +55,7 @@ schemas = {
             "allow_comment": {"type": ["boolean", "null"], "description": "Offer a free-text comment with the choice (response_comment)."}}},
     "Delivery": {"type": "object", "required": ["status", "provider", "attempts", "error_code", "error_message", "message_id", "updated_at"],
         "properties": {"status": {"type": "string", "enum": ["queued", "sending", "sent", "delivered", "failed", "retrying"]},
-            "provider": nstr, "attempts": {"type": "integer", "minimum": 0}, "error_code": nstr, "error_message": nstr,
+            "provider": nstr, "attempts": {"type": "integer", "minimum": 0}, "error_code": {**nstr, "description": "The provider's code, or ours: channel_not_configured (no provider set up for the channel), outcome_unknown."}, "error_message": nstr,
             "message_id": {**nstr, "description": "The provider's id of the message (Twilio SID, Slack ts, email id)."}, "updated_at": nts}},
     "Pause": {
         "type": "object",
@@ -97,7 +104,7 @@ schemas = {
         "required": ["object", "event_id", "pause_id", "type", "url", "status", "attempt_count", "created_at", "attempts"],
         "properties": {"object": {"const": "webhook_event"}, "event_id": {"type": "string", "pattern": "^msg_"}, "pause_id": {"type": "string"},
             "type": {"type": "string", "enum": ["pause.responded", "pause.timed_out", "pause.cancelled", "pause.delivery_failed"]},
-            "url": {"type": "string"}, "status": {"type": "string"}, "failure_reason": nstr, "attempt_count": {"type": "integer"},
+            "url": {"type": "string"}, "status": {"type": "string"}, "failure_reason": {**nstr, "description": "attempts_exhausted, endpoint_gone, endpoint_disabled, dead_lettered, or url_refused (the URL breaks the webhook_url rules; it was not called)."}, "attempt_count": {"type": "integer"},
             "next_attempt_at": nts, "created_at": ts, "completed_at": nts, "dead_lettered_at": nts, "payload": {},
             "attempts": {"type": "array", "items": {"type": "object", "required": ["attempt", "started_at", "status_code", "latency_ms", "error", "outcome"],
                 "properties": {"attempt": {"type": "integer"}, "started_at": ts, "status_code": {"type": ["integer", "null"]},
@@ -175,9 +182,31 @@ paths = {
     "/v1/audit/verify": {"get": op("Recompute a pause's hash chain", {
         "200": json_body({"type": "object", "required": ["object", "pause_id", "valid", "events", "head", "first_break"],
             "properties": {"object": {"const": "audit_verification"}, "pause_id": {"type": "string"}, "valid": {"type": "boolean"},
-                "events": {"type": "integer"}, "head": {}, "first_break": {}}}, "Whether the chain holds and, if not, the first row that breaks it."),
+                "events": {"type": "integer", "description": "Rows verified (read from D1 200 at a time)."},
+                "head": {"type": ["object", "null"], "description": "The last verified row.", "properties": {"seq": {"type": "integer"}, "hash": {"type": "string"}}},
+                "first_break": {"type": ["object", "null"], "required": ["seq", "event_id", "reason"], "properties": {
+                    "seq": {"type": "integer"}, "event_id": {"type": "string", "description": "Empty for missing_tail."},
+                    "reason": {"type": "string", "enum": ["seq_gap", "prev_hash_mismatch", "hash_mismatch", "beyond_head", "head_mismatch", "missing_tail"],
+                        "description": "seq_gap: numbering skips; prev_hash_mismatch: a row does not link to the one before; hash_mismatch: a row was altered; "
+                                       "beyond_head: a row past the head the pause's Durable Object keeps; head_mismatch: the row at the head's seq is not the head "
+                                       "(a rewritten tail); missing_tail: D1 holds fewer rows than the head."}}}}},
+            "Whether the chain holds and ends at the pause object's head and, if not, the first row that breaks it."),
         "400": err("pause_id missing or invalid."), "404": err("No such pause in this account.")},
         operationId="verifyAudit", parameters=[{"name": "pause_id", "in": "query", "required": True, "schema": {"type": "string"}}])},
+    "/r/{token}": {
+        "get": {"summary": "The response page (HTML; never changes the pause)", "operationId": "responsePage", "security": [],
+            "description": "`page.opened` is recorded at most once per pause per 10 minutes, and never once the pause is final. "
+                           "A link more than an hour past its expiry answers 410 \"This link has expired\" and reads nothing.",
+            "parameters": [TOKEN, {"name": "c", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}, "description": "Preselect option c (email buttons)."}],
+            "responses": {"200": html("The question, or the answered state."), "404": PAGE_404,
+                          "410": html("Expired or withdrawn, or the link itself expired."), "429": PAGE_429}},
+        "post": {"summary": "Answer on the response page (form post)", "operationId": "answerOnPage", "security": [],
+            "parameters": [TOKEN],
+            "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+                "choice": {"type": "integer", "minimum": 0}, "comment": {"type": "string"}, "confirmed": {"type": "string"}}}}}},
+            "responses": {"200": html("Recorded, or the confirm step of a danger option."), "400": html("No or unknown choice, or a refused comment."),
+                          "404": PAGE_404, "409": html("Already answered."), "410": html("Expired or withdrawn, or the link itself expired."),
+                          "413": err("Form too large."), "429": PAGE_429}}},
     "/v1/test/outbox": {"get": op("Messages of test-mode pauses", {"200": json_body({"type": "object", "required": ["object", "data"], "properties": {"object": {"const": "list"}, "data": {"type": "array", "items": ref("OutboxMessage")}}}, "Newest first.")},
         operationId="testOutbox", parameters=[{"name": "pause_id", "in": "query", "schema": {"type": "string"}}])},
 }

@@ -158,6 +158,20 @@ const html = Buffer.from(await (await fetch(await svc.linkFor(page.json.pause_id
 row('response page', `${html.length} B (${gzipSync(html).length} B gzip)`, 'budget 10 KB, one request');
 
 await svc.cleanup();
+
+// Import time of the SDKs: each of 7 fresh processes times its own import of the
+// package (the interpreter's start-up is not counted); the median is printed.
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const importMs = (cmd, args) => median(Array.from({ length: 7 }, () =>
+  Number(execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8' }).trim())));
+const venvPython = join(ROOT, '.venv-sdk', 'bin', 'python');
+const pyImport = importMs(venvPython, ['-c', 'import time; t = time.perf_counter(); import pausepoint; print((time.perf_counter() - t) * 1000)']);
+row('import pausepoint (Python SDK)', ms(pyImport), 'httpx loads with the first client; python itself starts in ~20 ms');
+execFileSync(join(ROOT, 'sdk', 'typescript', 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'sdk', 'typescript', 'tsconfig.json')]);
+const tsEntry = join(ROOT, 'sdk', 'typescript', 'dist', 'index.js');
+const tsImport = importMs(process.execPath, ['--input-type=module', '-e',
+  `const t = performance.now(); await import(${JSON.stringify(tsEntry)}); console.log(performance.now() - t)`]);
+row('import @pausepoint/sdk (TypeScript SDK)', ms(tsImport), 'no run-time dependencies');
 const w = [Math.max(...rows.map((r) => r.figure.length)), Math.max(...rows.map((r) => r.value.length))];
 console.log(`\nPausePoint benchmarks — ${new Date().toISOString()} — ${cpus().length} cores (${cpus()[0]?.model?.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n`);
 console.log(`| ${'figure'.padEnd(w[0])} | ${'value'.padEnd(w[1])} | comparison |`);

@@ -4,15 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/toolchain-env.sh
-# PAUSEPOINT_DEV_BUILD=1: an unoptimised build for quick iteration (several MB of wasm).
-profile=release
-[ -n "${PAUSEPOINT_DEV_BUILD:-}" ] && profile=dev
-stamp=build/.stamp-$profile
+stamp=build/.stamp
 if [ -f "$stamp" ] && [ -f build/worker/shim.mjs ] && [ -z "$(find src Cargo.toml Cargo.lock -newer "$stamp" -print -quit)" ]; then
   exit 0
 fi
-rm -f build/.stamp-*
-"$HOME/.cargo/bin/worker-build" "--$profile"
+"$HOME/.cargo/bin/worker-build" --release
 # worker-build keeps the wasm `name` section (function names, ~170 KB): strip it.
 "$WASM_OPT_BIN" build/index_bg.wasm --strip-debug --strip-producers -o build/index_bg.wasm
 touch "$stamp"

@@ -70,4 +70,31 @@ if [ ! -x /usr/bin/chromium ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+# 6. The SDKs' tests. Python: a virtualenv of their own (.venv-sdk), so the agent
+#    frameworks never change the Python packages above; every version pinned in
+#    sdk/python/requirements-test.txt; the SDK itself installed editable (its console
+#    script `pausepoint-mcp` included). TypeScript: sdk/typescript's devDependencies
+#    (tsc, and the frameworks its hooks are tested with), pinned in its package-lock.json.
+sdk_stamp=$(cat sdk/python/requirements-test.txt sdk/python/pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ "$(cat .venv-sdk/.pausepoint-stamp 2>/dev/null)" != "$sdk_stamp" ]; then
+  log "installing the Python SDK's test environment (.venv-sdk, about a minute)"
+  python3 -m venv .venv-sdk
+  .venv-sdk/bin/pip install -q --disable-pip-version-check -r sdk/python/requirements-test.txt
+  .venv-sdk/bin/pip install -q --disable-pip-version-check --no-build-isolation --no-deps -e sdk/python
+  echo "$sdk_stamp" > .venv-sdk/.pausepoint-stamp
+fi
+crew_stamp=$(sha256sum sdk/python/requirements-crewai.txt | cut -d' ' -f1)
+if [ "$(cat .venv-crewai/.pausepoint-stamp 2>/dev/null)" != "$crew_stamp" ]; then
+  # CrewAI pins other versions of the MCP SDK and openai than .venv-sdk: its own venv.
+  log "installing CrewAI's test environment (.venv-crewai, about a minute)"
+  python3 -m venv .venv-crewai
+  .venv-crewai/bin/pip install -q --disable-pip-version-check -r sdk/python/requirements-crewai.txt
+  echo "$crew_stamp" > .venv-crewai/.pausepoint-stamp
+fi
+ts_stamp=$(sha256sum sdk/typescript/package-lock.json | cut -d' ' -f1)
+if [ "$(cat sdk/typescript/node_modules/.pausepoint-lock 2>/dev/null)" != "$ts_stamp" ]; then
+  log "installing sdk/typescript's devDependencies"
+  (cd sdk/typescript && npm ci --no-audit --no-fund --loglevel=error --ignore-scripts)
+  echo "$ts_stamp" > sdk/typescript/node_modules/.pausepoint-lock
+fi
 log "toolchain ready"

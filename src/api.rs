@@ -79,6 +79,11 @@ pub async fn create(
     idem_key: Option<&str>,
 ) -> Result<(Pause, bool), ApiError> {
     let new = parse_create(body, &config::limits(env))?;
+    // The deployment's own rules on top of the parser's (own host, egress guard).
+    if let Some(url) = &new.webhook_url {
+        config::webhook_target(env, url, Some(origin))
+            .map_err(|m| ApiError::invalid("webhook_url", m))?;
+    }
     let plan = caller.plan();
     plan.check(&new)?;
 
@@ -398,7 +403,7 @@ pub async fn account(env: &Env, caller: &Caller) -> Result<Response, ApiError> {
 /// `POST /admin/accounts`, guarded by the `ADMIN_TOKEN` secret: creates an account
 /// and returns its keys, once.
 pub async fn admin_create_account(mut req: Request, env: &Env) -> Result<Response, ApiError> {
-    let expected = config::string(env, "ADMIN_TOKEN").ok_or(ApiError::RouteNotFound)?;
+    let expected = config::admin_token(env)?.ok_or(ApiError::RouteNotFound)?;
     let presented = req
         .headers()
         .get("authorization")

@@ -1,5 +1,6 @@
 //! `GET /v1/audit` (filtered pages, or a streamed export as JSON, NDJSON or CSV) and
-//! `GET /v1/audit/verify` (recomputes one pause's hash chain).
+//! `GET /v1/audit/verify` (recomputes one pause's hash chain, a page at a time, and
+//! checks it ends at the head the pause's object keeps).
 
 use futures_util::stream;
 use serde_json::json;
@@ -7,7 +8,7 @@ use serde_json::Value;
 use worker::{Env, Headers, Request, Response};
 
 use crate::audit_store;
-use crate::core::audit::{self, AuditEvent, Filter, Format};
+use crate::core::audit::{self, AuditEvent, ChainHead, ChainVerifier, Ending, Filter, Format};
 use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
 use crate::http::{internal, json};
@@ -16,6 +17,11 @@ use crate::store::Caller;
 
 /// Rows read from D1 per step of a streamed export: memory stays bounded.
 const EXPORT_CHUNK: u32 = 200;
+/// Rows read from D1 per step of a verification: only the running head is kept.
+const VERIFY_PAGE: u32 = 200;
+/// How often verify asks the object's head again before a chain that is past or short
+/// of it counts as broken (events recorded while it reads).
+const SECOND_LOOKS: u32 = 3;
 
 fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
     Ok(req
@@ -201,30 +207,77 @@ pub async fn verify(req: &Request, env: &Env, caller: &Caller) -> Result<Respons
     // Another account's pause, one of the other mode, or none: not found.
     let id = PauseId::parse(&pause_id).ok_or(ApiError::PauseNotFound)?;
     let reply = pause_object::call(env, &id.to_string(), &Command::Get { wait_ms: 0 }).await?;
-    crate::api::owned(reply.pause.clone(), caller)?;
-    let rows = audit_store::chain(env, &caller.account_id, &pause_id).await?;
-    let mut result = audit::verify(&rows);
-    // Rows cut from the end leave a valid prefix: the object's head tells.
-    if let (Ok(()), Some(head)) = (&result, &reply.audit_head) {
-        let last = rows.last().map_or(0, |e| e.seq);
-        if head.seq > last && rows.len() as i64 == last {
-            result = Err(audit::Break {
-                seq: last + 1,
-                event_id: String::new(),
-                reason: "missing_tail",
-            });
-        }
-    }
-    let head = rows.last().map(|e| json!({ "seq": e.seq, "hash": e.hash }));
+    crate::api::owned(reply.pause, caller)?;
+    let head = reply.audit_head.unwrap_or_default();
+    let mut v = ChainVerifier::new(head);
+    let result = verify_pages(env, &caller.account_id, &pause_id, &mut v).await?;
+    let last = v.last();
+    let head = (last.seq > 0).then(|| json!({ "seq": last.seq, "hash": last.hash }));
     Ok(json(
         200,
         &json!({
             "object": "audit_verification",
             "pause_id": pause_id,
             "valid": result.is_ok(),
-            "events": rows.len(),
+            "events": v.rows(),
             "head": head,
             "first_break": result.err(),
         }),
     ))
+}
+
+/// The object's chain head now (a Get also flushes its pending audit rows to D1).
+async fn object_head(env: &Env, pause_id: &str) -> Result<ChainHead, ApiError> {
+    let reply = pause_object::call(env, pause_id, &Command::Get { wait_ms: 0 }).await?;
+    Ok(reply.audit_head.unwrap_or_default())
+}
+
+/// Reads the chain from D1 a page at a time into `v`, which keeps only the running
+/// head. The object's head was read before the rows, so a row past it, or a chain
+/// short of it, may be an event recorded meanwhile: the head is asked again (a few
+/// times) before either counts as a break.
+async fn verify_pages(
+    env: &Env,
+    account_id: &str,
+    pause_id: &str,
+    v: &mut ChainVerifier,
+) -> Result<Result<(), audit::Break>, ApiError> {
+    let mut second_looks = 0;
+    // Below any seq, so a forged row numbered 0 or less shows up as a gap; kept within
+    // the integers a JS number holds exactly (it is bound through one).
+    let mut after = -(1_i64 << 53);
+    loop {
+        let rows = audit_store::chain_page(env, account_id, pause_id, after, VERIFY_PAGE).await?;
+        for e in &rows {
+            match v.push(e) {
+                Ok(()) => {}
+                Err(b) if b.reason == "beyond_head" && second_looks < SECOND_LOOKS => {
+                    second_looks += 1;
+                    v.learn_head(object_head(env, pause_id).await?);
+                    if let Err(b) = v.push(e) {
+                        return Ok(Err(b));
+                    }
+                }
+                Err(b) => return Ok(Err(b)),
+            }
+        }
+        after = v.last().seq;
+        if rows.len() == VERIFY_PAGE as usize {
+            continue;
+        }
+        match v.finish() {
+            Ending::Complete => return Ok(Ok(())),
+            Ending::Short { next_seq } if second_looks >= SECOND_LOOKS => {
+                return Ok(Err(audit::missing_tail(next_seq)))
+            }
+            Ending::Short { .. } => {
+                // Perhaps still on its way: let the object flush, then read on.
+                second_looks += 1;
+                if second_looks > 1 {
+                    worker::Delay::from(std::time::Duration::from_millis(200)).await;
+                }
+                v.learn_head(object_head(env, pause_id).await?);
+            }
+        }
+    }
 }

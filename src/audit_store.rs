@@ -1,5 +1,5 @@
 //! D1 side of the audit log: idempotent inserts from the pause objects, filtered
-//! pages for listing and export, and a pause's whole chain for verification.
+//! pages for listing and export, and a pause's chain in pages for verification.
 
 use wasm_bindgen::JsValue;
 use worker::Env;
@@ -109,15 +109,21 @@ pub async fn event_exists(
     Ok(row.is_some())
 }
 
-/// Every row of one pause, by seq (a pause has a handful of events).
-pub async fn chain(
+/// Up to `limit` rows of one pause with seq above `after_seq`, by seq: verify reads a
+/// chain a page at a time. (seq is unique per pause, so the key never skips a row.)
+pub async fn chain_page(
     env: &Env,
     account_id: &str,
     pause_id: &str,
+    after_seq: i64,
+    limit: u32,
 ) -> Result<Vec<AuditEvent>, ApiError> {
     db(env)?
-        .prepare("SELECT * FROM audit_events WHERE pause_id = ?1 AND account_id = ?2 ORDER BY seq")
-        .bind(&[s(pause_id), s(account_id)])
+        .prepare(
+            "SELECT * FROM audit_events WHERE pause_id = ?1 AND account_id = ?2 AND seq > ?3
+             ORDER BY seq LIMIT ?4",
+        )
+        .bind(&[s(pause_id), s(account_id), n(after_seq), n(limit as i64)])
         .map_err(internal)?
         .all()
         .await

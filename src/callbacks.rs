@@ -10,7 +10,7 @@ use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
 use crate::core::providers::{slack, twilio};
 use crate::http::{internal, now_ms, query_param, read_body};
-use crate::pause_object::{self, Command, Outcome};
+use crate::pause_object::{self, Command, Outcome, SlackUser};
 
 const MAX_CALLBACK_BYTES: usize = 64 * 1024;
 
@@ -102,6 +102,10 @@ pub async fn slack_interactivity(mut req: Request, env: &Env) -> Result<Response
             via: "slack".into(),
             country: None,
             user_agent: None,
+            slack_user: Some(SlackUser {
+                id: click.user_id.clone(),
+                name: click.user_name.clone(),
+            }),
         },
     )
     .await?;
@@ -130,7 +134,15 @@ pub async fn slack_interactivity(mut req: Request, env: &Env) -> Result<Response
                 slack::final_message(&channel, &ts, &p.requester_name, &p.message, &outcome);
             match channels::slack_call(&base, &token, "chat.update", &update).await {
                 Ok((200, t)) if t.contains("\"ok\":true") => {}
-                Ok((s, t)) => worker::console_warn!("chat.update for {}: {s} {t}", p.id),
+                // Slack's `error` code only: its answer may quote the message back.
+                Ok((s, t)) => worker::console_warn!(
+                    "chat.update for {}: HTTP {s} {}",
+                    p.id,
+                    serde_json::from_str::<serde_json::Value>(&t)
+                        .ok()
+                        .and_then(|v| v["error"].as_str().map(str::to_string))
+                        .unwrap_or_default()
+                ),
                 Err(e) => worker::console_warn!("chat.update for {}: {e}", p.id),
             }
         }

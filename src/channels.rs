@@ -1,9 +1,11 @@
 //! Delivery of the question to the person, through the provider of the pause's
 //! channel: Twilio (SMS, WhatsApp), an email API in Resend's wire format, Slack.
-//! With no provider configured for a channel (the local default), the message goes
-//! to the local outbox: logged, and readable at `GET /dev/outbox` in local mode.
-//! Test-mode pauses (made with a `pp_test_` key) always go to the outbox, never to a
-//! provider, readable at `GET /v1/test/outbox`.
+//! With no provider configured for a channel, local mode puts the message in the local
+//! outbox (logged, and readable at `GET /dev/outbox`); production records a permanent
+//! failure (`channel_not_configured`) that names the settings to add. Test-mode pauses
+//! (made with a `pp_test_` key) always go to the outbox, never to a provider, readable
+//! at `GET /v1/test/outbox`. Outside local mode no log line carries the response
+//! link: it is a bearer credential.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -15,7 +17,7 @@ use crate::config;
 use crate::core::delivery::DeliveryOutcome;
 use crate::core::message::compose_text;
 use crate::core::pause::{Channel, Pause};
-use crate::core::providers::{email, slack, twilio};
+use crate::core::providers::{self, email, slack, twilio};
 use crate::http::now_ms;
 use crate::store;
 
@@ -28,6 +30,8 @@ const RESEND_API_BASE: &str = "https://api.resend.com";
 /// Where a pause's message goes, with the settings it needs.
 pub enum Route {
     Outbox,
+    /// Production, live pause, no provider set up for the channel: fails for good.
+    NotConfigured(Channel),
     Twilio {
         base: String,
         account_sid: String,
@@ -50,6 +54,7 @@ impl Route {
     pub fn provider(&self) -> &'static str {
         match self {
             Route::Outbox => LOCAL_OUTBOX,
+            Route::NotConfigured(c) => providers::provider_of(*c),
             Route::Twilio { .. } => twilio::PROVIDER,
             Route::Email { .. } => email::PROVIDER,
             Route::Slack { .. } => slack::PROVIDER,
@@ -60,7 +65,10 @@ impl Route {
     /// without a second message? The outbox writes by id; the email API takes an
     /// idempotency key. Twilio and Slack have no such key.
     pub fn safe_to_repeat(&self) -> bool {
-        matches!(self, Route::Outbox | Route::Email { .. })
+        matches!(
+            self,
+            Route::Outbox | Route::NotConfigured(_) | Route::Email { .. }
+        )
     }
 }
 
@@ -95,7 +103,7 @@ pub fn slack_signing_secret(env: &Env) -> Option<String> {
     var(env, "SLACK_SIGNING_SECRET")
 }
 
-/// Test mode and unconfigured channels go to the outbox.
+/// Test mode goes to the outbox; so do unconfigured channels in local mode.
 pub fn route(env: &Env, p: &Pause) -> Route {
     if !p.livemode {
         return Route::Outbox;
@@ -131,7 +139,11 @@ pub fn route(env: &Env, p: &Pause) -> Route {
         })(),
         Channel::Slack => slack_token(env).map(|(base, token)| Route::Slack { base, token }),
     };
-    r.unwrap_or(Route::Outbox)
+    match r {
+        Some(r) => r,
+        None if config::is_local(env) => Route::Outbox,
+        None => Route::NotConfigured(p.channel),
+    }
 }
 
 /// The origin the pause's link points to: callbacks are addressed to the same place.
@@ -152,6 +164,7 @@ pub fn twilio_status_callback(p: &Pause) -> String {
 pub async fn deliver(env: &Env, p: &Pause, route: &Route) -> DeliveryOutcome {
     match route {
         Route::Outbox => to_outbox(env, p).await,
+        Route::NotConfigured(c) => providers::not_configured(*c),
         Route::Twilio {
             base,
             account_sid,
@@ -231,6 +244,7 @@ pub async fn deliver(env: &Env, p: &Pause, route: &Route) -> DeliveryOutcome {
                 &p.requester_name,
                 &p.message,
                 &p.options,
+                &p.answer.danger,
                 &p.link,
             );
             match slack_call(base, token, "chat.postMessage", &body).await {
@@ -254,12 +268,21 @@ fn network(provider: &str, e: String) -> DeliveryOutcome {
 
 async fn to_outbox(env: &Env, p: &Pause) -> DeliveryOutcome {
     let text = text(p);
-    worker::console_log!(
-        "[outbox] {} to {}: {}",
-        p.channel.as_str(),
-        p.recipient,
-        text.replace('\n', " | ")
-    );
+    if config::is_local(env) {
+        // The developer's own machine: the log shows the message and its link.
+        worker::console_log!(
+            "[outbox] {} to {}: {}",
+            p.channel.as_str(),
+            p.recipient,
+            text.replace('\n', " | ")
+        );
+    } else {
+        worker::console_log!(
+            "[outbox] {} message of test-mode pause {} kept in the test outbox",
+            p.channel.as_str(),
+            p.id
+        );
+    }
     match store::put_dev_outbox(env, p, &text, now_ms()).await {
         Ok(()) => DeliveryOutcome::Sent {
             provider: LOCAL_OUTBOX.into(),

@@ -3,7 +3,9 @@
 use worker::Env;
 
 use crate::core::error::ApiError;
+use crate::core::keys::check_admin_token;
 use crate::core::request::{Limits, MAX_TIMEOUT_SECONDS};
+use crate::core::webhook::target::{self, Policy};
 
 /// Production refuses timeouts shorter than this; tests lower it with a var.
 const DEFAULT_MIN_TIMEOUT_SECONDS: u64 = 60;
@@ -42,6 +44,41 @@ pub fn token_secret(env: &Env) -> Result<Vec<u8>, ApiError> {
             "TOKEN_SECRET is not set or shorter than 16 characters",
         )),
     }
+}
+
+/// `ADMIN_TOKEN`: unset, the admin routes do not exist; shorter than 32 characters,
+/// they refuse to run (a 500, and the log says why) rather than accept a guessable token.
+pub fn admin_token(env: &Env) -> Result<Option<String>, ApiError> {
+    match string(env, "ADMIN_TOKEN") {
+        Some(t) => check_admin_token(&t)
+            .map(|()| Some(t))
+            .map_err(ApiError::internal),
+        None => Ok(None),
+    }
+}
+
+/// Checks a webhook URL with everything the deployment knows: its mode, its egress
+/// guard (`PAUSEPOINT_EGRESS=loopback`: test machines call nothing but loopback) and
+/// its own origins (`PUBLIC_BASE_URL`, and the request's when there is one).
+pub fn webhook_target(
+    env: &Env,
+    url: &str,
+    request_origin: Option<&str>,
+) -> Result<String, String> {
+    let public = string(env, "PUBLIC_BASE_URL");
+    let own: Vec<&str> = public
+        .as_deref()
+        .into_iter()
+        .chain(request_origin)
+        .collect();
+    target::check(
+        url,
+        &Policy {
+            local: is_local(env),
+            loopback_only: string(env, "PAUSEPOINT_EGRESS").as_deref() == Some("loopback"),
+            own_origins: &own,
+        },
+    )
 }
 
 /// Where response links point: `PUBLIC_BASE_URL`, else the origin the request came to.

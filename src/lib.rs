@@ -16,6 +16,7 @@ pub mod channels;
 pub mod config;
 pub mod http;
 pub mod mcp;
+pub mod metrics;
 pub mod page;
 pub mod pause_object;
 pub mod store;
@@ -37,6 +38,7 @@ use crate::pause_object::Command;
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let request_id = new_request_id();
+    let (started, method, path) = (now_ms(), req.method(), req.path());
     if config::is_local(&env) {
         recover_after_restart(&env, &ctx);
     }
@@ -71,6 +73,14 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         );
         let _ = h.set("access-control-max-age", "600");
     }
+    let line = core::logs::request_line(
+        &request_id,
+        method.as_ref(),
+        &path,
+        resp.status_code(),
+        now_ms() - started,
+    );
+    worker::console_log!("{line}");
     Ok(resp)
 }
 
@@ -78,6 +88,11 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
     let path = req.path();
     let method = req.method();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if let ["r", _] = segments.as_slice() {
+        if let Some(limited) = page::rate_limited(&req, env).await {
+            return Ok(limited);
+        }
+    }
     match (segments.as_slice(), method) {
         (["healthz"], Method::Get) => Ok(json(200, &serde_json::json!({ "ok": true }))),
         (["r", token], Method::Get | Method::Head) => {
@@ -158,15 +173,17 @@ pub(crate) async fn rate_limit(
     env: &Env,
     caller: &store::Caller,
 ) -> std::result::Result<(), ApiError> {
-    if !within(env, "API_RATE_LIMITER", &caller.key_id).await {
-        return Err(ApiError::RateLimited {
+    let refused = if !within(env, "API_RATE_LIMITER", &caller.key_id).await {
+        ApiError::RateLimited {
             retry_after_seconds: 60,
-        });
-    }
-    if !within(env, "ACCOUNT_RATE_LIMITER", &caller.account_id).await {
-        return Err(crate::core::tenancy::account_limited(60));
-    }
-    Ok(())
+        }
+    } else if !within(env, "ACCOUNT_RATE_LIMITER", &caller.account_id).await {
+        crate::core::tenancy::account_limited(60)
+    } else {
+        return Ok(());
+    };
+    metrics::write(env, core::metrics::rate_limited(caller.livemode()));
+    Err(refused)
 }
 
 /// False when `key` is over the binding's limit. A missing binding or a limiter

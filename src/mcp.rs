@@ -17,7 +17,11 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
     let origin = req.url().map_err(internal)?.origin().ascii_serialization();
     // DNS-rebinding defence: a browser page from another site must not reach us.
     if let Some(o) = header(&req, "origin") {
-        if !origin_allowed(env, &origin, &o) {
+        if !proto::origin_allowed(
+            config::string(env, "PUBLIC_BASE_URL").as_deref(),
+            config::string(env, "MCP_ALLOWED_ORIGINS").as_deref(),
+            &o,
+        ) {
             let err = RpcError::new(
                 proto::INVALID_REQUEST,
                 format!("Origin `{o}` is not allowed."),
@@ -62,19 +66,6 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
 
 fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
-}
-
-/// Same origin, the public base URL, or one listed in `MCP_ALLOWED_ORIGINS`
-/// (comma-separated). Clients that are not browsers send no Origin at all.
-fn origin_allowed(env: &Env, own: &str, presented: &str) -> bool {
-    let presented = presented.trim_end_matches('/');
-    if presented == own || presented == config::base_url(env, own).trim_end_matches('/') {
-        return true;
-    }
-    config::string(env, "MCP_ALLOWED_ORIGINS").is_some_and(|list| {
-        list.split(',')
-            .any(|o| o.trim().trim_end_matches('/') == presented)
-    })
 }
 
 /// `tools/call`. An unknown tool is a protocol error; everything the tool itself

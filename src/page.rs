@@ -1,10 +1,13 @@
 //! The response page at `/r/{token}`. GET never changes anything (messaging apps
-//! fetch links to build previews); the person's choice is a POST.
+//! fetch links to build previews); the person's choice is a POST. A link past its
+//! expiry and grace period answers "expired" and touches nothing; `/r/*` is
+//! rate-limited per client address.
 
 use worker::{Env, Headers, Request, Response};
 
 use crate::config;
 use crate::core::error::ApiError;
+use crate::core::link::{self, LinkState, RATE_LIMIT_RETRY_AFTER_SECONDS};
 use crate::core::page_form;
 use crate::core::page_html::{self, CSP};
 use crate::core::pause::{Pause, Responder, Status, MAX_COMMENT_CHARS};
@@ -38,6 +41,34 @@ fn invalid() -> Response {
     html(404, page_html::invalid_link())
 }
 
+fn expired() -> Response {
+    html(410, page_html::expired_link())
+}
+
+/// Per-client limit on `/r/*` (the `PAGE_RATE_LIMITER` binding, keyed by the address
+/// Cloudflare saw): `Some(429 page)` beyond it. A limiter outage lets requests through.
+pub async fn rate_limited(req: &Request, env: &Env) -> Option<Response> {
+    let limiter = env.rate_limiter("PAGE_RATE_LIMITER").ok()?;
+    let ip = req.headers().get("cf-connecting-ip").ok().flatten();
+    match limiter.limit(link::client_key(ip.as_deref())).await {
+        Ok(outcome) if !outcome.success => {
+            let mut resp = html(
+                429,
+                page_html::too_many_requests(RATE_LIMIT_RETRY_AFTER_SECONDS),
+            );
+            let _ = resp
+                .headers_mut()
+                .set("retry-after", &RATE_LIMIT_RETRY_AFTER_SECONDS.to_string());
+            Some(resp)
+        }
+        Ok(_) => None,
+        Err(e) => {
+            worker::console_warn!("page rate limiter unavailable: {e}");
+            None
+        }
+    }
+}
+
 /// Status code of a final page: gone for expired and withdrawn requests.
 fn final_status(p: &Pause) -> u16 {
     match (p.status, p.responded_by) {
@@ -47,21 +78,29 @@ fn final_status(p: &Pause) -> u16 {
     }
 }
 
-async fn load(env: &Env, raw_token: &str) -> Result<Option<String>, ApiError> {
+/// What a link leads to: its pause, or a page that answers it without reading anything.
+enum Link {
+    Pause(String),
+    Answer(Response),
+}
+
+fn load(env: &Env, raw_token: &str) -> Result<Link, ApiError> {
     let secret = config::token_secret(env)?;
-    Ok(token::verify(&secret, raw_token)
-        .ok()
-        .map(|c| c.pause_id.to_string()))
+    let Ok(claims) = token::verify(&secret, raw_token) else {
+        return Ok(Link::Answer(invalid()));
+    };
+    Ok(match link::state(&claims, now_ms()) {
+        LinkState::Usable => Link::Pause(claims.pause_id.to_string()),
+        LinkState::Expired => Link::Answer(expired()),
+    })
 }
 
 /// Who opened or answered the page, as far as the request tells: for the audit log.
+/// The country is Cloudflare's (`request.cf`), never a header the client could send.
 fn seen_from(req: &Request) -> (Option<String>, Option<String>) {
     let country = req
-        .headers()
-        .get("cf-ipcountry")
-        .ok()
-        .flatten()
-        .or_else(|| req.cf().and_then(|cf| cf.country()))
+        .cf()
+        .and_then(|cf| cf.country())
         .filter(|c| !c.is_empty());
     let user_agent = req
         .headers()
@@ -78,15 +117,17 @@ pub async fn get(
     raw_token: &str,
     path: &str,
 ) -> Result<Response, ApiError> {
-    let Some(id) = load(env, raw_token).await? else {
-        return Ok(invalid());
+    let id = match load(env, raw_token)? {
+        Link::Pause(id) => id,
+        Link::Answer(r) => return Ok(r),
     };
     // Opening the page is recorded (it changes no state): link previews show up too.
+    // The object records it while pending, at most once per 10 minutes.
     let (country, user_agent) = seen_from(req);
     let ctx = serde_json::json!({
         "method": req.method().to_string(), "ip_country": country, "user_agent": user_agent,
     });
-    let Some(p) = pause_object::record(env, &id, "recipient", "page.opened", ctx).await? else {
+    let Some(p) = pause_object::page_opened(env, &id, ctx).await? else {
         return Ok(invalid());
     };
     if p.status == Status::Pending {
@@ -103,8 +144,9 @@ pub async fn get_confirm(
     path: &str,
     choice: usize,
 ) -> Result<Response, ApiError> {
-    let Some(id) = load(env, raw_token).await? else {
-        return Ok(invalid());
+    let id = match load(env, raw_token)? {
+        Link::Pause(id) => id,
+        Link::Answer(r) => return Ok(r),
     };
     let reply = pause_object::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
     let Some(p) = reply.pause else {
@@ -125,8 +167,9 @@ pub async fn post(
     raw_token: &str,
     path: &str,
 ) -> Result<Response, ApiError> {
-    let Some(id) = load(env, raw_token).await? else {
-        return Ok(invalid());
+    let id = match load(env, raw_token)? {
+        Link::Pause(id) => id,
+        Link::Answer(r) => return Ok(r),
     };
     let body = read_body(&mut req, MAX_FORM_BYTES).await?;
     let form = page_form::parse(&body);

@@ -23,8 +23,10 @@ use crate::core::audit::{self, AuditEvent, ChainHead, NewEvent};
 use crate::core::delivery::{apply_status_report, DeliveryOutcome};
 use crate::core::error::ApiError;
 use crate::core::ids::hex;
+use crate::core::link;
 use crate::core::pause::{Pause, Refusal, Status};
 use crate::core::retry::outbox_delay_ms;
+use crate::core::waiters::Waiters;
 use crate::core::webhook::event::EventType;
 use crate::http::{internal, now_ms, random_bytes};
 use crate::store;
@@ -56,6 +58,9 @@ pub enum Command {
         country: Option<String>,
         #[serde(default)]
         user_agent: Option<String>,
+        /// The Slack user who clicked (Slack callbacks only).
+        #[serde(default)]
+        slack_user: Option<SlackUser>,
     },
     RespondWithComment(PageAnswer),
     /// `cmd` on behalf of an account in one mode: another account's pause, or one of
@@ -71,7 +76,12 @@ pub enum Command {
         #[serde(default)]
         key_id: Option<String>,
     },
-    /// Appends an event that changes nothing (page opened, webhook attempt, ...).
+    /// The response page was opened: recorded as `page.opened` while the pause is
+    /// pending, at most once per `link::OPEN_RECORD_INTERVAL_MS`.
+    PageOpened {
+        context: serde_json::Value,
+    },
+    /// Appends an event that changes nothing (webhook attempt, ...).
     Record {
         actor: String,
         kind: String,
@@ -85,6 +95,13 @@ pub enum Command {
         error_code: Option<String>,
         error_message: Option<String>,
     },
+}
+
+/// Who clicked a Slack button, as Slack's signed payload says.
+#[derive(Serialize, Deserialize)]
+pub struct SlackUser {
+    pub id: String,
+    pub name: Option<String>,
 }
 
 /// A choice from the response page, with the person's optional comment.
@@ -164,8 +181,8 @@ impl Effect {
 pub struct PauseObject {
     state: State,
     env: Env,
-    /// Long-polls waiting for this pause to leave `pending`.
-    waiters: RefCell<Vec<oneshot::Sender<()>>>,
+    /// Long-polls waiting for this pause to leave `pending` (only those in progress).
+    waiters: RefCell<Waiters<oneshot::Sender<()>>>,
     /// Who holds an effect's lease. A Durable Object runs as one instance at a time,
     /// so a lease taken by an earlier instance died with it and is taken over at once.
     instance: String,
@@ -196,7 +213,7 @@ impl DurableObject for PauseObject {
         Self {
             state,
             env,
-            waiters: RefCell::new(Vec::new()),
+            waiters: RefCell::new(Waiters::default()),
             instance: crate::core::ids::hex(&crate::http::random_bytes::<8>()),
         }
     }
@@ -269,10 +286,12 @@ impl PauseObject {
                 via,
                 country,
                 user_agent,
+                slack_user,
             } => {
                 let seen = Seen {
                     country,
                     user_agent,
+                    slack_user,
                 };
                 self.respond(&mut p, choice, None, true, now, &via, seen)?
             }
@@ -280,6 +299,7 @@ impl PauseObject {
                 let seen = Seen {
                     country: a.country,
                     user_agent: a.user_agent,
+                    slack_user: None,
                 };
                 self.respond(
                     &mut p,
@@ -337,6 +357,13 @@ impl PauseObject {
                 }
                 Err(_) => Outcome::NotPending,
             },
+            Command::PageOpened { context } => {
+                if link::record_open(p.status, self.last_page_open(), now) {
+                    self.audit(&p, "recipient", "page.opened", &context)?;
+                    self.set_last_page_open(now)?;
+                }
+                Outcome::Unchanged
+            }
             Command::Record {
                 actor,
                 kind,
@@ -368,12 +395,15 @@ impl PauseObject {
         Ok(
             match p.respond_with_comment(choice, comment, confirmed, now, via) {
                 Ok(t) => {
-                    let ctx = serde_json::json!({
+                    let mut ctx = serde_json::json!({
                         "choice": p.response_choice, "choice_index": choice,
                         "channel": p.channel.as_str(), "via": via,
                         "comment": p.response_comment,
                         "ip_country": seen.country, "user_agent": seen.user_agent,
                     });
+                    if let Some(u) = seen.slack_user {
+                        ctx["slack_user"] = serde_json::json!({ "id": u.id, "name": u.name });
+                    }
                     self.audit(p, "recipient", "pause.responded", &ctx)?;
                     self.commit(p, &effects_of(p, t.into()))?;
                     Outcome::Changed
@@ -487,7 +517,8 @@ impl PauseObject {
             .map_err(internal)?;
         }
         if p.status != Status::Pending {
-            for w in self.waiters.borrow_mut().drain(..) {
+            let woken = self.waiters.borrow_mut().take_all();
+            for w in woken {
                 let _ = w.send(());
             }
         }
@@ -564,6 +595,7 @@ impl PauseObject {
             vec![next.seq.into(), next.hash.into()],
         )
         .map_err(internal)?;
+        crate::metrics::audit_event(&self.env, p, kind, context);
         let payload = serde_json::to_string(&Effect::Audit {
             event: Box::new(event),
         })
@@ -578,11 +610,43 @@ impl PauseObject {
 
     async fn wait_for_change(&self, wait_ms: u64) {
         let (tx, rx) = oneshot::channel();
-        self.waiters.borrow_mut().push(tx);
+        let ticket = {
+            let mut w = self.waiters.borrow_mut();
+            w.prune(oneshot::Sender::is_canceled);
+            w.park(tx)
+        };
+        // Leaves the registry however the wait ends: woken, timed out, or dropped.
+        let _leave = LeaveOnDrop {
+            waiters: &self.waiters,
+            ticket,
+        };
         let timer = worker::Delay::from(Duration::from_millis(wait_ms));
         match select(rx, timer).await {
             Either::Left(_) | Either::Right(_) => {}
         }
+    }
+
+    /// When `page.opened` was last recorded (no table: never).
+    fn last_page_open(&self) -> Option<i64> {
+        self.state
+            .storage()
+            .sql()
+            .exec("SELECT at FROM page_open WHERE k = 1", None)
+            .and_then(|c| c.to_array::<WakeRow>())
+            .ok()
+            .and_then(|rows| rows.first().and_then(|r| r.at))
+    }
+
+    fn set_last_page_open(&self, at: i64) -> std::result::Result<(), ApiError> {
+        let sql = self.state.storage().sql();
+        sql.exec("CREATE TABLE IF NOT EXISTS page_open (k INTEGER PRIMARY KEY CHECK (k = 1), at INTEGER NOT NULL)", None)
+            .map_err(internal)?;
+        sql.exec(
+            "INSERT OR REPLACE INTO page_open (k, at) VALUES (1, ?)",
+            vec![at.into()],
+        )
+        .map_err(internal)?;
+        Ok(())
     }
 
     /// Runs the effects that are due. Each is leased first (synchronously), so two
@@ -755,10 +819,25 @@ impl PauseObject {
     }
 }
 
+/// Removes a long-poll's waiter from the registry when its wait ends.
+struct LeaveOnDrop<'a> {
+    waiters: &'a RefCell<Waiters<oneshot::Sender<()>>>,
+    ticket: u64,
+}
+
+impl Drop for LeaveOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut w) = self.waiters.try_borrow_mut() {
+            w.remove(self.ticket);
+        }
+    }
+}
+
 /// Where a page answer came from, for the audit log.
 struct Seen {
     country: Option<String>,
     user_agent: Option<String>,
+    slack_user: Option<SlackUser>,
 }
 
 fn key_actor(key_id: Option<&str>) -> String {
@@ -801,8 +880,20 @@ fn delivery_event(outcome: &DeliveryOutcome, p: &Pause) -> (&'static str, serde_
     }
 }
 
-/// Appends a state-neutral event to a pause's audit chain from the Worker side (page
-/// opened, a provider's delivery report, a webhook attempt). `None` if no such pause.
+/// Records that the response page was opened (throttled inside the object). Returns
+/// the pause as it is now; `None` if no such pause.
+pub async fn page_opened(
+    env: &Env,
+    pause_id: &str,
+    context: serde_json::Value,
+) -> std::result::Result<Option<Pause>, ApiError> {
+    Ok(call(env, pause_id, &Command::PageOpened { context })
+        .await?
+        .pause)
+}
+
+/// Appends a state-neutral event to a pause's audit chain from the Worker side (a
+/// provider's delivery report, a webhook attempt). `None` if no such pause.
 pub async fn record(
     env: &Env,
     pause_id: &str,

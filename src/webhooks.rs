@@ -166,6 +166,7 @@ pub async fn consume(batch: MessageBatch<Job>, env: &Env) {
     let dead_letters = batch.queue() == DEAD_LETTER_QUEUE;
     join_all(messages.into_iter().map(|m| async move {
         let res = if dead_letters {
+            crate::metrics::write(env, crate::core::metrics::dead_letter("dead_lettered"));
             ws::fail_pending(env, &m.body().event_id, "dead_lettered", true, now_ms()).await
         } else {
             attempt(env, &m).await
@@ -206,6 +207,12 @@ async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
     if due > now + 1_000 {
         // Early (a long Retry-After, or the sweep): wait in the queue again.
         return send_job(env, job.clone(), due - now).await;
+    }
+    // Checked again before every attempt (a pause made before the rules, a replay):
+    // a URL the rules refuse is never fetched.
+    if let Err(why) = config::webhook_target(env, &e.url, None) {
+        worker::console_warn!("webhook event {} not sent: {why}", e.id);
+        return ws::fail_pending(env, &e.id, "url_refused", false, now).await;
     }
     if ws::endpoint_disabled(env, &e.account_id, &e.url).await? {
         return ws::fail_pending(env, &e.id, "endpoint_disabled", false, now).await;

@@ -128,31 +128,120 @@ pub struct Break {
     pub reason: &'static str,
 }
 
-/// Checks rows of one pause, ordered by seq: numbering without gaps from 1, each
-/// `prev_hash` equal to the previous row's hash, each `hash` recomputed.
-pub fn verify(rows: &[AuditEvent]) -> Result<(), Break> {
-    let mut head = ChainHead::default();
-    for e in rows {
+/// Verifies one pause's chain a row at a time, so the rows can be read in pages with
+/// only the running head kept. Rows come ordered by seq. `object_head` is the chain
+/// head the pause's Durable Object holds: the row at its seq must carry its hash, and
+/// no row may lie past it. The caller may raise the head it knows (rows written after
+/// it first asked) with [`ChainVerifier::learn_head`].
+#[derive(Debug, Clone)]
+pub struct ChainVerifier {
+    last: ChainHead,
+    object_head: ChainHead,
+    rows: u64,
+}
+
+/// Why `finish` could not say the chain is whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// Every row up to the object's head is present and matches it.
+    Complete,
+    /// Rows up to the head are missing (cut, or still on their way to the database).
+    Short { next_seq: i64 },
+}
+
+impl ChainVerifier {
+    pub fn new(object_head: ChainHead) -> Self {
+        ChainVerifier {
+            last: ChainHead::default(),
+            object_head,
+            rows: 0,
+        }
+    }
+
+    /// The head of the rows accepted so far (seq 0 and GENESIS before any).
+    pub fn last(&self) -> &ChainHead {
+        &self.last
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    pub fn object_head(&self) -> &ChainHead {
+        &self.object_head
+    }
+
+    /// A newer head from the object; an older one is ignored (heads only grow).
+    pub fn learn_head(&mut self, head: ChainHead) {
+        if head.seq > self.object_head.seq {
+            self.object_head = head;
+        }
+    }
+
+    /// Checks the next row. On a break nothing is accepted, so after raising the head
+    /// (`beyond_head` may be a row written since the head was read) it can be pushed again.
+    pub fn push(&mut self, e: &AuditEvent) -> Result<(), Break> {
         let brk = |reason| Break {
             seq: e.seq,
             event_id: e.event_id.clone(),
             reason,
         };
-        if e.seq != head.seq + 1 {
+        if e.seq != self.last.seq + 1 {
             return Err(brk("seq_gap"));
         }
-        if e.prev_hash != head.hash {
+        if e.prev_hash != self.last.hash {
             return Err(brk("prev_hash_mismatch"));
         }
         if row_hash(e) != e.hash {
             return Err(brk("hash_mismatch"));
         }
-        head = ChainHead {
+        if e.seq > self.object_head.seq {
+            return Err(brk("beyond_head"));
+        }
+        if e.seq == self.object_head.seq && e.hash != self.object_head.hash {
+            return Err(brk("head_mismatch"));
+        }
+        self.last = ChainHead {
             seq: e.seq,
             hash: e.hash.clone(),
         };
+        self.rows += 1;
+        Ok(())
     }
-    Ok(())
+
+    /// After the last row: does the chain reach the object's head?
+    pub fn finish(&self) -> Ending {
+        if self.last.seq < self.object_head.seq {
+            Ending::Short {
+                next_seq: self.last.seq + 1,
+            }
+        } else {
+            Ending::Complete
+        }
+    }
+}
+
+/// The break for a chain that stays short of the object's head.
+pub fn missing_tail(next_seq: i64) -> Break {
+    Break {
+        seq: next_seq,
+        event_id: String::new(),
+        reason: "missing_tail",
+    }
+}
+
+/// Checks the rows of one pause, ordered by seq, against the object's head: numbering
+/// without gaps from 1, each `prev_hash` equal to the previous row's hash, each `hash`
+/// recomputed, the last row equal to the head. (All rows at once: tests and tools.)
+pub fn verify(rows: &[AuditEvent], object_head: &ChainHead) -> Result<(), Break> {
+    let mut v = ChainVerifier::new(object_head.clone());
+    for e in rows {
+        v.push(e)?;
+    }
+    match v.finish() {
+        Ending::Complete => Ok(()),
+        Ending::Short { next_seq } => Err(missing_tail(next_seq)),
+    }
 }
 
 impl AuditEvent {
@@ -375,10 +464,18 @@ mod tests {
         assert_eq!(rows[0].hash, hex(&Sha256::digest(c.as_bytes())));
     }
 
+    fn head_of(rows: &[AuditEvent]) -> ChainHead {
+        rows.last().map_or_else(ChainHead::default, |e| ChainHead {
+            seq: e.seq,
+            hash: e.hash.clone(),
+        })
+    }
+
     #[test]
     fn a_fresh_chain_verifies_and_links() {
         let rows = chain(4);
-        assert_eq!(verify(&rows), Ok(()));
+        assert_eq!(verify(&rows, &head_of(&rows)), Ok(()));
+        assert_eq!(verify(&[], &ChainHead::default()), Ok(()));
         assert_eq!(rows[2].prev_hash, rows[1].hash);
         assert_eq!(rows[3].seq, 4);
     }
@@ -386,25 +483,115 @@ mod tests {
     #[test]
     fn an_altered_context_breaks_at_that_row() {
         let mut rows = chain(4);
+        let head = head_of(&rows);
         rows[2].context = r#"{"i":99}"#.into();
-        let b = verify(&rows).unwrap_err();
+        let b = verify(&rows, &head).unwrap_err();
         assert_eq!((b.seq, b.reason), (3, "hash_mismatch"));
     }
 
     #[test]
     fn a_rehashed_row_breaks_the_next_link() {
         let mut rows = chain(4);
+        let head = head_of(&rows);
         rows[1].actor = "recipient".into();
         rows[1].hash = row_hash(&rows[1]);
-        let b = verify(&rows).unwrap_err();
+        let b = verify(&rows, &head).unwrap_err();
         assert_eq!((b.seq, b.reason), (3, "prev_hash_mismatch"));
     }
 
     #[test]
     fn a_missing_row_is_a_gap() {
         let mut rows = chain(4);
+        let head = head_of(&rows);
         rows.remove(1);
-        assert_eq!(verify(&rows).unwrap_err().reason, "seq_gap");
+        assert_eq!(verify(&rows, &head).unwrap_err().reason, "seq_gap");
+    }
+
+    /// A forged row chained validly after `rows`.
+    fn forged_after(rows: &[AuditEvent]) -> AuditEvent {
+        let ctx = json!({"choice": "Reject"});
+        append(
+            &head_of(rows),
+            NewEvent {
+                event_id: "evt_forged".into(),
+                pause_id: "pause_1",
+                account_id: "acct_1",
+                at: 1_800_000_000_000,
+                actor: "recipient".into(),
+                kind: "pause.responded",
+                context: &ctx,
+            },
+        )
+        .0
+    }
+
+    #[test]
+    fn a_valid_looking_row_past_the_head_fails_as_beyond_head() {
+        let mut rows = chain(3);
+        let head = head_of(&rows);
+        rows.push(forged_after(&rows));
+        let b = verify(&rows, &head).unwrap_err();
+        assert_eq!(
+            (b.seq, b.reason, b.event_id.as_str()),
+            (4, "beyond_head", "evt_forged")
+        );
+        // Rows written since the head was first read pass once the head is learned.
+        let mut v = ChainVerifier::new(head.clone());
+        for e in &rows[..3] {
+            v.push(e).unwrap();
+        }
+        assert_eq!(v.push(&rows[3]).unwrap_err().reason, "beyond_head");
+        v.learn_head(head_of(&rows));
+        v.learn_head(ChainHead::default()); // an older head changes nothing
+        assert_eq!(v.push(&rows[3]), Ok(()));
+        assert_eq!(v.finish(), Ending::Complete);
+        assert_eq!(v.rows(), 4);
+    }
+
+    #[test]
+    fn a_rewritten_tail_with_a_valid_chain_fails_as_head_mismatch() {
+        let rows = chain(4);
+        let head = head_of(&rows);
+        let mut forged = rows[..3].to_vec();
+        let mut last = forged_after(&forged);
+        assert_eq!(last.seq, 4);
+        last.event_id = rows[3].event_id.clone();
+        last.hash = row_hash(&last);
+        forged.push(last);
+        let b = verify(&forged, &head).unwrap_err();
+        assert_eq!((b.seq, b.reason), (4, "head_mismatch"));
+    }
+
+    #[test]
+    fn a_cut_tail_is_short_of_the_head() {
+        let rows = chain(4);
+        let head = head_of(&rows);
+        let b = verify(&rows[..2], &head).unwrap_err();
+        assert_eq!((b.seq, b.reason), (3, "missing_tail"));
+        let b = verify(&[], &head).unwrap_err();
+        assert_eq!((b.seq, b.reason), (1, "missing_tail"));
+    }
+
+    #[test]
+    fn pushing_in_pages_equals_verifying_at_once() {
+        let rows = chain(45);
+        let head = head_of(&rows);
+        let mut v = ChainVerifier::new(head.clone());
+        for page in rows.chunks(7) {
+            for e in page {
+                v.push(e).unwrap();
+            }
+        }
+        assert_eq!(v.finish(), Ending::Complete);
+        assert_eq!(v.last(), &head);
+        // A break stops at the same row whichever way the rows are fed.
+        let mut bad = rows.clone();
+        bad[30].actor = "x".into();
+        let at_once = verify(&bad, &head).unwrap_err();
+        let mut v = ChainVerifier::new(head);
+        let paged = bad.iter().find_map(|e| v.push(e).err()).unwrap();
+        assert_eq!(at_once, paged);
+        assert_eq!(paged.seq, 31);
     }
 
     #[test]

@@ -59,9 +59,24 @@ pub fn mode_of(presented: &str) -> Option<KeyMode> {
     (rest.len() == 40 && rest.bytes().all(|c| c.is_ascii_hexdigit())).then_some(mode)
 }
 
-/// Constant-time equality for secrets of equal length (admin token, signatures).
+/// The shortest `ADMIN_TOKEN` the admin routes accept to run with.
+pub const MIN_ADMIN_TOKEN_CHARS: usize = 32;
+
+/// A configured `ADMIN_TOKEN` the admin routes may run with, or why not (for the log).
+pub fn check_admin_token(token: &str) -> Result<(), String> {
+    if token.chars().count() < MIN_ADMIN_TOKEN_CHARS {
+        return Err(format!(
+            "ADMIN_TOKEN is shorter than {MIN_ADMIN_TOKEN_CHARS} characters: admin routes stay off until it is replaced by a long random value (e.g. `openssl rand -hex 32`)"
+        ));
+    }
+    Ok(())
+}
+
+/// Equality for secrets (admin token, signatures) that leaks neither content nor
+/// length: the SHA-256 digests of both sides are compared in constant time.
 pub fn secrets_equal(a: &str, b: &str) -> bool {
-    a.len() == b.len() && bool::from(subtle::ConstantTimeEq::ct_eq(a.as_bytes(), b.as_bytes()))
+    let (da, db) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
+    bool::from(subtle::ConstantTimeEq::ct_eq(da.as_slice(), db.as_slice()))
 }
 
 #[cfg(test)]
@@ -88,9 +103,28 @@ mod tests {
     }
 
     #[test]
+    fn short_admin_tokens_are_refused() {
+        assert!(check_admin_token("e2e-admin-token").is_err());
+        assert!(check_admin_token(&"x".repeat(31)).is_err());
+        assert!(
+            check_admin_token(&"é".repeat(31)).is_err(),
+            "characters, not bytes"
+        );
+        assert!(check_admin_token(&"x".repeat(32)).is_ok());
+        assert!(check_admin_token("")
+            .unwrap_err()
+            .contains("shorter than 32 characters"));
+    }
+
+    #[test]
     fn secret_comparison() {
         assert!(secrets_equal("abc", "abc"));
         assert!(!secrets_equal("abc", "abd"));
         assert!(!secrets_equal("abc", "abcd"));
+        assert!(!secrets_equal("", "a"));
+        assert!(secrets_equal("", ""));
+        let long = "x".repeat(10_000);
+        assert!(secrets_equal(&long, &long.clone()));
+        assert!(!secrets_equal(&long, &long[1..]));
     }
 }

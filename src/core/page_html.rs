@@ -238,6 +238,22 @@ pub fn invalid_link() -> String {
     )
 }
 
+/// A link past its expiry and grace period: nothing about the request is shown.
+pub fn expired_link() -> String {
+    document(
+        "Link expired",
+        "<div class=\"card\"><h1>This link has expired</h1><p class=\"muted\">The request it was sent for is over, and the link no longer opens it. Nothing more is needed from you.</p></div>",
+    )
+}
+
+/// Too many page requests from one address in a short time.
+pub fn too_many_requests(retry_after_seconds: u32) -> String {
+    document(
+        "Too many requests",
+        &format!("<div class=\"card\"><h1>Too many requests</h1><p class=\"muted\">This address opened response links too often. Try again in {retry_after_seconds} seconds.</p></div>"),
+    )
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()
@@ -399,5 +415,15 @@ mod tests {
         let again = final_state(&p, false);
         assert!(again.contains("Already answered: <strong>Reject</strong> on"));
         assert!(!again.contains("<button") && !again.contains("<form"));
+    }
+
+    #[test]
+    fn expired_and_rate_limited_pages_show_nothing_of_the_request() {
+        let html = expired_link();
+        assert!(html.contains("This link has expired"));
+        assert!(!html.contains("<form") && !html.contains("<button"));
+        let html = too_many_requests(60);
+        assert!(html.contains("Too many requests") && html.contains("60 seconds"));
+        assert!(!html.contains("<form"));
     }
 }

@@ -3,10 +3,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { startService, seedRequest, choose, eventually, sleep } from './harness.mjs';
+import { startService, seedRequest, choose, eventually, sleep, ROOT } from './harness.mjs';
 
 let svc, acct, keyId;
 before(async () => {
@@ -68,16 +69,20 @@ test('a full lifecycle produces exactly the expected ordered events, and the cha
   await eventually(async () => (await api(`/v1/pause/${id}`)).json.delivery.status === 'sent');
   await waitForTypes(id, ['pause.created', 'message.sent']);
 
-  const opened = await fetch(link, { headers: { 'user-agent': 'AuditTest/1.0', 'cf-ipcountry': 'DE' } });
+  // A client-sent CF-IPCountry must not reach the log: the country is Cloudflare's.
+  const opened = await fetch(link, { headers: { 'user-agent': 'AuditTest/1.0', 'cf-ipcountry': 'XX' } });
   assert.equal(opened.status, 200);
+  // Opening again within 10 minutes records nothing more.
+  for (let i = 0; i < 3; i++) assert.equal((await fetch(link)).status, 200);
   const answer = await fetch(link, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'AuditTest/1.0', 'cf-ipcountry': 'DE' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'AuditTest/1.0', 'cf-ipcountry': 'XX' },
     body: 'choice=0',
   });
   assert.equal(answer.status, 200);
-  // A second tap loses and records nothing.
+  // A second tap loses and records nothing; opening the answered page records nothing.
   assert.equal((await choose(link, 1)).status, 409);
+  assert.equal((await fetch(link)).status, 200);
 
   const evs = await waitForTypes(id, [1, 2, 3, 4]);
   assert.deepEqual(
@@ -96,10 +101,11 @@ test('a full lifecycle produces exactly the expected ordered events, and the cha
   assert.ok(!JSON.stringify(evs).includes(acct.live_key), 'the API key never lands in the log');
   assert.equal(sent.context.provider, 'local_outbox');
   assert.equal(pageOpened.context.user_agent, 'AuditTest/1.0');
+  assert.notEqual(pageOpened.context.ip_country, 'XX');
   assert.equal(responded.context.choice, 'Approve');
   assert.equal(responded.context.via, 'page');
   assert.equal(responded.context.channel, 'sms');
-  assert.equal(responded.context.ip_country, 'DE');
+  assert.notEqual(responded.context.ip_country, 'XX');
   assert.equal(responded.context.user_agent, 'AuditTest/1.0');
   for (const e of evs) {
     assert.equal(e.pause_id, id);
@@ -110,7 +116,7 @@ test('a full lifecycle produces exactly the expected ordered events, and the cha
   assert.equal(evs[0].prev_hash, '0'.repeat(64));
   for (let i = 1; i < evs.length; i++) assert.equal(evs[i].prev_hash, evs[i - 1].hash);
 
-  // The late losing tap opened no page and changed nothing: no 5th event.
+  // The late losing tap and the later visit changed nothing: no 5th event.
   await sleep(500);
   assert.equal((await events(id)).length, 4);
 
@@ -328,4 +334,77 @@ test('with AUDIT_RETENTION_DAYS set, the cron removes whole pauses past the peri
   } finally {
     await ret.cleanup();
   }
+});
+
+// SQL as an attacker with database access would run it, through wrangler's own client.
+function d1Exec(sql) {
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'wrangler'), ['d1', 'execute', 'DB', '--local', '--persist-to', svc.dir, '--command', sql], {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1', CI: 'true' },
+    stdio: 'pipe',
+  });
+}
+const q = (v) => (typeof v === 'number' ? String(v) : `'${String(v).replaceAll("'", "''")}'`);
+const insertRow = (r) =>
+  `INSERT INTO audit_events (event_id, pause_id, account_id, at, actor, type, context, seq, prev_hash, hash) VALUES (${[
+    r.event_id, r.pause_id, r.account_id, r.at, r.actor, r.type, r.context, r.seq, r.prev_hash, r.hash,
+  ].map(q).join(', ')})`;
+
+/// A settled, verified chain of a cancelled pause, as stored.
+async function settledChain() {
+  const id = await createPause();
+  assert.equal((await svc.request('POST', `/v1/pause/${id}/cancel`, { key: acct.live_key })).status, 200);
+  await eventually(async () => (await events(id)).some((e) => e.type === 'pause.cancelled'));
+  await sleep(1500); // let a late delivery report land first: the chain is settled
+  const v = (await api(`/v1/audit/verify?pause_id=${id}`)).json;
+  assert.equal(v.valid, true);
+  const rows = (await events(id)).map((e) => ({ ...e, context: e.context_raw })).sort((a, b) => a.seq - b.seq);
+  assert.deepEqual(v.head, { seq: rows.at(-1).seq, hash: rows.at(-1).hash });
+  return { id, rows };
+}
+
+test('a valid-looking row appended past the object\'s head fails verify as beyond_head', async () => {
+  const { id, rows } = await settledChain();
+  const last = rows.at(-1);
+  const forged = {
+    event_id: `evt_${'f'.repeat(24)}`, pause_id: id, account_id: acct.account_id, at: last.at + 1, actor: 'recipient',
+    type: 'pause.responded', context: JSON.stringify({ choice: 'Approve', via: 'page' }), seq: last.seq + 1, prev_hash: last.hash,
+  };
+  forged.hash = rowHash(forged);
+  d1Exec(insertRow(forged)); // inserts are allowed: the table only refuses UPDATE and DELETE
+  assert.equal((await events(id)).length, rows.length + 1, 'the forged row is in the log');
+  const v = (await api(`/v1/audit/verify?pause_id=${id}`)).json;
+  assert.equal(v.valid, false);
+  assert.deepEqual(v.first_break, { seq: last.seq + 1, event_id: forged.event_id, reason: 'beyond_head' });
+  assert.equal(v.events, rows.length);
+});
+
+test('a rewritten tail (last row replaced, chain re-hashed) fails verify as head_mismatch', async () => {
+  const { id, rows } = await settledChain();
+  const last = rows.at(-1);
+  const forged = { ...last, context: JSON.stringify({ key_id: null }), actor: 'system' };
+  forged.hash = rowHash(forged);
+  assert.equal(forged.prev_hash, rows.at(-2).hash, 'the forged row links validly');
+  d1Exec(`DROP TRIGGER IF EXISTS audit_events_no_delete; DELETE FROM audit_events WHERE event_id = ${q(last.event_id)}; ${insertRow(forged)}`);
+  const stored = (await events(id)).at(-1);
+  assert.equal(stored.hash, forged.hash, 'the tail was rewritten');
+  const v = (await api(`/v1/audit/verify?pause_id=${id}`)).json;
+  assert.equal(v.valid, false);
+  assert.deepEqual(v.first_break, { seq: last.seq, event_id: last.event_id, reason: 'head_mismatch' });
+});
+
+test('opening a link many times records page.opened once; never once the pause is final', async () => {
+  const id = await createPause();
+  const link = await svc.linkFor(id);
+  const opens = await Promise.all(Array.from({ length: 12 }, () => fetch(link).then((r) => r.status)));
+  assert.deepEqual([...new Set(opens)], [200]);
+  assert.equal((await svc.request('POST', `/v1/pause/${id}/cancel`, { key: acct.live_key })).status, 200);
+  for (let i = 0; i < 3; i++) assert.equal((await fetch(link)).status, 410);
+  await eventually(async () => (await events(id)).some((e) => e.type === 'pause.cancelled'));
+  await sleep(500);
+  const evs = await events(id);
+  assert.equal(evs.filter((e) => e.type === 'page.opened').length, 1, JSON.stringify(evs.map((e) => e.type)));
+  const opened = evs.findIndex((e) => e.type === 'page.opened');
+  const cancelled = evs.findIndex((e) => e.type === 'pause.cancelled');
+  assert.ok(opened < cancelled, 'nothing is recorded after the final state');
 });

@@ -370,3 +370,64 @@ test('test-mode pauses never reach a provider, on any channel', async () => {
   await sleep(1500);
   assert.equal(twilio.requests.length + slack.requests.length + resend.requests.length, before);
 });
+
+const slackPostFor = (id) => slack.requests.find((r) => r.path === '/chat.postMessage' && JSON.parse(r.body).blocks[1].elements[0].value.startsWith(id));
+
+test('Slack: danger options ask for confirmation; the clicking user is in the audit log', async () => {
+  const r = await create({ ...seedRequest(), channel: 'slack', recipient: 'C0APPROVALS', options: ['Approve', 'Delete the vendor'], timeout_default: 'Approve', danger: ['Delete the vendor'] });
+  assert.equal(r.status, 201, r.text);
+  const id = r.json.pause_id;
+  assert.equal((await settled(id)).delivery.status, 'sent');
+  const buttons = JSON.parse(slackPostFor(id).body).blocks.find((b) => b.type === 'actions').elements;
+  assert.equal(buttons[0].confirm, undefined, 'a safe option is one click');
+  assert.equal(buttons[0].style, 'primary');
+  const c = buttons[1].confirm;
+  assert.ok(c, 'the danger option carries a Block Kit confirm dialog');
+  assert.equal(buttons[1].style, 'danger');
+  assert.equal(c.title.type, 'plain_text');
+  assert.equal(c.title.text, 'Are you sure?');
+  assert.match(c.text.text, /Delete the vendor/);
+  assert.equal(c.confirm.text, 'Yes, Delete the vendor');
+  assert.equal(c.deny.text, 'Back');
+  assert.equal(c.style, 'danger');
+  for (const t of [c.title.text, c.confirm.text, c.deny.text]) assert.ok(t.length <= 30 || t === c.title.text);
+
+  // Slack sends the click only after the dialog: it counts at once.
+  assert.equal((await slackClick(`${id}:1`, { user: 'U0777ADA' })).status, 200);
+  assert.equal((await get(id)).response_choice, 'Delete the vendor');
+  const ev = await eventually(async () => {
+    const a = await svc.request('GET', `/v1/audit?pause_id=${id}&type=pause.responded`, { key: acct.live_key });
+    return a.json?.data?.[0];
+  });
+  assert.ok(ev, 'pause.responded is in the audit log');
+  assert.equal(ev.actor, 'recipient');
+  assert.equal(ev.context.via, 'slack');
+  assert.deepEqual(ev.context.slack_user, { id: 'U0777ADA', name: 'ada' });
+});
+
+test('Slack: the fallback text is escaped, so a question cannot mention @channel or add links', async () => {
+  const message = '<!channel> pay <https://evil.invalid|your bank> & <@U0BOSS> now';
+  const id = (await create({ ...seedRequest(), channel: 'slack', recipient: 'C0APPROVALS', message })).json.pause_id;
+  assert.equal((await settled(id)).delivery.status, 'sent');
+  const m = JSON.parse(slackPostFor(id).body);
+  assert.equal(m.text, 'Acme Payments asks: &lt;!channel&gt; pay &lt;https://evil.invalid|your bank&gt; &amp; &lt;@U0BOSS&gt; now');
+  assert.ok(!slackPostFor(id).body.includes('<!channel>'), 'nowhere in the message');
+  assert.equal((await slackClick(`${id}:0`)).status, 200);
+  const u = JSON.parse(slack.requests.filter((r) => r.path === '/chat.update').at(-1).body);
+  assert.equal(u.text, 'Acme Payments asked: &lt;!channel&gt; pay &lt;https://evil.invalid|your bank&gt; &amp; &lt;@U0BOSS&gt; now');
+});
+
+test('Slack: a timestamp far outside the window is refused without overflow', async () => {
+  const id = (await create({ ...seedRequest(), channel: 'slack', recipient: 'C0APPROVALS' })).json.pause_id;
+  await settled(id);
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  // now - ts wraps to i64::MIN for one of these: a wrapping |now - ts| would be "0 s old".
+  const tss = [-1n, 0n, 1n, 2n].map((d) => String(now + d - 2n ** 63n));
+  for (const ts of [...tss, '-9223372036854775808', '9223372036854775807', '99999999999999999999', '1e3', ' 1700000000']) {
+    assert.equal((await slackClick(`${id}:0`, { ts })).status, 403, ts);
+  }
+  assert.equal((await get(id)).status, 'pending', 'no click counted');
+  const health = await fetch(`${svc.base}/healthz`);
+  assert.equal(health.status, 200);
+  assert.ok(!svc.logs.includes('Reinitializing'), 'the instance never restarted');
+});

@@ -1,6 +1,7 @@
 // Starts the real Worker with `wrangler dev` (own port, own --persist-to folder, real
 // local D1, Durable Objects, alarms) and gives the tests a small HTTP client.
 import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -10,7 +11,8 @@ import net from 'node:net';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
 export const TOKEN_SECRET = 'e2e-token-secret-not-for-production';
-export const ADMIN_TOKEN = 'e2e-admin-token';
+// At least 32 characters: a shorter ADMIN_TOKEN keeps the admin routes off.
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef0123';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -59,6 +61,9 @@ export async function startService({ vars = {}, persistDir, devArgs = [] } = {})
     TOKEN_SECRET,
     ADMIN_TOKEN,
     MIN_TIMEOUT_SECONDS: '1',
+    // Test machines send nothing outside loopback, even if a check were broken: the
+    // Worker refuses any other webhook target (schemathesis generates URLs too).
+    PAUSEPOINT_EGRESS: 'loopback',
     ...vars,
   };
   const svc = { dir, logs: '', child: null, base: '', port: 0, vars: allVars };
@@ -176,4 +181,14 @@ export async function eventually(fn, { timeoutMs = 15_000, everyMs = 100 } = {})
     await sleep(everyMs);
   }
   return last;
+}
+
+/// A response link for `pauseId` signed with the test TOKEN_SECRET and the given expiry
+/// (Unix seconds), as the service signs them (README "The response link").
+export function mintLink(base, pauseId, expiresAtSeconds) {
+  const exp = Buffer.alloc(4);
+  exp.writeUInt32BE(expiresAtSeconds);
+  const payload = Buffer.concat([Buffer.from(pauseId.slice('pause_'.length), 'hex'), exp]);
+  const mac = createHmac('sha256', TOKEN_SECRET).update('pausepoint-link-v1:').update(payload).digest().subarray(0, 10);
+  return `${base}/r/${Buffer.concat([payload, mac]).toString('base64url')}`;
 }

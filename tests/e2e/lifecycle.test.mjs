@@ -1,7 +1,7 @@
 // The pause lifecycle end to end against the real Worker in workerd.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startService, seedRequest, choose, eventually, sleep } from './harness.mjs';
+import { startService, seedRequest, choose, eventually, sleep, mintLink as mint } from './harness.mjs';
 
 let svc, acct;
 before(async () => {
@@ -210,4 +210,71 @@ test('long-poll: ?wait returns as soon as the pause is answered', async () => {
   const r2 = await get(idle.pause_id, acct.live_key, '?wait=1');
   assert.equal(r2.json.status, 'pending');
   assert.ok(Date.now() - t0 >= 900);
+});
+
+const mintLink = (pauseId, expiresAtSeconds) => mint(svc.base, pauseId, expiresAtSeconds);
+
+test('a link past its expiry and grace hour answers "expired" and touches nothing', async () => {
+  const { pause_id } = (await create(seedRequest())).json;
+  await svc.linkFor(pause_id);
+  const audit = async () => (await svc.request('GET', `/v1/audit?pause_id=${pause_id}`, { key: acct.live_key })).json.data;
+  await eventually(async () => (await audit()).some((e) => e.type === 'message.sent'));
+  const before = (await audit()).length;
+
+  // Within the hour after the expiry the page still opens (it shows the final state).
+  const recent = mintLink(pause_id, Math.floor(Date.now() / 1000) - 600);
+  assert.equal((await fetch(recent)).status, 200);
+  const stale = mintLink(pause_id, Math.floor(Date.now() / 1000) - 2 * 3600);
+  const page = await fetch(stale);
+  assert.equal(page.status, 410);
+  const html = await page.text();
+  assert.match(html, /This link has expired/);
+  assert.ok(!html.includes('Wire $8,400'), 'nothing of the request is shown');
+  assert.equal((await fetch(`${stale}?c=0`)).status, 410);
+  const post = await choose(stale, 0);
+  assert.equal(post.status, 410);
+  assert.match(post.text, /This link has expired/);
+
+  await sleep(500);
+  const p = (await get(pause_id)).json;
+  assert.equal(p.status, 'pending', 'the expired link answered nothing');
+  const evs = await audit();
+  assert.equal(evs.length, before + 1, 'only the usable link\'s opening was recorded');
+  assert.equal(evs.filter((e) => e.type === 'page.opened').length, 1);
+});
+
+test('long-polls that time out leave nothing behind: many short waits, then a wait still wakes', async () => {
+  const { pause_id } = (await create(seedRequest())).json;
+  const link = await svc.linkFor(pause_id);
+  for (let round = 0; round < 5; round++) {
+    const rs = await Promise.all(Array.from({ length: 10 }, () => get(pause_id, acct.live_key, '?wait=0.3')));
+    for (const r of rs) assert.equal(r.json.status, 'pending');
+  }
+  const started = Date.now();
+  const waiting = get(pause_id, acct.live_key, '?wait=20');
+  await sleep(500);
+  assert.equal((await choose(link, 1)).status, 200);
+  const r = await waiting;
+  assert.equal(r.json.status, 'responded');
+  assert.equal(r.json.response_choice, 'Reject');
+  assert.ok(Date.now() - started < 15_000, 'woke on the answer');
+});
+
+// Last in this file: it uses up a client's page budget. The client address is the one
+// Cloudflare puts in CF-Connecting-IP (the local runtime passes the header through).
+test('/r/* is rate-limited per client address: 429 page with Retry-After, other clients unaffected', async () => {
+  const flood = (ip) => fetch(`${svc.base}/r/${'A'.repeat(35)}`, { headers: { 'cf-connecting-ip': ip } });
+  let limited;
+  const statuses = [];
+  for (let batch = 0; batch < 10 && !limited; batch++) {
+    const rs = await Promise.all(Array.from({ length: 15 }, () => flood('198.51.100.7')));
+    statuses.push(...rs.map((r) => r.status));
+    limited = rs.find((r) => r.status === 429);
+  }
+  assert.ok(limited, `no 429 after ${statuses.length} requests`);
+  assert.ok(statuses.filter((s) => s === 404).length >= 100, 'a person\'s use is far below the limit');
+  assert.equal(limited.headers.get('retry-after'), '60');
+  assert.match(limited.headers.get('content-type'), /text\/html/);
+  assert.match(await limited.text(), /Too many requests/);
+  assert.equal((await flood('198.51.100.8')).status, 404, 'another client is not limited');
 });

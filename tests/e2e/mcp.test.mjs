@@ -1,11 +1,12 @@
 // The MCP endpoint: a scripted session over Streamable HTTP, as Claude Code runs it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { startService, seedRequest, choose } from './harness.mjs';
 
 let svc, acct, nextId = 1;
 before(async () => {
-  svc = await startService();
+  svc = await startService({ vars: { MCP_ALLOWED_ORIGINS: 'https://agent.example, http://localhost:5173' } });
   acct = await svc.createAccount('Acme Payments');
 });
 after(async () => svc?.cleanup());
@@ -200,8 +201,10 @@ test('transport: GET and DELETE are 405, Origin is checked, no OAuth metadata', 
   const evil = await post({ jsonrpc: '2.0', id: 1, method: 'ping' }, { headers: { origin: 'https://evil.example' } });
   assert.equal(evil.status, 403);
   assert.equal(evil.json.error.code, -32600);
-  const same = await post({ jsonrpc: '2.0', id: 1, method: 'ping' }, { headers: { origin: svc.base } });
-  assert.equal(same.status, 200);
+  const listed = await post({ jsonrpc: '2.0', id: 1, method: 'ping' }, { headers: { origin: 'https://agent.example' } });
+  assert.equal(listed.status, 200, listed.text);
+  const listed2 = await post({ jsonrpc: '2.0', id: 1, method: 'ping' }, { headers: { origin: 'http://localhost:5173' } });
+  assert.equal(listed2.status, 200);
 
   const meta = await svc.request('GET', '/.well-known/oauth-protected-resource');
   assert.equal(meta.status, 404);
@@ -228,4 +231,36 @@ test('test-mode keys work through MCP too', async () => {
   const r = await post({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'create_pause_request', arguments: seedRequest() } },
     { key: acct.test_key });
   assert.equal(r.json.result.structuredContent.livemode, false);
+});
+
+/// A raw POST with a Host header of the client's choosing (fetch may not set Host).
+function postWithHost(host, origin) {
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${svc.base}/mcp`, {
+      method: 'POST',
+      headers: { ...HEADERS, host, origin, 'content-type': 'application/json', authorization: `Bearer ${acct.live_key}`, 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('the Origin check trusts only PUBLIC_BASE_URL and MCP_ALLOWED_ORIGINS, never the request\'s Host', async () => {
+  // DNS rebinding: a page at evil.example whose name now points here sends Host: evil.example.
+  const rebound = await postWithHost('evil.example', 'http://evil.example');
+  assert.equal(rebound.status, 403, rebound.text);
+  const port = new URL(svc.base).port;
+  const reboundPort = await postWithHost(`evil.example:${port}`, `http://evil.example:${port}`);
+  assert.equal(reboundPort.status, 403, reboundPort.text);
+  // The address the request came to is not trusted either: PUBLIC_BASE_URL is unset here.
+  const self = await post({ jsonrpc: '2.0', id: 1, method: 'ping' }, { headers: { origin: svc.base } });
+  assert.equal(self.status, 403);
+  assert.equal(self.json.error.code, -32600);
+  // A non-browser client (no Origin) is unaffected.
+  assert.equal((await post({ jsonrpc: '2.0', id: 1, method: 'ping' })).status, 200);
 });

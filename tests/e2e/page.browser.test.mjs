@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startService, seedRequest, eventually, ROOT } from './harness.mjs';
+import { startService, seedRequest, eventually, mintLink, ROOT } from './harness.mjs';
 
 const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
@@ -269,5 +269,15 @@ test('withdrawn, expired and invalid links get clear pages and the right status'
   r = await page.goto(link.slice(0, -3) + 'AAA');
   assert.equal(r.status(), 404);
   assert.equal(await page.textContent('h1'), 'This link is not valid');
+
+  // A link more than an hour past its expiry shows nothing of the request, even pending.
+  const live = await create(seedRequest());
+  r = await page.goto(mintLink(svc.base, live.pause.pause_id, Math.floor(Date.now() / 1000) - 7200));
+  assert.equal(r.status(), 410);
+  assert.equal(await page.textContent('h1'), 'This link has expired');
+  assert.equal(await page.getByRole('button').count(), 0);
+  assert.ok(!(await page.content()).includes('Wire $8,400'));
+  await page.screenshot({ path: join(ARTIFACTS, 'link-expired.png') });
+  assert.equal((await apiGet(live.pause.pause_id)).status, 'pending');
   await context.close();
 });

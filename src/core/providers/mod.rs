@@ -5,6 +5,35 @@ pub mod slack;
 pub mod twilio;
 
 use super::delivery::DeliveryOutcome;
+use super::pause::Channel;
+
+/// The provider that carries a channel.
+pub fn provider_of(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Sms | Channel::Whatsapp => twilio::PROVIDER,
+        Channel::Email => email::PROVIDER,
+        Channel::Slack => slack::PROVIDER,
+    }
+}
+
+/// A live pause on a channel with no provider set up, outside local mode: a
+/// permanent failure that says what to set (locally it goes to the outbox instead).
+pub fn not_configured(channel: Channel) -> DeliveryOutcome {
+    let settings = match channel {
+        Channel::Sms => "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM (or TWILIO_MESSAGING_SERVICE_SID)",
+        Channel::Whatsapp => "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM",
+        Channel::Email => "RESEND_API_KEY and EMAIL_FROM",
+        Channel::Slack => "SLACK_BOT_TOKEN (and SLACK_SIGNING_SECRET for the buttons)",
+    };
+    DeliveryOutcome::Permanent {
+        provider: provider_of(channel).into(),
+        code: "channel_not_configured".into(),
+        message: format!(
+            "The {} channel is not configured on this deployment: set {settings}, then create the pause again.",
+            channel.as_str()
+        ),
+    }
+}
 
 /// `application/x-www-form-urlencoded`, in the given order.
 pub fn form(params: &[(&str, &str)]) -> String {
@@ -60,6 +89,33 @@ mod tests {
                 message: "m".into()
             }
         );
+    }
+
+    #[test]
+    fn an_unconfigured_channel_is_a_permanent_failure_naming_its_settings() {
+        for (c, provider, setting) in [
+            (Channel::Sms, "twilio", "TWILIO_FROM"),
+            (Channel::Whatsapp, "twilio", "TWILIO_WHATSAPP_FROM"),
+            (Channel::Email, "resend", "RESEND_API_KEY"),
+            (Channel::Slack, "slack", "SLACK_BOT_TOKEN"),
+        ] {
+            let DeliveryOutcome::Permanent {
+                provider: p,
+                code,
+                message,
+            } = not_configured(c)
+            else {
+                panic!("{c:?} must be permanent");
+            };
+            assert_eq!(
+                (p.as_str(), code.as_str()),
+                (provider, "channel_not_configured")
+            );
+            assert!(
+                message.contains(setting) && message.contains(c.as_str()),
+                "{message}"
+            );
+        }
     }
 
     #[test]

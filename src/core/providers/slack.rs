@@ -33,13 +33,15 @@ pub fn parse_button_value(v: &str) -> Option<(String, usize)> {
 }
 
 /// The body of `chat.postMessage`: the question, then one button per option, and a
-/// link to the response page as a fallback.
+/// link to the response page as a fallback. Danger options are red and ask Slack's
+/// "Are you sure?" dialog before the click is sent.
 pub fn post_message(
     channel: &str,
     pause_id: &str,
     requester: &str,
     message: &str,
     options: &[String],
+    danger: &[String],
     link: &str,
 ) -> Value {
     let buttons: Vec<Value> = options
@@ -52,7 +54,10 @@ pub fn post_message(
                 "text": { "type": "plain_text", "text": o, "emoji": true },
                 "value": button_value(pause_id, i),
             });
-            if i == 0 {
+            if danger.contains(o) {
+                b["style"] = json!("danger");
+                b["confirm"] = confirm_dialog(o);
+            } else if i == 0 {
                 b["style"] = json!("primary");
             }
             b
@@ -60,13 +65,40 @@ pub fn post_message(
         .collect();
     json!({
         "channel": channel,
-        "text": format!("{requester} asks: {message}"),
+        "text": fallback_text(requester, "asks", message),
         "blocks": [
             { "type": "section", "text": { "type": "mrkdwn", "text": format!("*{}* asks:\n{}", mrkdwn(requester), mrkdwn(message)) } },
             { "type": "actions", "block_id": format!("pausepoint_{pause_id}"), "elements": buttons },
             { "type": "context", "elements": [ { "type": "mrkdwn", "text": format!("Or answer on the web: <{link}|open the request>") } ] },
         ],
     })
+}
+
+/// The notification text (and what clients without blocks show). Slack reads
+/// `<...>` in it as links and mentions (`<!channel>`): escaped like mrkdwn.
+fn fallback_text(requester: &str, verb: &str, message: &str) -> String {
+    format!("{} {verb}: {}", mrkdwn(requester), mrkdwn(message))
+}
+
+/// Block Kit `confirm` object: title ≤ 100, text ≤ 300, buttons ≤ 30 characters.
+fn confirm_dialog(option: &str) -> Value {
+    json!({
+        "title": { "type": "plain_text", "text": "Are you sure?" },
+        "text": { "type": "plain_text", "text": format!("Answer \u{201c}{}\u{201d}? The answer is final.", clip(option, 200)) },
+        "confirm": { "type": "plain_text", "text": clip(&format!("Yes, {option}"), 30) },
+        "deny": { "type": "plain_text", "text": "Back" },
+        "style": "danger",
+    })
+}
+
+/// At most `max` characters, with an ellipsis when cut.
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('\u{2026}');
+    out
 }
 
 /// The body of `chat.update` once the pause is final: the buttons are gone and
@@ -81,7 +113,7 @@ pub fn final_message(
     json!({
         "channel": channel,
         "ts": ts,
-        "text": format!("{requester} asked: {message}"),
+        "text": fallback_text(requester, "asked", message),
         "blocks": [
             { "type": "section", "text": { "type": "mrkdwn", "text": format!("*{}* asked:\n{}", mrkdwn(requester), mrkdwn(message)) } },
             { "type": "context", "elements": [ { "type": "mrkdwn", "text": outcome } ] },
@@ -136,7 +168,8 @@ pub fn verify(
     let Ok(ts) = timestamp.parse::<i64>() else {
         return false;
     };
-    (now_seconds - ts).abs() <= MAX_AGE_SECONDS
+    // `abs_diff` cannot overflow, whatever the timestamp (i64::MIN included).
+    now_seconds.abs_diff(ts) <= MAX_AGE_SECONDS.unsigned_abs()
         && secrets_equal(&signature(signing_secret, timestamp, body), header)
 }
 
@@ -331,6 +364,7 @@ mod tests {
             "Acme <Ops>",
             "Pay *now*?",
             &["Approve".into(), "Reject".into()],
+            &[],
             "https://x/r/t",
         );
         assert_eq!(m["channel"], "C123");
@@ -347,6 +381,99 @@ mod tests {
             Some(("pause_ab".into(), 1))
         );
         assert_eq!(parse_button_value("pause_ab"), None);
+    }
+
+    #[test]
+    fn danger_options_are_red_and_ask_slack_to_confirm() {
+        let long = "Delete everything in the bucket now!!!!!".to_string();
+        let m = post_message(
+            "C1",
+            "pause_ab",
+            "Acme",
+            "Clean up?",
+            &["Delete".into(), "Keep".into(), long.clone()],
+            &["Delete".into(), long.clone()],
+            "https://x/r/t",
+        );
+        let b = m["blocks"][1]["elements"].as_array().unwrap();
+        assert_eq!(b[0]["style"], "danger", "a danger option is never primary");
+        assert_eq!(b[0]["confirm"]["title"]["text"], "Are you sure?");
+        assert_eq!(b[0]["confirm"]["confirm"]["text"], "Yes, Delete");
+        assert_eq!(b[0]["confirm"]["deny"]["text"], "Back");
+        assert_eq!(b[0]["confirm"]["style"], "danger");
+        assert!(b[0]["confirm"]["text"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Delete"));
+        assert!(b[1].get("confirm").is_none() && b[1].get("style").is_none());
+        let yes = b[2]["confirm"]["confirm"]["text"].as_str().unwrap();
+        assert_eq!(yes.chars().count(), 30, "Slack's limit for a button: {yes}");
+        assert!(yes.ends_with('\u{2026}'));
+        // Without danger options the first button is the primary one, as before.
+        let plain = post_message("C1", "p", "A", "Q", &["Yes".into(), "No".into()], &[], "l");
+        assert_eq!(plain["blocks"][1]["elements"][0]["style"], "primary");
+        assert!(!plain.to_string().contains("confirm"));
+    }
+
+    #[test]
+    fn fallback_text_cannot_mention_or_link() {
+        let m = post_message(
+            "C1",
+            "p",
+            "Acme <!here>",
+            "<!channel> see <https://evil.example|your bank> & pay",
+            &["Yes".into(), "No".into()],
+            &[],
+            "https://x/r/t",
+        );
+        let text = m["text"].as_str().unwrap();
+        assert_eq!(
+            text,
+            "Acme &lt;!here&gt; asks: &lt;!channel&gt; see &lt;https://evil.example|your bank&gt; &amp; pay"
+        );
+        let f = final_message("C1", "1.2", "A<b>", "<!channel>", "done");
+        assert_eq!(f["text"], "A&lt;b&gt; asked: &lt;!channel&gt;");
+        assert!(!m.to_string().contains("<!channel>") && !f.to_string().contains("<!channel>"));
+    }
+
+    #[test]
+    fn the_timestamp_window_cannot_overflow() {
+        let body = b"payload=x";
+        for (ts, now) in [
+            (i64::MIN, i64::MAX),
+            (i64::MAX, i64::MIN),
+            (i64::MIN, 0),
+            (i64::MIN, 1_700_000_000),
+            (i64::MAX, 1_700_000_000),
+            // now - ts wraps to i64::MIN here, whose `abs()` is itself: was "in window".
+            (1_700_000_000i64.wrapping_sub(i64::MIN), 1_700_000_000),
+        ] {
+            let t = ts.to_string();
+            let sig = signature("s", &t, body);
+            assert!(!verify("s", &t, body, &sig, now), "{ts} at {now}");
+        }
+        let sig = signature("s", "-5", body);
+        assert!(verify("s", "-5", body, &sig, 0));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn verify_is_total_over_any_timestamp(ts in proptest::prelude::any::<i64>(), now in proptest::prelude::any::<i64>(), raw in ".{0,40}") {
+            let t = ts.to_string();
+            let sig = signature("s", &t, b"x");
+            let ok = verify("s", &t, b"x", &sig, now);
+            proptest::prop_assert_eq!(ok, now.abs_diff(ts) <= 300);
+            let _ = verify("s", &raw, b"x", &sig, now);
+            let _ = verify("s", &raw, raw.as_bytes(), &raw, now);
+        }
+
+        #[test]
+        fn fallback_text_never_carries_slack_syntax(requester in ".{0,40}", message in ".{0,200}") {
+            let m = post_message("C1", "p", &requester, &message, &["a".into(), "b".into()], &[], "l");
+            let text = m["text"].as_str().unwrap();
+            proptest::prop_assert!(!text.contains('<') && !text.contains('>'));
+            proptest::prop_assert_eq!(text.matches('&').count(), text.matches("&amp;").count() + text.matches("&lt;").count() + text.matches("&gt;").count());
+        }
     }
 
     #[test]
