@@ -3,8 +3,9 @@
 
 The document is the contract: tests/e2e/contract.test.mjs checks real responses
 against it and the contract fuzz test (schemathesis) drives the service from it.
-Edit this file, run `python3 docs/openapi.py`, commit both."""
-import json, pathlib
+Edit this file, run `python3 docs/openapi.py`, commit both; `--check` (run by the
+contract test) fails when static/openapi.json differs from what this file generates."""
+import json, pathlib, sys
 
 def ref(name): return {"$ref": f"#/components/schemas/{name}"}
 def json_body(schema, desc=None):
@@ -23,7 +24,39 @@ TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "st
 PAGE_404 = {"description": "Not a valid link.", "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {"schema": ref("Error")}}}
 PAGE_429 = {**html("Too many page requests from this client address (per CF-Connecting-IP); see Retry-After."),
             "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}}
-PAUSE_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^pause_[0-9a-f]{24}$"}}
+
+# What the server enforces, stated so that a request valid against this document is
+# one the server accepts (cross-field rules JSON Schema cannot state, such as
+# `timeout_default` being one of `options`, are in the descriptions).
+PAUSE_ID_RE = "^pause_[0-9a-f]{24}$"
+KEY_ID_RE = "^key_[0-9a-f]{16}$"
+WEBHOOK_EVENT_ID_RE = "^msg_[0-9a-f]{24}$"
+AUDIT_EVENT_ID_RE = "^evt_[0-9a-f]{24}$"
+# At least one character that is not white space (the server trims with Unicode's
+# White_Space, exactly these): a blank message or label is refused.
+NOT_BLANK = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+AUDIT_EVENT_TYPES = ["pause.created", "message.sent", "message.failed", "message.delivered", "page.opened",
+                     "pause.responded", "pause.timed_out", "pause.cancelled", "webhook.attempted"]
+MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS = 60, 30 * 24 * 3600
+# Recipients by channel, as the server reads them (a subset where it is more lenient:
+# it also trims white space and takes non-ASCII email domains).
+SEP = "[ ().\\u00a0-]*"
+PHONE = f"(\\+|00){SEP}[1-9](?:{SEP}[0-9]){{7,14}}{SEP}"
+LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+RECIPIENTS = {
+    "sms": f"^{PHONE}$",
+    "whatsapp": f"^(whatsapp:)?{PHONE}$",
+    "email": f"^[!-;=?A-~]{{1,64}}@{LABEL}(?:\\.{LABEL})+$",
+    "slack": "^([CGUWD][A-Z0-9]{8,23}|#[a-z0-9_-]{1,80})$",
+}
+def when_channel(channels, then):
+    """`then` applies when `channel` is one of `channels` (sms also when it is absent or null)."""
+    cond = {"required": ["channel"], "properties": {"channel": {"enum": channels}}}
+    if "sms" in channels:
+        cond = {"not": {"required": ["channel"], "properties": {"channel": {"enum": ["email", "slack", "whatsapp"]}}}}
+    return {"if": cond, "then": then}
+PAUSE_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "pattern": PAUSE_ID_RE}}
+KEY_ID = {"name": "key_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": KEY_ID_RE}}
 
 schemas = {
     "Error": {
@@ -39,12 +72,16 @@ schemas = {
     "CreatePause": {
         "type": "object", "additionalProperties": False, "required": ["recipient", "message", "options"],
         "properties": {
-            "recipient": {"type": "string", "description": "E.164 for sms/whatsapp (any common formatting), an email address for email, a Slack channel/user id or #name for slack.", "examples": ["+1 (312) 847-1928"]},
-            "channel": {"type": "string", "enum": ["sms", "email", "slack", "whatsapp"], "default": "sms"},
-            "message": {"type": "string", "minLength": 1, "maxLength": 1000},
-            "options": {"type": "array", "minItems": 2, "maxItems": 10, "uniqueItems": True, "items": {"type": "string", "minLength": 1, "maxLength": 40}},
-            "timeout_hours": {"type": "number", "description": "Between the minimum timeout (60 s) and 720 hours; the plan may allow less."},
-            "timeout_seconds": {"type": "integer", "description": "Alternative to timeout_hours; not both."},
+            "recipient": {"type": "string", "description": "E.164 for sms/whatsapp (any common formatting, e.g. +1 (312) 847-1928), an email address for email, a Slack channel/user id or #name for slack.", "examples": ["+1 (312) 847-1928"]},
+            "channel": {"type": ["string", "null"], "enum": ["sms", "email", "slack", "whatsapp", None], "default": "sms"},
+            "message": {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": NOT_BLANK, "description": "The question; at most 1000 characters after trimming."},
+            "options": {"type": "array", "minItems": 2, "maxItems": 10, "uniqueItems": True,
+                "items": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": NOT_BLANK},
+                "description": "2 to 10 labels, distinct ignoring case and surrounding white space."},
+            "timeout_hours": {"type": ["number", "null"], "minimum": MIN_TIMEOUT_SECONDS / 3600, "maximum": MAX_TIMEOUT_SECONDS / 3600,
+                "description": "Between the minimum timeout (60 s) and 720 hours; the plan may allow less. Not with timeout_seconds."},
+            "timeout_seconds": {"type": ["integer", "null"], "minimum": MIN_TIMEOUT_SECONDS, "maximum": MAX_TIMEOUT_SECONDS,
+                "description": "Alternative to timeout_hours; not both."},
             "timeout_default": {"type": ["string", "null"], "description": "One of options: chosen when the timeout passes."},
             "webhook_url": {"type": ["string", "null"], "format": "uri", "maxLength": 2048,
                 "description": "https:// URL of a public host, stored normalised. Refused (400, param webhook_url): credentials, port 0, IP addresses outside public unicast (private, loopback, link-local, CGNAT, ULA, metadata, multicast, reserved; also in IPv4-mapped or numeric spellings), single-label names, .localhost/.local/.internal and similar suffixes, and this service's own host. Local mode also allows http:// to loopback."},
@@ -52,7 +89,17 @@ schemas = {
             "context": {"type": ["string", "null"], "maxLength": 1000, "description": "Background shown under the question on the page."},
             "danger": {"type": ["array", "null"], "items": {"type": "string"}, "description": "Options that are destructive (a subset of options, not all of them)."},
             "confirm_danger": {"type": ["boolean", "null"], "description": "Ask \"Are you sure?\" before a danger option counts; needs danger."},
-            "allow_comment": {"type": ["boolean", "null"], "description": "Offer a free-text comment with the choice (response_comment)."}}},
+            "allow_comment": {"type": ["boolean", "null"], "description": "Offer a free-text comment with the choice (response_comment)."}},
+        # timeout_hours xor timeout_seconds: never both (a null counts as absent).
+        "not": {"required": ["timeout_hours", "timeout_seconds"],
+                "properties": {"timeout_hours": {"type": "number"}, "timeout_seconds": {"type": "number"}}},
+        "allOf": [
+            # confirm_danger needs at least one danger option.
+            {"if": {"required": ["confirm_danger"], "properties": {"confirm_danger": {"const": True}}},
+             "then": {"required": ["danger"], "properties": {"danger": {"type": "array", "minItems": 1}}}},
+            # The recipient's form depends on the channel.
+            *[when_channel([c], {"properties": {"recipient": {"pattern": pattern}}}) for c, pattern in RECIPIENTS.items()],
+            when_channel(["email"], {"properties": {"recipient": {"maxLength": 254}}})]},
     "Delivery": {"type": "object", "required": ["status", "provider", "attempts", "error_code", "error_message", "message_id", "updated_at"],
         "properties": {"status": {"type": "string", "enum": ["queued", "sending", "sent", "delivered", "failed", "retrying"]},
             "provider": nstr, "attempts": {"type": "integer", "minimum": 0}, "error_code": {**nstr, "description": "The provider's code, or ours: channel_not_configured (no provider set up for the channel), outcome_unknown."}, "error_message": nstr,
@@ -118,11 +165,14 @@ def op(summary, responses, **kw):
 
 paths = {
     "/v1/pause": {"post": op("Create a pause", {
-        "201": {"description": "Created (or, with a replayed Idempotency-Key, the original pause; header Idempotent-Replayed: true).", **json_body(ref("Pause"))},
+        "201": {"description": "Created (or, with a replayed Idempotency-Key, the original pause; header Idempotent-Replayed: true).", **json_body(ref("Pause")),
+            "links": {name: {"operationId": op_id, "parameters": {param: "$response.body#/pause_id"}} for name, op_id, param in [
+                ("GetPause", "getPause", "id"), ("CancelPause", "cancelPause", "id"), ("DeletePause", "deletePause", "id"),
+                ("ListWebhookEvents", "listWebhookEvents", "id"), ("VerifyAudit", "verifyAudit", "pause_id"), ("ListAudit", "listAudit", "pause_id")]}},
         "400": err("Invalid request; `param` names the field."), "403": err("Over the plan's limits."),
         "413": err("Body over 64 KB."), "415": err("Not JSON."), "422": err("Idempotency-Key reused with another request.")},
         operationId="createPause",
-        parameters=[{"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 255}}],
+        parameters=[{"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"}}],
         requestBody={"required": True, **json_body(ref("CreatePause"))})},
     "/v1/pause/{id}": {
         "get": op("Get a pause (optionally long-poll)", {"200": json_body(ref("Pause"), "The pause."), "400": err("Invalid `wait`."), "404": err("No such pause in this account.")},
@@ -137,48 +187,52 @@ paths = {
         operationId="listPauses", parameters=[
             {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["pending", "responded", "timed_out", "cancelled"]}},
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
-            {"name": "cursor", "in": "query", "schema": {"type": "string"}}])},
+            {"name": "cursor", "in": "query", "schema": {"type": "string", "pattern": PAUSE_ID_RE}, "description": "The previous page's next_cursor."}])},
     "/v1/account": {"get": op("The account of the key", {"200": json_body(ref("Account"), "The account.")}, operationId="getAccount")},
     "/v1/keys": {
         "get": op("List API keys", {"200": json_body({"type": "object", "required": ["object", "data"], "properties": {"object": {"const": "list"}, "data": {"type": "array", "items": ref("ApiKey")}}}, "Keys, without secrets."), "403": err("Test keys cannot manage keys.")}, operationId="listKeys"),
-        "post": op("Create an API key", {"201": json_body(ref("ApiKey"), "The key, with its secret (shown once)."), "400": err("Invalid mode."), "403": err("Test keys cannot manage keys (`forbidden`), or the account already holds 20 active keys (`key_limit_exceeded`)."), "415": err("Not JSON.")},
+        "post": op("Create an API key", {"201": {**json_body(ref("ApiKey"), "The key, with its secret (shown once)."),
+                "links": {"RotateKey": {"operationId": "rotateKey", "parameters": {"key_id": "$response.body#/id"}},
+                          "RevokeKey": {"operationId": "revokeKey", "parameters": {"key_id": "$response.body#/id"}}}},
+            "400": err("Invalid mode."), "403": err("Test keys cannot manage keys (`forbidden`), or the account already holds 20 active keys (`key_limit_exceeded`)."), "413": err("Body over 64 KB."), "415": err("Not JSON.")},
             operationId="createKey", requestBody={"required": False, **json_body({"type": "object", "additionalProperties": False, "properties": {"mode": {"type": "string", "enum": ["live", "test"]}}})})},
     "/v1/keys/{key_id}/rotate": {"post": op("Rotate an API key", {
         "201": json_body({"type": "object", "required": ["new_key", "old_key"], "properties": {"new_key": ref("ApiKey"), "old_key": {"anyOf": [ref("ApiKey"), {"type": "null"}]}}}, "The new key (with secret) and the old key's end."),
-        "400": err("Invalid grace_seconds."), "403": err("Test keys cannot manage keys (`forbidden`), or a rotation with grace would hold more than 20 active keys (`key_limit_exceeded`)."), "404": err("No such active key."), "415": err("Not JSON.")},
-        operationId="rotateKey", parameters=[{"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "400": err("Invalid grace_seconds."), "403": err("Test keys cannot manage keys (`forbidden`), or a rotation with grace would hold more than 20 active keys (`key_limit_exceeded`)."), "404": err("No such active key."), "413": err("Body over 64 KB."), "415": err("Not JSON.")},
+        operationId="rotateKey", parameters=[KEY_ID],
         requestBody={"required": False, **json_body({"type": "object", "additionalProperties": False, "properties": {"grace_seconds": {"type": "integer", "minimum": 0, "maximum": 604800}}})})},
     "/v1/keys/{key_id}/revoke": {"post": op("Revoke an API key", {"200": json_body(ref("ApiKey"), "The revoked key."), "403": err("Test keys cannot manage keys."), "404": err("No such key."), "409": err("The last active live key.")},
-        operationId="revokeKey", parameters=[{"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}])},
+        operationId="revokeKey", parameters=[KEY_ID])},
     "/v1/pause/{id}/webhooks": {"get": op("Webhook events of a pause, with every attempt", {
         "200": json_body({"type": "object", "required": ["object", "data"], "properties": {"object": {"const": "list"}, "data": {"type": "array", "items": ref("WebhookEvent")}}}, "Events, oldest first."),
         "404": err("No such pause.")}, operationId="listWebhookEvents", parameters=[PAUSE_ID])},
     "/v1/pause/{id}/webhooks/{event_id}/replay": {"post": op("Send a webhook event again (same id and body, fresh schedule)", {
         "202": json_body(ref("WebhookEvent"), "Queued again."), "404": err("No such pause or event."), "409": err("The event is still being delivered.")},
-        operationId="replayWebhookEvent", parameters=[PAUSE_ID, {"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}])},
+        operationId="replayWebhookEvent", parameters=[PAUSE_ID, {"name": "event_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": WEBHOOK_EVENT_ID_RE}}])},
     "/v1/webhook_secret/rotate": {"post": op("Issue a new webhook secret of a mode; the previous one keeps signing for 24 hours, an older one stops", {
         "200": json_body({"type": "object", "required": ["object", "livemode", "secret", "previous_secrets_expire_at"], "properties": {"object": {"const": "webhook_secret"},
             "livemode": {"type": "boolean", "description": "Which mode's secret this is."},
             "secret": {"type": "string", "pattern": "^whsec_"}, "previous_secrets_expire_at": nts}}, "The new secret (shown once)."),
-        "400": err("Invalid mode."), "403": err("A test key asked for the live secret."), "415": err("Not JSON.")},
+        "400": err("Invalid mode."), "403": err("A test key asked for the live secret."), "413": err("Body over 64 KB."), "415": err("Not JSON.")},
         operationId="rotateWebhookSecret",
         description="At most two secrets of a mode sign at once; at most 5 rotations an hour per account and mode (429 `rate_limited` beyond).",
         requestBody={"required": False, **json_body({"type": "object", "additionalProperties": False,
             "properties": {"mode": {"type": "string", "enum": ["live", "test"], "description": "The key's mode by default; a test key may rotate only the test secret."}}})})},
     "/v1/audit": {"get": op("The audit log: filters, cursor pages, export", {
         "200": {"description": "A page (JSON); with format=json|ndjson|csv, a streamed export of every matching event.",
-            "content": {"application/json": {"schema": {"type": "object", "required": ["object", "data", "has_more", "next_cursor"],
-                "properties": {"object": {"const": "list"}, "data": {"type": "array", "items": ref("AuditEvent")}, "has_more": {"type": "boolean"}, "next_cursor": nstr}}},
+            "content": {"application/json": {"schema": {"anyOf": [{"type": "object", "required": ["object", "data", "has_more", "next_cursor"],
+                "properties": {"object": {"const": "list"}, "data": {"type": "array", "items": ref("AuditEvent")}, "has_more": {"type": "boolean"}, "next_cursor": nstr}},
+                {"type": "array", "items": ref("AuditEvent"), "description": "format=json: every matching event."}]}},
                 "application/x-ndjson": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}}},
         "400": err("Invalid filter or cursor.")}, operationId="listAudit", parameters=[
-            {"name": "pause_id", "in": "query", "schema": {"type": "string"}},
-            {"name": "type", "in": "query", "schema": {"type": "string"}},
-            {"name": "actor", "in": "query", "schema": {"type": "string"}},
-            {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
-            {"name": "until", "in": "query", "schema": {"type": "string", "format": "date-time"}},
-            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
-            {"name": "cursor", "in": "query", "schema": {"type": "string"}},
-            {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["page", "json", "ndjson", "csv"]}}])},
+            {"name": "pause_id", "in": "query", "schema": {"type": "string", "pattern": PAUSE_ID_RE}},
+            {"name": "type", "in": "query", "schema": {"type": "string", "enum": AUDIT_EVENT_TYPES}},
+            {"name": "actor", "in": "query", "schema": {"type": "string", "pattern": "^(recipient|system|api_key:.+)$"}},
+            {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}, "description": "Inclusive; not after until."},
+            {"name": "until", "in": "query", "schema": {"type": "string", "format": "date-time"}, "description": "Inclusive; not before since."},
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
+            {"name": "cursor", "in": "query", "schema": {"type": "string", "pattern": AUDIT_EVENT_ID_RE}, "description": "The previous page's next_cursor."},
+            {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "ndjson", "csv"]}, "description": "Absent: one page."}])},
     "/v1/audit/verify": {"get": op("Recompute a pause's hash chain", {
         "200": json_body({"type": "object", "required": ["object", "pause_id", "valid", "events", "head", "first_break"],
             "properties": {"object": {"const": "audit_verification"}, "pause_id": {"type": "string"}, "valid": {"type": "boolean"},
@@ -192,7 +246,7 @@ paths = {
                                        "(a rewritten tail); missing_tail: D1 holds fewer rows than the head."}}}}},
             "Whether the chain holds and ends at the pause object's head and, if not, the first row that breaks it."),
         "400": err("pause_id missing or invalid."), "404": err("No such pause in this account.")},
-        operationId="verifyAudit", parameters=[{"name": "pause_id", "in": "query", "required": True, "schema": {"type": "string"}}])},
+        operationId="verifyAudit", parameters=[{"name": "pause_id", "in": "query", "required": True, "schema": {"type": "string", "pattern": PAUSE_ID_RE}}])},
     "/r/{token}": {
         "get": {"summary": "The response page (HTML; never changes the pause)", "operationId": "responsePage", "security": [],
             "description": "`page.opened` is recorded at most once per pause per 10 minutes, and never once the pause is final. "
@@ -221,5 +275,12 @@ doc = {
     "paths": paths,
 }
 out = pathlib.Path(__file__).resolve().parent.parent / "static" / "openapi.json"
-out.write_text(json.dumps(doc, indent=2) + "\n")
-print(f"wrote {out}")
+text = json.dumps(doc, indent=2) + "\n"
+if "--check" in sys.argv[1:]:
+    # The tests run this: the served document must be exactly what this file generates.
+    if not out.exists() or out.read_text() != text:
+        sys.exit(f"{out} is not what docs/openapi.py generates: run `python3 docs/openapi.py` and commit both.")
+    print(f"{out} is up to date")
+else:
+    out.write_text(text)
+    print(f"wrote {out}")

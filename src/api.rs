@@ -39,16 +39,10 @@ pub async fn authenticate(req: &Request, env: &Env) -> Result<Caller, ApiError> 
 
 /// `Idempotency-Key`: printable ASCII, up to 255 characters.
 fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
-    let Some(key) = req.headers().get("idempotency-key").ok().flatten() else {
-        return Ok(None);
-    };
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|c| (0x20..0x7f).contains(&c)) {
-        return Err(ApiError::invalid(
-            "Idempotency-Key",
-            "`Idempotency-Key` must be 1 to 255 printable ASCII characters, e.g. a UUID.",
-        ));
-    }
-    Ok(Some(key))
+    let key = req.headers().get("idempotency-key").ok().flatten();
+    key.as_deref()
+        .map(crate::core::request::parse_idempotency_key)
+        .transpose()
 }
 
 pub async fn create_pause(
@@ -556,8 +550,7 @@ pub async fn rotate_key(
     let obj = optional_object(&mut req, &["grace_seconds"]).await?;
     let grace = match obj.get("grace_seconds") {
         None => 0,
-        Some(v) => v
-            .as_i64()
+        Some(v) => crate::core::request::whole_number(v)
             .filter(|g| (0..=MAX_GRACE_SECONDS).contains(g))
             .ok_or_else(|| {
                 ApiError::invalid(

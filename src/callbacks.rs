@@ -37,6 +37,8 @@ fn empty_ok() -> Result<Response, ApiError> {
 
 /// `POST /callbacks/twilio/status?pause_id=...`: `MessageStatus` and `ErrorCode`.
 pub async fn twilio_status(mut req: Request, env: &Env) -> Result<Response, ApiError> {
+    // Capped first (413 while it streams), before anything else is looked at.
+    let body = read_body(&mut req, MAX_CALLBACK_BYTES).await?;
     let token = channels::twilio_auth_token(env).ok_or_else(forged)?;
     let url = req.url().map_err(internal)?;
     // The URL Twilio signed is the StatusCallback we gave it, built on the same base.
@@ -46,7 +48,6 @@ pub async fn twilio_status(mut req: Request, env: &Env) -> Result<Response, ApiE
         url.path(),
         url.query().map(|q| format!("?{q}")).unwrap_or_default()
     );
-    let body = read_body(&mut req, MAX_CALLBACK_BYTES).await?;
     let params: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let sig = header(&req, "x-twilio-signature").ok_or_else(forged)?;
     if !twilio::verify(&token, &signed_url, &params, &sig) {
@@ -80,8 +81,8 @@ pub async fn twilio_status(mut req: Request, env: &Env) -> Result<Response, ApiE
 /// `POST /callbacks/slack/interactivity`: a button click resolves the pause through
 /// the same single-use path as the page, then the message shows the decision.
 pub async fn slack_interactivity(mut req: Request, env: &Env) -> Result<Response, ApiError> {
-    let secret = channels::slack_signing_secret(env).ok_or_else(forged)?;
     let body = read_body(&mut req, MAX_CALLBACK_BYTES).await?;
+    let secret = channels::slack_signing_secret(env).ok_or_else(forged)?;
     let ts = header(&req, "x-slack-request-timestamp").ok_or_else(forged)?;
     let sig = header(&req, "x-slack-signature").ok_or_else(forged)?;
     if !slack::verify(&secret, &ts, &body, &sig, now_ms() / 1000) {

@@ -1,6 +1,10 @@
 //! Small helpers shared by the HTTP handlers: ids, time, JSON and error responses.
 
+use js_sys::{Reflect, Uint8Array};
 use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::ReadableStreamDefaultReader;
 use worker::{Headers, Request, Response};
 
 use crate::core::error::ApiError;
@@ -56,22 +60,51 @@ pub fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(e)
 }
 
-/// Reads the body, refusing it before parsing when it is over the limit.
+/// Reads the body as it streams in and refuses it with 413 once it passes `limit`: a
+/// declared `Content-Length` over the limit is refused unread; a chunked body (or one
+/// whose length lies) is kept only up to the limit, and what follows is read and
+/// dropped chunk by chunk, never held. Callers read the body before checking its
+/// signature, so nothing unverified is buffered past the limit.
 pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, ApiError> {
     let declared = req
         .headers()
         .get("content-length")
         .ok()
         .flatten()
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    let bytes = req.bytes().await.map_err(internal)?;
-    if bytes.len() > limit {
+    let Some(stream) = req.inner().body() else {
+        return Ok(Vec::new());
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    let mut too_large = false;
+    loop {
+        let next = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| internal(format!("reading the body: {e:?}")))?;
+        let field = |name: &str| Reflect::get(&next, &JsValue::from_str(name));
+        if field("done").map_or(true, |d| d.is_truthy()) {
+            break;
+        }
+        let chunk = Uint8Array::new(&field("value").map_err(|_| internal("body chunk"))?);
+        let len = chunk.length() as usize;
+        // Past the limit the rest is drained, not kept: a request whose body was partly
+        // read and then abandoned stalls the local runtime's proxy (wrangler dev) for
+        // every client, and the platform bounds a request's size anyway.
+        too_large |= len > limit - body.len();
+        if !too_large {
+            let start = body.len();
+            body.resize(start + len, 0);
+            chunk.copy_to(&mut body[start..]);
+        }
+    }
+    if too_large {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    Ok(bytes)
+    Ok(body)
 }
 
 /// JSON endpoints take JSON: a body sent as a form or text is refused with 415.

@@ -32,6 +32,7 @@ use worker::{
 };
 
 use crate::core::error::ApiError;
+use crate::core::routes::{self, Routing};
 use crate::http::{error_response, json, new_request_id, now_ms};
 use crate::pause_object::Command;
 
@@ -86,79 +87,68 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 
 async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiError> {
     let path = req.path();
-    let method = req.method();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if segments == ["dev", "outbox"] && !config::is_local(env) {
+        return Err(ApiError::RouteNotFound); // local mode only, whatever the method
+    }
+    // By the method's name as sent: workers-rs reads a method it does not know
+    // (QUERY) as GET, which must not list anything.
+    let method = match routes::resolve(&segments, &req.inner().method()) {
+        Routing::Dispatch(m) => m,
+        Routing::MethodNotAllowed(allowed) => return Err(ApiError::MethodNotAllowed { allowed }),
+        Routing::NotFound => return Err(ApiError::RouteNotFound),
+    };
     if let ["r", _] = segments.as_slice() {
         if let Some(limited) = page::rate_limited(&req, env).await {
             return Ok(limited);
         }
     }
     match (segments.as_slice(), method) {
-        (["healthz"], Method::Get) => Ok(json(200, &serde_json::json!({ "ok": true }))),
-        (["r", token], Method::Get | Method::Head) => {
+        (["healthz"], _) => Ok(json(200, &serde_json::json!({ "ok": true }))),
+        (["r", token], "GET") => {
             match http::query_param(&req, "c").and_then(|c| c.parse::<usize>().ok()) {
                 Some(c) => page::get_confirm(env, token, &path, c).await,
                 None => page::get(&req, env, token, &path).await,
             }
         }
-        (["r", token], Method::Post) => {
+        (["r", token], _) => {
             let token = token.to_string();
             page::post(req, env, &token, &path).await
         }
-        (["r", _], _) => Err(ApiError::MethodNotAllowed {
-            allowed: "GET, POST",
-        }),
-        (["callbacks", "twilio", "status"], Method::Post) => {
-            callbacks::twilio_status(req, env).await
-        }
-        (["callbacks", "slack", "interactivity"], Method::Post) => {
+        (["callbacks", "twilio", "status"], _) => callbacks::twilio_status(req, env).await,
+        (["callbacks", "slack", "interactivity"], _) => {
             callbacks::slack_interactivity(req, env).await
         }
-        (["admin", "accounts"], Method::Post) => api::admin_create_account(req, env).await,
-        (["dev", "outbox"], Method::Get) if config::is_local(env) => {
-            api::dev_outbox(&req, env).await
-        }
-        (["mcp"], Method::Post) => mcp::handle(req, env).await,
-        // JSON responses only: no SSE stream to open, no session to delete.
-        (["mcp"], _) => Err(ApiError::MethodNotAllowed { allowed: "POST" }),
+        (["admin", "accounts"], _) => api::admin_create_account(req, env).await,
+        (["dev", "outbox"], _) => api::dev_outbox(&req, env).await,
+        (["mcp"], _) => mcp::handle(req, env).await,
         (["v1", rest @ ..], _) => {
             let caller = api::authenticate(&req, env).await?;
             rate_limit(env, &caller).await?;
-            match (rest, req.method()) {
-                (["pause"], Method::Post) => api::create_pause(req, env, &caller).await,
-                (["pause"], _) => Err(ApiError::MethodNotAllowed { allowed: "POST" }),
-                (["pause", id], Method::Get) => api::get_pause(&req, env, &caller, id).await,
-                (["pause", id], Method::Delete) => api::cancel_pause(env, &caller, id).await,
-                (["pause", _], _) => Err(ApiError::MethodNotAllowed {
-                    allowed: "GET, DELETE",
-                }),
-                (["pause", id, "cancel"], Method::Post) => {
+            match (rest, method) {
+                (["pause"], _) => api::create_pause(req, env, &caller).await,
+                (["pause", id], "GET") => api::get_pause(&req, env, &caller, id).await,
+                (["pause", id], _) | (["pause", id, "cancel"], _) => {
                     api::cancel_pause(env, &caller, id).await
                 }
-                (["pause", _, "cancel"], _) => Err(ApiError::MethodNotAllowed { allowed: "POST" }),
-                (["pauses"], Method::Get) => api::list_pauses(&req, env, &caller).await,
-                (["account"], Method::Get) => api::account(env, &caller).await,
-                (["keys"], Method::Get) => api::list_keys(env, &caller).await,
-                (["keys"], Method::Post) => api::create_key(req, env, &caller).await,
-                (["keys", id, "rotate"], Method::Post) => {
-                    api::rotate_key(req, env, &caller, id).await
-                }
-                (["keys", id, "revoke"], Method::Post) | (["keys", id], Method::Delete) => {
+                (["pauses"], _) => api::list_pauses(&req, env, &caller).await,
+                (["account"], _) => api::account(env, &caller).await,
+                (["keys"], "GET") => api::list_keys(env, &caller).await,
+                (["keys"], _) => api::create_key(req, env, &caller).await,
+                (["keys", id, "rotate"], _) => api::rotate_key(req, env, &caller, id).await,
+                (["keys", id, "revoke"], _) | (["keys", id], _) => {
                     api::revoke_key(env, &caller, id).await
                 }
-                (["test", "outbox"], Method::Get) => api::test_outbox(&req, env, &caller).await,
-                (["pause", id, "webhooks"], Method::Get) => {
-                    webhook_api::list(env, &caller, id).await
-                }
-                (["pause", id, "webhooks", ev, "replay"], Method::Post) => {
+                (["test", "outbox"], _) => api::test_outbox(&req, env, &caller).await,
+                (["pause", id, "webhooks"], _) => webhook_api::list(env, &caller, id).await,
+                (["pause", id, "webhooks", ev, "replay"], _) => {
                     webhook_api::replay(env, &caller, id, ev).await
                 }
-                (["webhook_secret", "rotate"], Method::Post) => {
+                (["webhook_secret", "rotate"], _) => {
                     webhook_api::rotate_secret(req, env, &caller).await
                 }
-                (["audit"], Method::Get) => audit_api::list(&req, env, &caller).await,
-                (["audit", "verify"], Method::Get) => audit_api::verify(&req, env, &caller).await,
-                (["audit", ..], _) => Err(ApiError::MethodNotAllowed { allowed: "GET" }),
+                (["audit"], _) => audit_api::list(&req, env, &caller).await,
+                (["audit", "verify"], _) => audit_api::verify(&req, env, &caller).await,
                 _ => Err(ApiError::RouteNotFound),
             }
         }

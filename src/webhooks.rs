@@ -60,7 +60,7 @@ fn random_fraction() -> f64 {
 }
 
 async fn send_job(env: &Env, job: Job, delay_ms: i64) -> Result<(), ApiError> {
-    let secs = ((delay_ms.max(0) + 999) / 1000).min(MAX_QUEUE_DELAY_SECS) as u32;
+    let secs = (delay_ms.max(0).saturating_add(999) / 1000).min(MAX_QUEUE_DELAY_SECS) as u32;
     let mut msg = MessageBuilder::new(job);
     if secs > 0 {
         msg = msg.delay_seconds(secs);

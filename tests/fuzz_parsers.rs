@@ -165,3 +165,270 @@ mod signatures {
         }
     }
 }
+
+/// Every parser of outside text, fed arbitrary Unicode (`any::<String>()`), arbitrary
+/// bytes, and valid prefixes followed by arbitrary Unicode (where slicing bugs hide):
+/// none may panic, since a panic in wasm tears the instance down.
+mod total {
+    use pausepoint::api::{parse_wait, ListQuery};
+    use pausepoint::core::audit::parse_filter;
+    use pausepoint::core::ids::{unhex, PauseId};
+    use pausepoint::core::keys::{mode_of, secrets_equal};
+    use pausepoint::core::mcp;
+    use pausepoint::core::page_form;
+    use pausepoint::core::pause::Status;
+    use pausepoint::core::phone::PhoneNumber;
+    use pausepoint::core::plans::{period_of, Plan};
+    use pausepoint::core::providers::{email, slack, twilio};
+    use pausepoint::core::request::{
+        parse_create, parse_idempotency_key, parse_object, parse_webhook_url, whole_number, Limits,
+        MAX_TIMEOUT_SECONDS,
+    };
+    use pausepoint::core::routes::{resolve, Routing};
+    use pausepoint::core::time::{parse_rfc3339, rfc3339};
+    use pausepoint::core::token;
+    use pausepoint::core::webhook::schedule::{parse_retry_after, Schedule, MAX_RETRY_AFTER_MS};
+    use pausepoint::core::webhook::sign;
+    use proptest::prelude::*;
+
+    const LIMITS: Limits = Limits {
+        min_timeout_seconds: 60,
+        max_timeout_seconds: MAX_TIMEOUT_SECONDS,
+        allow_http_localhost: true,
+    };
+
+    /// Arbitrary text: any Unicode string, or arbitrary bytes read as UTF-8 lossily.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            prop::collection::vec(any::<u8>(), 0..64)
+                .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+            // Multi-byte characters in every position, the class that broke `time.rs`.
+            prop::collection::vec(
+                prop::sample::select(vec!['a', '0', ':', '+', '-', '.', 'é', '€', '𝄞', ' ', 'Z']),
+                0..30
+            )
+            .prop_map(|c| c.into_iter().collect()),
+        ]
+    }
+
+    /// A valid-looking prefix (possibly cut short at a character boundary) followed by
+    /// arbitrary Unicode.
+    fn around(prefixes: &'static [&'static str]) -> impl Strategy<Value = String> {
+        (
+            prop::sample::select(prefixes),
+            any::<prop::sample::Index>(),
+            any::<bool>(),
+            text(),
+        )
+            .prop_map(|(p, cut, whole, tail)| {
+                let bounds: Vec<usize> = (0..=p.len()).filter(|i| p.is_char_boundary(*i)).collect();
+                let end = if whole {
+                    p.len()
+                } else {
+                    bounds[cut.index(bounds.len())]
+                };
+                format!("{}{tail}", &p[..end])
+            })
+    }
+
+    /// Valid inputs with a few spans replaced by short strings of ASCII and multi-byte
+    /// characters: this is how a 2-byte character lands where a parser slices by byte.
+    fn mutated(valid: &'static [&'static str]) -> impl Strategy<Value = String> {
+        let piece = prop::collection::vec(
+            prop::sample::select(vec!['a', '0', ':', '+', '.', 'é', '€', '𝄞', 'Z', ' ']),
+            0..3,
+        );
+        (
+            prop::sample::select(valid),
+            prop::collection::vec((any::<prop::sample::Index>(), 0usize..3, piece), 1..4),
+        )
+            .prop_map(|(v, edits)| {
+                let mut chars: Vec<char> = v.chars().collect();
+                for (at, span, with) in edits {
+                    let start = at.index(chars.len() + 1);
+                    let end = (start + span).min(chars.len());
+                    chars.splice(start..end, with);
+                }
+                chars.into_iter().collect()
+            })
+    }
+
+    const TIMES: &[&str] = &[
+        "2026-01-01T00:00:00Z",
+        "2026-01-01T00:00:00.5Z",
+        "2026-01-01T00:00:00+",
+        "2026-01-01T00:00:00+a",
+        "2026-01-01T00:00:00.",
+        "2026-01-01T00:00:00.123",
+        "2026-11-29T14:12:05+01:00",
+        "2026-11-29 14:12:05Z",
+    ];
+    const RETRY_AFTERS: &[&str] = &[
+        "Sun, 06 Nov 1994 08:49:37",
+        "Sun, 06 Nov 1994 08:49:37 GMT",
+        "Sun, 06 Nov 1994 08:49:37+a",
+        "Sun, 06 Nov 1994 08:49:37+01:00 GMT",
+        "Sun, 06 Nov 99999999999 08:49:37 GMT",
+        "18446744073709551615",
+        "120",
+    ];
+
+    proptest! {
+        // Cheap parsers get many cases: the failures hide in narrow corners.
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn rfc3339_is_total(s in prop_oneof![text(), around(TIMES), mutated(TIMES)]) {
+            if let Some(ms) = parse_rfc3339(&s) {
+                prop_assert!(s.is_ascii());
+                // What parses formats back to an instant that parses to the same value.
+                prop_assert_eq!(parse_rfc3339(&rfc3339(ms)), Some(ms));
+            }
+        }
+
+        #[test]
+        fn retry_after_is_total_and_bounded(
+            s in prop_oneof![text(), around(RETRY_AFTERS), mutated(RETRY_AFTERS), mutated(TIMES)],
+            tail in prop::sample::select(vec!["", " GMT", "Z"]),
+            now in any::<i64>(),
+        ) {
+            let v = format!("{s}{tail}");
+            if let Some(ms) = parse_retry_after(&v, now) {
+                prop_assert!((0..=MAX_RETRY_AFTER_MS).contains(&ms), "{ms}");
+            }
+            let _ = Schedule::parse(&v);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn rfc3339_formats_any_instant(ms in any::<i64>()) {
+            let _ = rfc3339(ms);
+            let _ = period_of(ms);
+        }
+
+        #[test]
+        fn phone_numbers_are_total(s in prop_oneof![text(), around(&["+1", "+1 (312) ", "00", "whatsapp:+"]), mutated(&["+1 (312) 847-1928", "0049 30 901820"])]) {
+            if let Ok(p) = PhoneNumber::parse(&s) {
+                prop_assert_eq!(PhoneNumber::parse(p.as_str()), Ok(p.clone()));
+            }
+        }
+
+        #[test]
+        fn tokens_are_total(s in prop_oneof![text(), around(&["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"])]) {
+            prop_assert!(token::verify(b"secret-key-of-some-length", &s).is_err());
+        }
+
+        #[test]
+        fn ids_and_cursors_are_total(s in prop_oneof![text(), around(&["pause_", "pause_0123456789abcdef01234567", "evt_", "key_", "msg_"])]) {
+            if let Some(id) = PauseId::parse(&s) {
+                prop_assert_eq!(id.to_string(), s.clone());
+            }
+            let _ = unhex(&s);
+            let _ = mode_of(&s);
+            let _ = secrets_equal(&s, "pp_live_0000000000000000000000000000000000000000");
+            let _ = (Plan::parse(&s), Status::parse(&s));
+        }
+
+        #[test]
+        fn idempotency_keys_are_total(s in text()) {
+            if let Ok(k) = parse_idempotency_key(&s) {
+                prop_assert!(!k.is_empty() && k.len() <= 255 && k.bytes().all(|c| (0x20..0x7f).contains(&c)));
+            }
+        }
+
+        #[test]
+        fn wait_is_total_and_bounded(s in prop_oneof![text(), around(&["0.", "55", "1e", "-0", "NaN", "inf"])]) {
+            if let Ok(ms) = parse_wait(Some(&s)) {
+                prop_assert!(ms <= 55_000);
+            }
+        }
+
+        #[test]
+        fn list_queries_are_total(status in text(), limit in prop_oneof![text(), around(&["1", "100", "4294967296"])], cursor in text()) {
+            if let Ok(q) = ListQuery::parse(Some(&status), Some(&limit), Some(cursor)) {
+                prop_assert!((1..=100).contains(&q.limit));
+            }
+        }
+
+        #[test]
+        fn audit_filters_are_total(pairs in prop::collection::vec((prop_oneof![
+            prop::sample::select(vec!["pause_id", "type", "actor", "since", "until", "cursor", "limit", "format"]).prop_map(String::from),
+            text(),
+        ], prop_oneof![text(), around(TIMES), mutated(TIMES), around(&["api_key:", "evt_", "pause_"])]), 0..6)) {
+            if let Ok(f) = parse_filter(&pairs) {
+                prop_assert!((1..=500).contains(&f.limit));
+            }
+        }
+
+        #[test]
+        fn json_bodies_are_total(b in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..200),
+            text().prop_map(String::into_bytes),
+            text().prop_map(|s| serde_json::json!({ "recipient": s.clone(), "message": s.clone(), "options": [s.clone(), "b"], "webhook_url": s, "channel": "email" }).to_string().into_bytes()),
+            (text(), prop::sample::select(vec!["sms", "email", "slack", "whatsapp"])).prop_map(|(s, c)| serde_json::json!({ "recipient": s, "message": "m", "options": ["a", "b"], "channel": c, "timeout_default": "a" }).to_string().into_bytes()),
+        ]) {
+            let _ = parse_create(&b, &LIMITS);
+            let _ = parse_object(&b);
+            let _ = mcp::parse_message(&b);
+        }
+
+        #[test]
+        fn webhook_urls_are_total(s in prop_oneof![text(), around(&["https://", "http://[", "http://127.0.0.1:", "https://a@"]), mutated(&["https://hooks.example.com:8443/p?x=1", "http://[::1]:9000/hook"])]) {
+            let _ = parse_webhook_url(&s, &LIMITS);
+        }
+
+        #[test]
+        fn forms_and_provider_callbacks_are_total(
+            b in prop_oneof![prop::collection::vec(any::<u8>(), 0..300), text().prop_map(String::into_bytes), text().prop_map(|s| format!("payload={}", s).into_bytes())],
+            header in text(),
+            ts in prop_oneof![text(), any::<i64>().prop_map(|n| n.to_string())],
+            now in any::<i64>(),
+            status in any::<u16>(),
+        ) {
+            let _ = page_form::parse(&b);
+            let _ = slack::parse_click(&b);
+            let _ = slack::parse_button_value(&header);
+            prop_assert!(!slack::verify("secret", &ts, &b, &header, now));
+            let params: Vec<(String, String)> = url::form_urlencoded::parse(&b).into_owned().collect();
+            let _ = twilio::verify("token", &header, &params, &header);
+            let _ = twilio::explain(&header);
+            let body = String::from_utf8_lossy(&b);
+            let _ = (twilio::classify(status, &body), slack::classify(status, &body), email::classify(status, &body));
+        }
+
+        #[test]
+        fn mcp_envelopes_are_total(header in text(), name in text(), v in super::json_value()) {
+            let msg = serde_json::json!({ "jsonrpc": "2.0", "id": 1, "method": name.clone(), "params": v.clone() });
+            let _ = mcp::parse_message(msg.to_string().as_bytes());
+            let params = serde_json::json!({ "_meta": { mcp::META_VERSION_KEY: v.clone() }, "protocolVersion": v.clone() });
+            let params = params.as_object().unwrap();
+            let _ = mcp::check_version(Some(&header), params);
+            let _ = mcp::initialize_result(params, "1");
+            let _ = mcp::negotiate(Some(&header));
+            let _ = mcp::Tool::parse(&name);
+            if let Some(n) = whole_number(&v) {
+                prop_assert_eq!(v.as_f64(), Some(n as f64));
+            }
+            let args = serde_json::json!({ "x": v });
+            let _ = mcp::arg_text(args.as_object().unwrap(), "x");
+        }
+
+        #[test]
+        fn webhook_secrets_are_total(s in prop_oneof![text(), around(&["whsec_", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])], body in text()) {
+            let _ = sign::secret_key(&s);
+            let _ = sign::signature_header(std::slice::from_ref(&s), &body, 1, &body);
+        }
+
+        #[test]
+        fn routes_are_total(path in prop_oneof![text(), around(&["/v1/pause/", "/r/", "/callbacks/", "/v1/keys/"])], method in prop_oneof![text(), prop::sample::select(vec!["GET", "HEAD", "POST", "DELETE", "TRACE", "QUERY", "head"]).prop_map(String::from)]) {
+            let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+            match resolve(&segments, &method) {
+                Routing::Dispatch(m) => prop_assert!(["GET", "POST", "DELETE"].contains(&m)),
+                Routing::MethodNotAllowed(allow) => prop_assert!(!allow.is_empty()),
+                Routing::NotFound => {}
+            }
+        }
+    }
+}

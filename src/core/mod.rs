@@ -17,6 +17,7 @@ pub mod plans;
 pub mod providers;
 pub mod request;
 pub mod retry;
+pub mod routes;
 pub mod tenancy;
 pub mod time;
 pub mod token;

@@ -515,6 +515,27 @@ pub fn parse_webhook_url(raw: &str, limits: &Limits) -> Result<String, String> {
     )
 }
 
+/// A JSON number that is a whole number, written `60` or `60.0` (JSON Schema's
+/// `integer` accepts both), within i64.
+pub fn whole_number(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
+/// `Idempotency-Key`: 1 to 255 printable ASCII characters.
+pub fn parse_idempotency_key(raw: &str) -> Result<String, ApiError> {
+    if raw.is_empty() || raw.len() > 255 || !raw.bytes().all(|c| (0x20..0x7f).contains(&c)) {
+        return Err(ApiError::invalid(
+            "Idempotency-Key",
+            "`Idempotency-Key` must be 1 to 255 printable ASCII characters, e.g. a UUID.",
+        ));
+    }
+    Ok(raw.to_string())
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -794,6 +815,15 @@ mod tests {
         assert_eq!(a.fingerprint(), b.fingerprint());
         s["message"] = json!("Wire $8,500 to Meridian?");
         assert_ne!(a.fingerprint(), parse(s).unwrap().fingerprint());
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_with_a_fraction_of_zero() {
+        assert_eq!(whole_number(&json!(60)), Some(60));
+        assert_eq!(whole_number(&json!(60.0)), Some(60));
+        assert_eq!(whole_number(&json!(60.5)), None);
+        assert_eq!(whole_number(&json!(1e300)), None);
+        assert_eq!(whole_number(&json!("60")), None);
     }
 
     #[test]

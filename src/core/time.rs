@@ -15,11 +15,22 @@ pub fn rfc3339(ms: i64) -> String {
     )
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` into epoch milliseconds.
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` into epoch milliseconds. Total: any
+/// text that is not such a time (non-ASCII, too long, out of range) is `None`.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    // A timestamp is ASCII; refusing anything else up front means no index below can
+    // fall inside a multi-byte character. Fractions beyond a few digits are junk.
+    if !s.is_ascii() || !(20..=64).contains(&s.len()) {
+        return None;
+    }
     let b = s.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let digits = b.get(from..from + len)?;
+        digits.iter().try_fold(0i64, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+        })
+    };
+    if b[4] != b'-'
         || b[7] != b'-'
         || !matches!(b[10], b'T' | b't' | b' ')
         || b[13] != b':'
@@ -27,21 +38,29 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let t = s.get(r)?;
-        t.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| t.parse().ok())?
+    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (h, mi, se) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = [
+        31,
+        28 + i64::from(leap),
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    let in_month = |d: i64| {
+        month_days
+            .get((mo - 1) as usize)
+            .is_some_and(|n| (1..=*n).contains(&d))
     };
-    let (y, mo, d, h, mi, se) = (
-        num(0..4)?,
-        num(5..7)?,
-        num(8..10)?,
-        num(11..13)?,
-        num(14..16)?,
-        num(17..19)?,
-    );
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+    if !(1..=12).contains(&mo) || !in_month(d) || h > 23 || mi > 59 || se > 60 {
         return None;
     }
     let mut i = 19;
@@ -49,25 +68,25 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     if b.get(i) == Some(&b'.') {
         let start = i + 1;
         i = start;
-        while i < b.len() && b[i].is_ascii_digit() {
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
             i += 1;
         }
         if i == start {
             return None;
         }
-        let frac = &s[start..i.min(start + 3)];
-        millis = frac.parse::<i64>().ok()? * 10_i64.pow(3 - frac.len() as u32);
+        // Milliseconds: the first three digits, right-padded (".5" is 500 ms).
+        let frac = &b[start..i.min(start + 3)];
+        let value = frac.iter().fold(0, |n, c| n * 10 + i64::from(c - b'0'));
+        millis = value * 10_i64.pow(3 - frac.len() as u32);
     }
-    let offset_min = match &s[i..] {
-        "Z" | "z" => 0,
-        rest if rest.len() == 6
-            && (rest.starts_with('+') || rest.starts_with('-'))
-            && &rest[3..4] == ":" =>
-        {
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
-            let oh: i64 = rest[1..3].parse().ok()?;
-            let om: i64 = rest[4..6].parse().ok()?;
-            sign * (oh * 60 + om)
+    let offset_min = match &b[i..] {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (oh, om) = (num(i + 1, 2)?, num(i + 4, 2)?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            (oh * 60 + om) * if *sign == b'-' { -1 } else { 1 }
         }
         _ => return None,
     };
@@ -125,5 +144,27 @@ mod tests {
         assert_eq!(parse_rfc3339("2026-13-29T14:12:05Z"), None);
         assert_eq!(parse_rfc3339("yesterday"), None);
         assert_eq!(parse_rfc3339("2026-11-29T14:12:05"), None);
+        assert_eq!(
+            parse_rfc3339("2026-11-29T14:12:05.5Z"),
+            Some(1_795_961_525_500)
+        );
+    }
+
+    #[test]
+    fn refuses_what_only_looks_like_a_time_without_panicking() {
+        // The reported input: a multi-byte character where the offset's colon goes.
+        assert_eq!(parse_rfc3339("2026-01-01T00:00:00+a\u{e9}bc"), None);
+        assert_eq!(parse_rfc3339("2026-01-01T00:00:00+a\u{e9}b"), None);
+        assert_eq!(parse_rfc3339("2026-01-01T00:00:00.\u{e9}Z"), None);
+        assert_eq!(parse_rfc3339("2026-01-01T00:00:00+99:00"), None);
+        assert_eq!(parse_rfc3339("2026-01-01T00:00:00+-1:00"), None);
+        assert_eq!(parse_rfc3339("\u{e9}026-01-01T00:00:00Z"), None);
+        assert_eq!(
+            parse_rfc3339(&format!("2026-01-01T00:00:00.{}Z", "1".repeat(50))),
+            None
+        );
+        assert_eq!(parse_rfc3339("2026-02-29T00:00:00Z"), None);
+        assert!(parse_rfc3339("2028-02-29T00:00:00Z").is_some());
+        assert_eq!(parse_rfc3339("2026-04-31T00:00:00Z"), None);
     }
 }

@@ -2,8 +2,12 @@
 // documented operation, successes and errors, are checked against it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { startService, seedRequest, choose } from './harness.mjs';
+import { startService, seedRequest, choose, ROOT } from './harness.mjs';
 
 let svc, acct, spec, ajv;
 before(async () => {
@@ -44,6 +48,64 @@ test('the document is served and is OpenAPI 3.1', async () => {
   assert.equal(r.status, 200);
   assert.equal(spec.openapi, '3.1.0');
   assert.ok(Object.keys(spec.paths).length >= 9);
+});
+
+test('static/openapi.json is exactly what docs/openapi.py generates, and is what is served', async () => {
+  execFileSync('python3', [join(ROOT, 'docs', 'openapi.py'), '--check'], { stdio: 'pipe' });
+  const served = await svc.request('GET', '/openapi.json');
+  assert.deepEqual(JSON.parse(served.text), JSON.parse(readFileSync(join(ROOT, 'static', 'openapi.json'), 'utf8')));
+});
+
+/// A raw request (fetch refuses TRACE, and some clients cannot send QUERY).
+function raw(method, path, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(svc.base + path, { method, headers }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('methods a path does not have are 405 with Allow; unknown paths are 404', async () => {
+  const id = (await call('POST', '/v1/pause', { body: seedRequest() })).json.pause_id;
+  const link = new URL(await svc.linkFor(id)).pathname;
+  const auth = { authorization: `Bearer ${acct.live_key}` };
+  const cases = [
+    ['/healthz', 'GET, HEAD'], [link, 'GET, HEAD, POST'], ['/callbacks/twilio/status', 'POST'],
+    ['/callbacks/slack/interactivity', 'POST'], ['/admin/accounts', 'POST'], ['/dev/outbox', 'GET, HEAD'], ['/mcp', 'POST'],
+    ['/v1/pause', 'POST'], [`/v1/pause/${id}`, 'GET, HEAD, DELETE'], [`/v1/pause/${id}/cancel`, 'POST'],
+    [`/v1/pause/${id}/webhooks`, 'GET, HEAD'], [`/v1/pause/${id}/webhooks/msg_000000000000000000000000/replay`, 'POST'],
+    ['/v1/pauses', 'GET, HEAD'], ['/v1/account', 'GET, HEAD'], ['/v1/keys', 'GET, HEAD, POST'], ['/v1/keys/key_0000000000000000', 'DELETE'],
+    ['/v1/keys/key_0000000000000000/rotate', 'POST'], ['/v1/keys/key_0000000000000000/revoke', 'POST'], ['/v1/test/outbox', 'GET, HEAD'],
+    ['/v1/webhook_secret/rotate', 'POST'], ['/v1/audit', 'GET, HEAD'], ['/v1/audit/verify', 'GET, HEAD'],
+  ];
+  for (const [path, allow] of cases) {
+    const has = allow.split(', ');
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'TRACE', 'QUERY']) {
+      if (has.includes(method)) continue;
+      const r = await raw(method, path, auth);
+      assert.equal(r.status, 405, `${method} ${path}: ${r.status} ${r.text.slice(0, 200)}`);
+      assert.equal(r.headers.allow, allow, `${method} ${path}`);
+      assert.equal(JSON.parse(r.text).error.code, 'method_not_allowed');
+    }
+  }
+  // HEAD is GET without a body, wherever GET is.
+  const head = await raw('HEAD', `/v1/pause/${id}`, auth);
+  assert.equal(head.status, 200);
+  assert.equal(head.text, '');
+  assert.equal((await raw('HEAD', '/healthz')).status, 200);
+  assert.equal((await raw('HEAD', '/v1/pause', auth)).status, 405);
+  // QUERY is not mistaken for GET.
+  assert.equal((await raw('QUERY', '/v1/pauses', auth)).status, 405);
+  for (const path of ['/v1/nothing', '/v1/pause/a/b/c', '/nothing', '/r', '/callbacks/twilio', '/admin']) {
+    for (const method of ['GET', 'POST', 'TRACE', 'QUERY']) {
+      const r = await raw(method, path, auth);
+      assert.equal(r.status, 404, `${method} ${path}: ${r.status}`);
+    }
+  }
 });
 
 test('pause operations conform, in success and in error', async () => {

@@ -354,6 +354,19 @@ mod tests {
             &sig,
             1531420618
         ));
+        // Extreme timestamps are outside the window, without overflowing.
+        for (ts, now) in [
+            ("-9223372036854775808", i64::MAX),
+            ("9223372036854775807", i64::MIN),
+        ] {
+            assert!(!verify(
+                "8f742231b10e8888abcd99yyyzzz85a5",
+                ts,
+                body,
+                &sig,
+                now
+            ));
+        }
     }
 
     #[test]
