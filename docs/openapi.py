@@ -17,7 +17,7 @@ ts = {"type": "string", "format": "date-time"}
 nts = {"type": ["string", "null"], "format": "date-time"}
 nstr = {"type": ["string", "null"]}
 
-COMMON = {"401": err("Missing or invalid API key."), "429": err("Rate limited; see Retry-After."), "500": err("Internal error.")}
+COMMON = {"401": err("Missing or invalid API key."), "429": err("Rate limited (per API key, per account, or webhook secret rotations); see Retry-After."), "500": err("Internal error.")}
 def html(desc): return {"description": desc, "content": {"text/html": {"schema": {"type": "string"}}}}
 TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{35}$"}, "description": "The link's token (35 characters)."}
 # A path that does not reach the page (e.g. an encoded slash in the token) is the API's JSON 404.
@@ -194,11 +194,11 @@ paths = {
         "post": op("Create an API key", {"201": {**json_body(ref("ApiKey"), "The key, with its secret (shown once)."),
                 "links": {"RotateKey": {"operationId": "rotateKey", "parameters": {"key_id": "$response.body#/id"}},
                           "RevokeKey": {"operationId": "revokeKey", "parameters": {"key_id": "$response.body#/id"}}}},
-            "400": err("Invalid mode."), "403": err("Test keys cannot manage keys."), "413": err("Body over 64 KB."), "415": err("Not JSON.")},
+            "400": err("Invalid mode."), "403": err("Test keys cannot manage keys (`forbidden`), or the account already holds 20 active keys (`key_limit_exceeded`)."), "413": err("Body over 64 KB."), "415": err("Not JSON.")},
             operationId="createKey", requestBody={"required": False, **json_body({"type": "object", "additionalProperties": False, "properties": {"mode": {"type": "string", "enum": ["live", "test"]}}})})},
     "/v1/keys/{key_id}/rotate": {"post": op("Rotate an API key", {
         "201": json_body({"type": "object", "required": ["new_key", "old_key"], "properties": {"new_key": ref("ApiKey"), "old_key": {"anyOf": [ref("ApiKey"), {"type": "null"}]}}}, "The new key (with secret) and the old key's end."),
-        "400": err("Invalid grace_seconds."), "403": err("Test keys cannot manage keys."), "404": err("No such active key."), "413": err("Body over 64 KB."), "415": err("Not JSON.")},
+        "400": err("Invalid grace_seconds."), "403": err("Test keys cannot manage keys (`forbidden`), or a rotation with grace would hold more than 20 active keys (`key_limit_exceeded`)."), "404": err("No such active key."), "413": err("Body over 64 KB."), "415": err("Not JSON.")},
         operationId="rotateKey", parameters=[KEY_ID],
         requestBody={"required": False, **json_body({"type": "object", "additionalProperties": False, "properties": {"grace_seconds": {"type": "integer", "minimum": 0, "maximum": 604800}}})})},
     "/v1/keys/{key_id}/revoke": {"post": op("Revoke an API key", {"200": json_body(ref("ApiKey"), "The revoked key."), "403": err("Test keys cannot manage keys."), "404": err("No such key."), "409": err("The last active live key.")},
@@ -209,10 +209,15 @@ paths = {
     "/v1/pause/{id}/webhooks/{event_id}/replay": {"post": op("Send a webhook event again (same id and body, fresh schedule)", {
         "202": json_body(ref("WebhookEvent"), "Queued again."), "404": err("No such pause or event."), "409": err("The event is still being delivered.")},
         operationId="replayWebhookEvent", parameters=[PAUSE_ID, {"name": "event_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": WEBHOOK_EVENT_ID_RE}}])},
-    "/v1/webhook_secret/rotate": {"post": op("Issue a new webhook secret; the previous ones keep signing for 24 hours", {
-        "200": json_body({"type": "object", "required": ["object", "secret", "previous_secrets_expire_at"], "properties": {"object": {"const": "webhook_secret"},
-            "secret": {"type": "string", "pattern": "^whsec_"}, "previous_secrets_expire_at": nts}}, "The new secret (shown once).")},
-        operationId="rotateWebhookSecret")},
+    "/v1/webhook_secret/rotate": {"post": op("Issue a new webhook secret of a mode; the previous one keeps signing for 24 hours, an older one stops", {
+        "200": json_body({"type": "object", "required": ["object", "livemode", "secret", "previous_secrets_expire_at"], "properties": {"object": {"const": "webhook_secret"},
+            "livemode": {"type": "boolean", "description": "Which mode's secret this is."},
+            "secret": {"type": "string", "pattern": "^whsec_"}, "previous_secrets_expire_at": nts}}, "The new secret (shown once)."),
+        "400": err("Invalid mode."), "403": err("A test key asked for the live secret."), "413": err("Body over 64 KB."), "415": err("Not JSON.")},
+        operationId="rotateWebhookSecret",
+        description="At most two secrets of a mode sign at once; at most 5 rotations an hour per account and mode (429 `rate_limited` beyond).",
+        requestBody={"required": False, **json_body({"type": "object", "additionalProperties": False,
+            "properties": {"mode": {"type": "string", "enum": ["live", "test"], "description": "The key's mode by default; a test key may rotate only the test secret."}}})})},
     "/v1/audit": {"get": op("The audit log: filters, cursor pages, export", {
         "200": {"description": "A page (JSON); with format=json|ndjson|csv, a streamed export of every matching event.",
             "content": {"application/json": {"schema": {"anyOf": [{"type": "object", "required": ["object", "data", "has_more", "next_cursor"],

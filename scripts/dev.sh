@@ -41,7 +41,7 @@ if [ -f "$KEY_FILE" ] && curl -fsS -o /dev/null -H "Authorization: Bearer $(cat 
 else
   curl -fsS -X POST "$BASE/admin/accounts" -H "Authorization: Bearer $ADMIN_TOKEN" \
     -H 'content-type: application/json' -d '{"name":"Local Developer","plan":"enterprise"}' \
-    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const a=JSON.parse(s);require("fs").writeFileSync(".wrangler/dev-api-key",a.live_key);require("fs").writeFileSync(".wrangler/dev-test-api-key",a.test_key);require("fs").writeFileSync(".wrangler/dev-webhook-secret",a.webhook_secret)})'
+    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const a=JSON.parse(s);require("fs").writeFileSync(".wrangler/dev-api-key",a.live_key);require("fs").writeFileSync(".wrangler/dev-test-api-key",a.test_key);require("fs").writeFileSync(".wrangler/dev-webhook-secret",a.webhook_secret);require("fs").writeFileSync(".wrangler/dev-test-webhook-secret",a.test_webhook_secret)})'
 fi
 SECRET_FILE=.wrangler/dev-webhook-secret
 if [ ! -s "$SECRET_FILE" ]; then
@@ -49,11 +49,17 @@ if [ ! -s "$SECRET_FILE" ]; then
   curl -fsS -X POST "$BASE/v1/webhook_secret/rotate" -H "Authorization: Bearer $(cat "$KEY_FILE")" \
     | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>require("fs").writeFileSync(".wrangler/dev-webhook-secret",JSON.parse(s).secret))'
 fi
+TEST_SECRET_FILE=.wrangler/dev-test-webhook-secret
+if [ ! -s "$TEST_SECRET_FILE" ] && [ -s .wrangler/dev-test-api-key ]; then
+  # An account made before test mode had its own secret: issue one with the test key.
+  curl -fsS -X POST "$BASE/v1/webhook_secret/rotate" -H "Authorization: Bearer $(cat .wrangler/dev-test-api-key)" \
+    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>require("fs").writeFileSync(".wrangler/dev-test-webhook-secret",JSON.parse(s).secret))' || true
+fi
 cat <<MSG
 
   PausePoint is running at $BASE
   API key: $(cat "$KEY_FILE")   (also in $KEY_FILE)
-  Webhook signing secret: $(cat "$SECRET_FILE")   (also in $SECRET_FILE)
+  Webhook signing secret: $(cat "$SECRET_FILE")   (also in $SECRET_FILE; test mode's in $TEST_SECRET_FILE)
   Messages that would be sent: $BASE/dev/outbox
 
   curl -X POST $BASE/v1/pause -H "Authorization: Bearer \$(cat $KEY_FILE)" \\

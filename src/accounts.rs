@@ -7,6 +7,7 @@ use worker::Env;
 use crate::core::error::ApiError;
 use crate::core::ids::hex;
 use crate::core::keys::{self, KeyMode};
+use crate::core::tenancy::MAX_ACTIVE_KEYS;
 use crate::http::{internal, random_bytes};
 use crate::store::{db, n, s};
 
@@ -84,10 +85,12 @@ pub struct IdempotencyRecord {
 }
 
 /// Claims `key` for `pause_id` unless a live claim exists; returns the claim in force
-/// (ours, or the earlier request's). Claims older than the TTL are taken over.
+/// (ours, or the earlier request's). Claims older than the TTL are taken over. Keys
+/// are scoped by mode: a live and a test request never share one.
 pub async fn claim_idempotency_key(
     env: &Env,
     account_id: &str,
+    livemode: bool,
     key: &str,
     pause_id: &str,
     request_hash: &str,
@@ -96,16 +99,16 @@ pub async fn claim_idempotency_key(
     let db = db(env)?;
     let claim = db
         .prepare(
-            "INSERT INTO idempotency_keys (account_id, key, pause_id, request_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(account_id, key) DO UPDATE SET pause_id = excluded.pause_id,
+            "INSERT INTO idempotency_keys (account_id, key, pause_id, request_hash, created_at, livemode) VALUES (?1, ?2, ?3, ?4, ?5, ?7)
+             ON CONFLICT(account_id, livemode, key) DO UPDATE SET pause_id = excluded.pause_id,
                request_hash = excluded.request_hash, created_at = excluded.created_at
              WHERE idempotency_keys.created_at <= ?6",
         )
-        .bind(&[s(account_id), s(key), s(pause_id), s(request_hash), n(now), n(now - IDEMPOTENCY_TTL_MS)])
+        .bind(&[s(account_id), s(key), s(pause_id), s(request_hash), n(now), n(now - IDEMPOTENCY_TTL_MS), n(i64::from(livemode))])
         .map_err(internal)?;
     let read = db
-        .prepare("SELECT pause_id, request_hash FROM idempotency_keys WHERE account_id = ?1 AND key = ?2")
-        .bind(&[s(account_id), s(key)])
+        .prepare("SELECT pause_id, request_hash FROM idempotency_keys WHERE account_id = ?1 AND key = ?2 AND livemode = ?3")
+        .bind(&[s(account_id), s(key), n(i64::from(livemode))])
         .map_err(internal)?;
     let results = db.batch(vec![claim, read]).await.map_err(internal)?;
     results
@@ -122,14 +125,15 @@ pub async fn claim_idempotency_key(
 pub async fn drop_idempotency_key(
     env: &Env,
     account_id: &str,
+    livemode: bool,
     key: &str,
     pause_id: &str,
 ) -> Result<(), ApiError> {
     db(env)?
         .prepare(
-            "DELETE FROM idempotency_keys WHERE account_id = ?1 AND key = ?2 AND pause_id = ?3",
+            "DELETE FROM idempotency_keys WHERE account_id = ?1 AND key = ?2 AND pause_id = ?3 AND livemode = ?4",
         )
-        .bind(&[s(account_id), s(key), s(pause_id)])
+        .bind(&[s(account_id), s(key), s(pause_id), n(i64::from(livemode))])
         .map_err(internal)?
         .run()
         .await
@@ -163,11 +167,14 @@ pub async fn list_keys(env: &Env, account_id: &str) -> Result<Vec<KeyRow>, ApiEr
         .map_err(internal)
 }
 
-/// Adds a key; returns its row and its secret (shown once).
+/// Adds a key unless the account already holds `MAX_ACTIVE_KEYS` active ones (not
+/// counting `replacing`, a key a rotation ends at once); returns its row and its
+/// secret (shown once). One conditional insert, so concurrent creates cannot overshoot.
 pub async fn create_key(
     env: &Env,
     account_id: &str,
     mode: KeyMode,
+    replacing: Option<&str>,
     now: i64,
 ) -> Result<(KeyRow, String), ApiError> {
     let key = keys::new_key(mode, &random_bytes::<20>());
@@ -180,15 +187,32 @@ pub async fn create_key(
         revoked_at: None,
         expires_at: None,
     };
-    db(env)?
+    let inserted = db(env)?
         .prepare(
-            "INSERT INTO api_keys (id, account_id, key_hash, mode, prefix, last4, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO api_keys (id, account_id, key_hash, mode, prefix, last4, created_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+             WHERE (SELECT COUNT(*) FROM api_keys WHERE account_id = ?2 AND revoked_at IS NULL
+                    AND (expires_at IS NULL OR expires_at > ?7) AND id != ?8) < ?9
+             RETURNING id",
         )
-        .bind(&[s(&row.id), s(account_id), s(&key.hash), s(&row.mode), s(&row.prefix), s(&row.last4), n(now)])
+        .bind(&[
+            s(&row.id),
+            s(account_id),
+            s(&key.hash),
+            s(&row.mode),
+            s(&row.prefix),
+            s(&row.last4),
+            n(now),
+            s(replacing.unwrap_or("")),
+            n(i64::from(MAX_ACTIVE_KEYS)),
+        ])
         .map_err(internal)?
-        .run()
+        .first::<Value>(None)
         .await
         .map_err(internal)?;
+    if inserted.is_none() {
+        return Err(ApiError::KeyLimit);
+    }
     Ok((row, key.secret))
 }
 
@@ -209,6 +233,33 @@ pub async fn end_key(
     let row = db(env)?
         .prepare(sql)
         .bind(&[s(account_id), s(key_id), n(at)])
+        .map_err(internal)?
+        .first::<Value>(None)
+        .await
+        .map_err(internal)?;
+    Ok(row.is_some())
+}
+
+/// Revokes a key in one conditional statement: a live key only while another live key
+/// stays (active and not ending), so concurrent revocations can never leave the
+/// account without one. `Ok(false)`: nothing was revoked (no such active key, or
+/// the last live one; the caller tells which).
+pub async fn revoke_key(
+    env: &Env,
+    account_id: &str,
+    key_id: &str,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let row = db(env)?
+        .prepare(
+            "UPDATE api_keys SET revoked_at = ?3
+             WHERE account_id = ?1 AND id = ?2 AND revoked_at IS NULL
+               AND (mode != 'live' OR EXISTS (
+                 SELECT 1 FROM api_keys o WHERE o.account_id = ?1 AND o.id != ?2 AND o.mode = 'live'
+                   AND o.revoked_at IS NULL AND o.expires_at IS NULL))
+             RETURNING id",
+        )
+        .bind(&[s(account_id), s(key_id), n(now)])
         .map_err(internal)?
         .first::<Value>(None)
         .await

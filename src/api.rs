@@ -12,6 +12,7 @@ use crate::core::keys::KeyMode;
 use crate::core::pause::{Delivery, Pause, Status};
 use crate::core::plans::{period_of, Plan};
 use crate::core::request::parse_create;
+use crate::core::tenancy::visible;
 use crate::core::token::{self, Claims};
 use crate::http::{
     internal, json, now_ms, query_param, random_bytes, read_body, require_json, MAX_BODY_BYTES,
@@ -82,7 +83,6 @@ pub async fn create(
 
     let now = now_ms();
     let period = period_of(now);
-    let mut id = PauseId(random_bytes::<PAUSE_ID_BYTES>());
     // Live pauses count against the plan's monthly allowance; test mode is free.
     let cap = if caller.livemode() {
         plan.limits().monthly_pauses
@@ -94,12 +94,36 @@ pub async fn create(
             return Err(plan.quota_error());
         }
     }
+    let created = create_reserved(env, caller, new, origin, idem_key, now, &period, cap).await;
+    // The reservation stands only for a pause this request really created: a replay
+    // or any failure after reserving (link secret missing, the object unreachable,
+    // an idempotency conflict) gives it back.
+    if cap.is_some() && !matches!(created, Ok((_, false))) {
+        accounts::release_pause(env, &caller.account_id, &period).await?;
+    }
+    created
+}
+
+/// `create` after the quota is reserved. Returns the pause and whether it is a replay.
+#[allow(clippy::too_many_arguments)]
+async fn create_reserved(
+    env: &Env,
+    caller: &Caller,
+    new: crate::core::request::NewPause,
+    origin: &str,
+    idem_key: Option<&str>,
+    now: i64,
+    period: &str,
+    cap: Option<u32>,
+) -> Result<(Pause, bool), ApiError> {
+    let mut id = PauseId(random_bytes::<PAUSE_ID_BYTES>());
     let mut replay = false;
     if let Some(key) = &idem_key {
         let hash = new.fingerprint();
         let claim = accounts::claim_idempotency_key(
             env,
             &caller.account_id,
+            caller.livemode(),
             key,
             &id.to_string(),
             &hash,
@@ -108,9 +132,6 @@ pub async fn create(
         .await?;
         if claim.pause_id != id.to_string() {
             // An earlier request holds this key: this one is its retry, or a mistake.
-            if cap.is_some() {
-                accounts::release_pause(env, &caller.account_id, &period).await?;
-            }
             if claim.request_hash != hash {
                 return Err(ApiError::IdempotencyKeyReused);
             }
@@ -168,7 +189,7 @@ pub async fn create(
     let create = pause_object::call(env, &pause_id, &command);
     // Unlimited plans count only for display: counted beside the create, not after it.
     let reply = if caller.livemode() && cap.is_none() && !replay {
-        let count = accounts::count_pause(env, &caller.account_id, &period);
+        let count = accounts::count_pause(env, &caller.account_id, period);
         let (reply, counted) = futures_util::future::join(create, count).await;
         counted?;
         reply?
@@ -179,10 +200,11 @@ pub async fn create(
     Ok((created, reply.outcome == Outcome::Unchanged))
 }
 
-/// Looks the pause up for this account: another account's pause is simply not found.
-fn owned(reply_pause: Option<Pause>, caller: &Caller) -> Result<Pause, ApiError> {
+/// Looks the pause up for this account and mode: another account's pause, or one of
+/// the other mode, is simply not found.
+pub(crate) fn owned(reply_pause: Option<Pause>, caller: &Caller) -> Result<Pause, ApiError> {
     reply_pause
-        .filter(|p| p.account_id == caller.account_id)
+        .filter(|p| p.account_id == caller.account_id && visible(p.livemode, caller.key_mode()))
         .ok_or(ApiError::PauseNotFound)
 }
 
@@ -239,8 +261,8 @@ pub async fn get(
     owned(reply.pause, caller)
 }
 
-/// A command to a pause on behalf of the caller's account.
-async fn call_for(
+/// A command to a pause on behalf of the caller's account and mode.
+pub(crate) async fn call_for(
     env: &Env,
     caller: &Caller,
     id: &str,
@@ -248,6 +270,7 @@ async fn call_for(
 ) -> Result<pause_object::Reply, ApiError> {
     let cmd = Command::ForAccount {
         account_id: caller.account_id.clone(),
+        livemode: caller.livemode(),
         cmd: Box::new(cmd),
     };
     pause_object::call(env, id, &cmd).await
@@ -326,8 +349,8 @@ impl ListQuery {
 /// One page of the account's pauses, newest first, as the list envelope.
 pub async fn list(env: &Env, caller: &Caller, q: ListQuery) -> Result<Value, ApiError> {
     if let Some(c) = &q.cursor {
-        let known =
-            PauseId::parse(c).is_some() && store::cursor_exists(env, &caller.account_id, c).await?;
+        let known = PauseId::parse(c).is_some()
+            && store::cursor_exists(env, &caller.account_id, caller.livemode(), c).await?;
         if !known {
             return Err(ApiError::invalid(
                 "cursor",
@@ -338,6 +361,7 @@ pub async fn list(env: &Env, caller: &Caller, q: ListQuery) -> Result<Value, Api
     let (data, next) = store::list_pauses(
         env,
         &caller.account_id,
+        caller.livemode(),
         q.status.map(Status::as_str),
         q.cursor.as_deref(),
         q.limit,
@@ -412,7 +436,9 @@ pub async fn admin_create_account(mut req: Request, env: &Env) -> Result<Respons
     };
     let created = store::create_account(env, &name, &plan, now_ms()).await?;
     let webhook_secret =
-        crate::webhook_store::create_secret(env, &created.account_id, now_ms()).await?;
+        crate::webhook_store::create_secret(env, &created.account_id, true, now_ms()).await?;
+    let test_webhook_secret =
+        crate::webhook_store::create_secret(env, &created.account_id, false, now_ms()).await?;
     Ok(json(
         201,
         &json!({
@@ -423,6 +449,7 @@ pub async fn admin_create_account(mut req: Request, env: &Env) -> Result<Respons
             "live_key": created.live_key,
             "test_key": created.test_key,
             "webhook_secret": webhook_secret,
+            "test_webhook_secret": test_webhook_secret,
         }),
     ))
 }
@@ -469,7 +496,7 @@ fn key_json(k: &accounts::KeyRow, secret: Option<&str>) -> Value {
 }
 
 /// An optional JSON object body (empty is fine) with only the `known` fields.
-async fn optional_object(
+pub(crate) async fn optional_object(
     req: &mut Request,
     known: &[&str],
 ) -> Result<serde_json::Map<String, Value>, ApiError> {
@@ -505,7 +532,7 @@ pub async fn create_key(
             .ok_or_else(|| ApiError::invalid("mode", "`mode` must be live or test."))?,
         Some(_) => return Err(ApiError::invalid("mode", "`mode` must be live or test.")),
     };
-    let (row, secret) = accounts::create_key(env, &caller.account_id, mode, now_ms()).await?;
+    let (row, secret) = accounts::create_key(env, &caller.account_id, mode, None, now_ms()).await?;
     Ok(json(201, &key_json(&row, Some(&secret))))
 }
 
@@ -539,7 +566,9 @@ pub async fn rotate_key(
         .find(|k| k.id == key_id && accounts::is_active(k, now))
         .ok_or(ApiError::KeyNotFound)?;
     let mode = KeyMode::parse(&old.mode).ok_or_else(|| internal("stored key mode unreadable"))?;
-    let (row, secret) = accounts::create_key(env, &caller.account_id, mode, now).await?;
+    // Rotating without grace replaces the key, so it fits even at the key cap.
+    let replacing = (grace == 0).then_some(key_id);
+    let (row, secret) = accounts::create_key(env, &caller.account_id, mode, replacing, now).await?;
     accounts::end_key(
         env,
         &caller.account_id,
@@ -560,23 +589,20 @@ pub async fn rotate_key(
 
 pub async fn revoke_key(env: &Env, caller: &Caller, key_id: &str) -> Result<Response, ApiError> {
     require_live(caller)?;
-    let now = now_ms();
-    let keys = accounts::list_keys(env, &caller.account_id).await?;
-    let target = keys
-        .iter()
-        .find(|k| k.id == key_id && k.revoked_at.is_none())
-        .ok_or(ApiError::KeyNotFound)?;
-    let other_live = keys
-        .iter()
-        .any(|k| k.id != key_id && k.mode == "live" && accounts::is_active(k, now));
-    if target.mode == "live" && !other_live {
-        return Err(ApiError::LastLiveKey);
-    }
-    accounts::end_key(env, &caller.account_id, key_id, now, true).await?;
+    // One conditional statement decides: two concurrent revocations of the last two
+    // live keys cannot both pass a check made before either writes.
+    let revoked = accounts::revoke_key(env, &caller.account_id, key_id, now_ms()).await?;
     let after = accounts::list_keys(env, &caller.account_id)
         .await?
         .into_iter()
         .find(|k| k.id == key_id);
+    if !revoked {
+        // Why not: no such key (or already revoked), or the account's last live key.
+        return Err(match &after {
+            Some(k) if k.revoked_at.is_none() && k.mode == "live" => ApiError::LastLiveKey,
+            _ => ApiError::KeyNotFound,
+        });
+    }
     Ok(json(
         200,
         &after.map(|k| key_json(&k, None)).unwrap_or(Value::Null),

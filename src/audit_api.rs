@@ -36,7 +36,7 @@ pub async fn list(req: &Request, env: &Env, caller: &Caller) -> Result<Response,
     let f = audit::parse_filter(&query_pairs(req)?)?;
     if f.format != Format::Page {
         check_cursor(env, caller, &f).await?;
-        return export(env.clone(), caller.account_id.clone(), f);
+        return export(env.clone(), caller.account_id.clone(), caller.livemode(), f);
     }
     Ok(json(200, &page_of(env, caller, &f).await?))
 }
@@ -52,7 +52,7 @@ pub async fn page_json(
 
 async fn check_cursor(env: &Env, caller: &Caller, f: &Filter) -> Result<(), ApiError> {
     if let Some(c) = &f.cursor {
-        if !audit_store::event_exists(env, &caller.account_id, c).await? {
+        if !audit_store::event_exists(env, &caller.account_id, caller.livemode(), c).await? {
             return Err(ApiError::invalid(
                 "cursor",
                 "`cursor` must be the `next_cursor` of a previous page.",
@@ -64,8 +64,15 @@ async fn check_cursor(env: &Env, caller: &Caller, f: &Filter) -> Result<(), ApiE
 
 async fn page_of(env: &Env, caller: &Caller, f: &Filter) -> Result<Value, ApiError> {
     check_cursor(env, caller, f).await?;
-    let mut rows =
-        audit_store::page(env, &caller.account_id, f, f.cursor.as_deref(), f.limit).await?;
+    let mut rows = audit_store::page(
+        env,
+        &caller.account_id,
+        caller.livemode(),
+        f,
+        f.cursor.as_deref(),
+        f.limit,
+    )
+    .await?;
     let has_more = rows.len() > f.limit as usize;
     rows.truncate(f.limit as usize);
     let next = if has_more {
@@ -80,6 +87,7 @@ async fn page_of(env: &Env, caller: &Caller, f: &Filter) -> Result<Value, ApiErr
 struct ExportState {
     env: Env,
     account_id: String,
+    livemode: bool,
     filter: Filter,
     after: Option<String>,
     started: bool,
@@ -88,11 +96,17 @@ struct ExportState {
 }
 
 /// Streams every matching row, reading D1 a chunk at a time while writing.
-fn export(env: Env, account_id: String, filter: Filter) -> Result<Response, ApiError> {
+fn export(
+    env: Env,
+    account_id: String,
+    livemode: bool,
+    filter: Filter,
+) -> Result<Response, ApiError> {
     let format = filter.format;
     let init = ExportState {
         env,
         account_id,
+        livemode,
         after: filter.cursor.clone(),
         filter,
         started: false,
@@ -115,6 +129,7 @@ fn export(env: Env, account_id: String, filter: Filter) -> Result<Response, ApiE
         let rows = match audit_store::page(
             &st.env,
             &st.account_id,
+            st.livemode,
             &st.filter,
             st.after.as_deref(),
             EXPORT_CHUNK,
@@ -189,13 +204,10 @@ pub async fn verify(req: &Request, env: &Env, caller: &Caller) -> Result<Respons
         }
     }
     let pause_id = pause_id.ok_or_else(|| ApiError::missing("pause_id"))?;
-    // Another account's pause, or none: not found (never reveals which).
+    // Another account's pause, one of the other mode, or none: not found.
     let id = PauseId::parse(&pause_id).ok_or(ApiError::PauseNotFound)?;
     let reply = pause_object::call(env, &id.to_string(), &Command::Get { wait_ms: 0 }).await?;
-    reply
-        .pause
-        .filter(|p| p.account_id == caller.account_id)
-        .ok_or(ApiError::PauseNotFound)?;
+    crate::api::owned(reply.pause, caller)?;
     let head = reply.audit_head.unwrap_or_default();
     let mut v = ChainVerifier::new(head);
     let result = verify_pages(env, &caller.account_id, &pause_id, &mut v).await?;

@@ -10,12 +10,14 @@ use crate::http::internal;
 use crate::store::{db, n, s};
 
 /// Idempotent on event_id: a retried flush inserts nothing twice and never updates.
-pub async fn insert(env: &Env, e: &AuditEvent) -> Result<(), ApiError> {
+/// `livemode` is the pause's mode (not hashed: the chain's fields are fixed), by
+/// which the log is filtered.
+pub async fn insert(env: &Env, e: &AuditEvent, livemode: bool) -> Result<(), ApiError> {
     db(env)?
         .prepare(
             "INSERT OR IGNORE INTO audit_events
-             (event_id, pause_id, account_id, at, actor, type, context, seq, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             (event_id, pause_id, account_id, at, actor, type, context, seq, prev_hash, hash, livemode)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )
         .bind(&[
             s(&e.event_id),
@@ -28,6 +30,7 @@ pub async fn insert(env: &Env, e: &AuditEvent) -> Result<(), ApiError> {
             n(e.seq),
             s(&e.prev_hash),
             s(&e.hash),
+            n(i64::from(livemode)),
         ])
         .map_err(internal)?
         .run()
@@ -36,17 +39,19 @@ pub async fn insert(env: &Env, e: &AuditEvent) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// One page in (at, pause_id, seq) order, after the event `after` when given.
-/// Fetches `limit + 1` rows so the caller knows whether more follow.
+/// One page of one mode's rows in (at, pause_id, seq) order, after the event `after`
+/// when given. Fetches `limit + 1` rows so the caller knows whether more follow.
 pub async fn page(
     env: &Env,
     account_id: &str,
+    livemode: bool,
     f: &Filter,
     after: Option<&str>,
     limit: u32,
 ) -> Result<Vec<AuditEvent>, ApiError> {
-    let mut sql = String::from("SELECT * FROM audit_events WHERE account_id = ?1");
-    let mut args = vec![s(account_id)];
+    let mut sql =
+        String::from("SELECT * FROM audit_events WHERE account_id = ?1 AND livemode = ?2");
+    let mut args = vec![s(account_id), n(i64::from(livemode))];
     // `#` in a clause is the placeholder of the value added with it.
     let mut add = |clause: &str, v: JsValue, args: &mut Vec<JsValue>| {
         args.push(v);
@@ -86,10 +91,17 @@ pub async fn page(
         .map_err(internal)
 }
 
-pub async fn event_exists(env: &Env, account_id: &str, event_id: &str) -> Result<bool, ApiError> {
+pub async fn event_exists(
+    env: &Env,
+    account_id: &str,
+    livemode: bool,
+    event_id: &str,
+) -> Result<bool, ApiError> {
     let row = db(env)?
-        .prepare("SELECT event_id FROM audit_events WHERE event_id = ?1 AND account_id = ?2")
-        .bind(&[s(event_id), s(account_id)])
+        .prepare(
+            "SELECT event_id FROM audit_events WHERE event_id = ?1 AND account_id = ?2 AND livemode = ?3",
+        )
+        .bind(&[s(event_id), s(account_id), n(i64::from(livemode))])
         .map_err(internal)?
         .first::<serde_json::Value>(None)
         .await

@@ -47,12 +47,9 @@ pub fn error_response(err: &ApiError, request_id: &str) -> Response {
         ApiError::MethodNotAllowed { allowed } => {
             let _ = resp.headers_mut().set("allow", allowed);
         }
-        ApiError::RateLimited {
-            retry_after_seconds,
-        } => {
-            let _ = resp
-                .headers_mut()
-                .set("retry-after", &retry_after_seconds.to_string());
+        ApiError::RateLimited { .. } | ApiError::Throttled { .. } => {
+            let secs = err.retry_after().unwrap_or(60);
+            let _ = resp.headers_mut().set("retry-after", &secs.to_string());
         }
         _ => {}
     }

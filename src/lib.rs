@@ -144,7 +144,9 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
                 (["pause", id, "webhooks", ev, "replay"], _) => {
                     webhook_api::replay(env, &caller, id, ev).await
                 }
-                (["webhook_secret", "rotate"], _) => webhook_api::rotate_secret(env, &caller).await,
+                (["webhook_secret", "rotate"], _) => {
+                    webhook_api::rotate_secret(req, env, &caller).await
+                }
                 (["audit"], _) => audit_api::list(&req, env, &caller).await,
                 (["audit", "verify"], _) => audit_api::verify(&req, env, &caller).await,
                 _ => Err(ApiError::RouteNotFound),
@@ -154,23 +156,37 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
     }
 }
 
-/// Per-key rate limit through Cloudflare's rate limiting binding (simulated locally).
-async fn rate_limit(env: &Env, caller: &store::Caller) -> std::result::Result<(), ApiError> {
-    let Ok(limiter) = env.rate_limiter("API_RATE_LIMITER") else {
+/// Every authenticated request (`/v1/*` and `/mcp`) passes two of Cloudflare's rate
+/// limiting bindings (simulated locally): one per API key and one per account, so
+/// minting more keys does not multiply the account's allowance.
+pub(crate) async fn rate_limit(
+    env: &Env,
+    caller: &store::Caller,
+) -> std::result::Result<(), ApiError> {
+    let refused = if !within(env, "API_RATE_LIMITER", &caller.key_id).await {
+        ApiError::RateLimited {
+            retry_after_seconds: 60,
+        }
+    } else if !within(env, "ACCOUNT_RATE_LIMITER", &caller.account_id).await {
+        crate::core::tenancy::account_limited(60)
+    } else {
         return Ok(());
     };
-    match limiter.limit(caller.key_id.clone()).await {
-        Ok(outcome) if !outcome.success => {
-            metrics::write(env, core::metrics::rate_limited(caller.livemode()));
-            Err(ApiError::RateLimited {
-                retry_after_seconds: 60,
-            })
-        }
-        Ok(_) => Ok(()),
-        // A limiter outage must not take the API down with it.
+    metrics::write(env, core::metrics::rate_limited(caller.livemode()));
+    Err(refused)
+}
+
+/// False when `key` is over the binding's limit. A missing binding or a limiter
+/// outage must not take the API down with it.
+async fn within(env: &Env, binding: &str, key: &str) -> bool {
+    let Ok(limiter) = env.rate_limiter(binding) else {
+        return true;
+    };
+    match limiter.limit(key.to_string()).await {
+        Ok(outcome) => outcome.success,
         Err(e) => {
-            worker::console_warn!("rate limiter unavailable: {e}");
-            Ok(())
+            worker::console_warn!("rate limiter {binding} unavailable: {e}");
+            true
         }
     }
 }

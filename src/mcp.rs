@@ -30,6 +30,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         }
     }
     let caller = api::authenticate(&req, env).await?;
+    crate::rate_limit(env, &caller).await?;
     require_json(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
     let (id, method, params) = match proto::parse_message(&body) {

@@ -63,10 +63,13 @@ pub enum Command {
         slack_user: Option<SlackUser>,
     },
     RespondWithComment(PageAnswer),
-    /// `cmd` on behalf of an account: another account's pause is simply not found,
-    /// before anything waits or changes. One round trip instead of a check first.
+    /// `cmd` on behalf of an account in one mode: another account's pause, or one of
+    /// the other mode (test keys see only test pauses, live keys only live ones), is
+    /// simply not found, before anything waits or changes. One round trip instead of
+    /// a check first.
     ForAccount {
         account_id: String,
+        livemode: bool,
         cmd: Box<Command>,
     },
     Cancel {
@@ -241,7 +244,11 @@ impl PauseObject {
     async fn handle(&self, cmd: Command) -> std::result::Result<Reply, ApiError> {
         let now = now_ms();
         let (cmd, account) = match cmd {
-            Command::ForAccount { account_id, cmd } => (*cmd, Some(account_id)),
+            Command::ForAccount {
+                account_id,
+                livemode,
+                cmd,
+            } => (*cmd, Some((account_id, livemode))),
             cmd => (cmd, None),
         };
         if let Command::Create { pause, key_id } = cmd {
@@ -255,7 +262,7 @@ impl PauseObject {
         let Some(mut p) = self.load()? else {
             return Ok(not_found);
         };
-        if account.is_some_and(|a| a != p.account_id) {
+        if account.is_some_and(|(a, live)| a != p.account_id || live != p.livemode) {
             return Ok(not_found);
         }
         self.expire_if_due(&mut p, now)?;
@@ -730,7 +737,7 @@ impl PauseObject {
             // A pause answered or cancelled before its message left needs no message.
             Effect::Deliver if p.status != Status::Pending => Ok(()),
             Effect::Webhook { event } => webhooks::emit(&self.env, &p, event).await,
-            Effect::Audit { event } => audit_store::insert(&self.env, &event).await,
+            Effect::Audit { event } => audit_store::insert(&self.env, &event, p.livemode).await,
             Effect::Deliver => {
                 let route = channels::route(&self.env, &p);
                 let outcome = if p.delivery.status == SENDING && !route.safe_to_repeat() {

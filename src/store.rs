@@ -39,6 +39,9 @@ impl Caller {
     pub fn livemode(&self) -> bool {
         self.mode == "live"
     }
+    pub fn key_mode(&self) -> KeyMode {
+        KeyMode::of_livemode(self.livemode())
+    }
     pub fn plan(&self) -> crate::core::plans::Plan {
         crate::core::plans::Plan::parse(&self.plan).unwrap_or(crate::core::plans::Plan::Free)
     }
@@ -114,8 +117,8 @@ pub async fn create_account(
 pub async fn index_pause(env: &Env, p: &Pause) -> Result<(), ApiError> {
     db(env)?
         .prepare(
-            "INSERT INTO pauses (id, account_id, status, created_at, expires_at, version, doc)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO pauses (id, account_id, status, created_at, expires_at, version, doc, livemode)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(id) DO UPDATE SET status = excluded.status, version = excluded.version, doc = excluded.doc
              WHERE excluded.version > pauses.version",
         )
@@ -127,6 +130,7 @@ pub async fn index_pause(env: &Env, p: &Pause) -> Result<(), ApiError> {
             n(p.expires_at),
             n(p.version as i64),
             s(&p.to_api().to_string()),
+            n(i64::from(p.livemode)),
         ])
         .map_err(internal)?
         .run()
@@ -141,16 +145,18 @@ struct DocRow {
     doc: String,
 }
 
-/// A page of the account's pauses, newest first, after the pause `cursor`.
+/// A page of the account's pauses of one mode, newest first, after the pause `cursor`.
 pub async fn list_pauses(
     env: &Env,
     account_id: &str,
+    livemode: bool,
     status: Option<&str>,
     cursor: Option<&str>,
     limit: u32,
 ) -> Result<(Vec<Value>, Option<String>), ApiError> {
-    let mut sql = String::from("SELECT id, doc FROM pauses WHERE account_id = ?1");
-    let mut args = vec![s(account_id)];
+    let mut sql =
+        String::from("SELECT id, doc FROM pauses WHERE account_id = ?1 AND livemode = ?2");
+    let mut args = vec![s(account_id), n(i64::from(livemode))];
     if let Some(st) = status {
         args.push(s(st));
         sql.push_str(&format!(" AND status = ?{}", args.len()));
@@ -189,10 +195,15 @@ pub async fn list_pauses(
     Ok((docs, next))
 }
 
-pub async fn cursor_exists(env: &Env, account_id: &str, pause_id: &str) -> Result<bool, ApiError> {
+pub async fn cursor_exists(
+    env: &Env,
+    account_id: &str,
+    livemode: bool,
+    pause_id: &str,
+) -> Result<bool, ApiError> {
     let row = db(env)?
-        .prepare("SELECT id FROM pauses WHERE id = ?1 AND account_id = ?2")
-        .bind(&[s(pause_id), s(account_id)])
+        .prepare("SELECT id FROM pauses WHERE id = ?1 AND account_id = ?2 AND livemode = ?3")
+        .bind(&[s(pause_id), s(account_id), n(i64::from(livemode))])
         .map_err(internal)?
         .first::<Value>(None)
         .await

@@ -1,28 +1,28 @@
 //! Webhook endpoints: a pause's events with every attempt, replay, secret rotation.
 
-use serde_json::json;
-use worker::{Env, Response};
+use serde_json::{json, Value};
+use worker::{Env, Request, Response};
 
+use crate::api;
 use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
+use crate::core::keys::KeyMode;
+use crate::core::tenancy::rotation_mode;
 use crate::core::time::rfc3339;
 use crate::core::webhook::event::to_api;
 use crate::http::{json, now_ms};
-use crate::pause_object::{self, Command};
+use crate::pause_object::Command;
 use crate::store::Caller;
 use crate::webhook_store as ws;
 use crate::webhooks;
 
-/// Another account's pause, or no pause: not found either way.
+/// Another account's pause, one of the other mode, or no pause: not found either way.
 async fn owned_pause_id(env: &Env, caller: &Caller, raw: &str) -> Result<String, ApiError> {
     let id = PauseId::parse(raw)
         .ok_or(ApiError::PauseNotFound)?
         .to_string();
-    let reply = pause_object::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
-    reply
-        .pause
-        .filter(|p| p.account_id == caller.account_id)
-        .ok_or(ApiError::PauseNotFound)?;
+    let reply = api::call_for(env, caller, &id, Command::Get { wait_ms: 0 }).await?;
+    api::owned(reply.pause, caller)?;
     Ok(id)
 }
 
@@ -55,14 +55,32 @@ pub async fn replay(
     Ok(json(202, &to_api(now, &attempts)))
 }
 
-/// `POST /v1/webhook_secret/rotate`: a new secret, shown once; the previous ones keep
-/// signing beside it for 24 hours, so receivers can switch without losing events.
-pub async fn rotate_secret(env: &Env, caller: &Caller) -> Result<Response, ApiError> {
-    let (secret, until) = ws::rotate_secret(env, &caller.account_id, now_ms()).await?;
+/// `POST /v1/webhook_secret/rotate` (optional body `{"mode": "live"|"test"}`, the
+/// key's mode by default): a new secret of that mode, shown once; the previous one
+/// keeps signing beside it for 24 hours, so receivers can switch without losing
+/// events. A test key rotates only the test secret.
+pub async fn rotate_secret(
+    mut req: Request,
+    env: &Env,
+    caller: &Caller,
+) -> Result<Response, ApiError> {
+    let obj = api::optional_object(&mut req, &["mode"]).await?;
+    let asked = match obj.get("mode") {
+        None => None,
+        Some(Value::String(m)) => Some(
+            KeyMode::parse(m)
+                .ok_or_else(|| ApiError::invalid("mode", "`mode` must be live or test."))?,
+        ),
+        Some(_) => return Err(ApiError::invalid("mode", "`mode` must be live or test.")),
+    };
+    let mode = rotation_mode(caller.key_mode(), asked)?;
+    let (secret, until) =
+        ws::rotate_secret(env, &caller.account_id, mode.is_live(), now_ms()).await?;
     Ok(json(
         200,
         &json!({
             "object": "webhook_secret",
+            "livemode": mode.is_live(),
             "secret": secret,
             "previous_secrets_expire_at": rfc3339(until),
         }),

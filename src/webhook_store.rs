@@ -2,9 +2,12 @@
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::Env;
+use worker::{D1Database, Env};
 
 use crate::core::error::ApiError;
+use crate::core::tenancy::{
+    rotation_limited, rotation_wait_seconds, signing_set, ROTATIONS_PER_WINDOW, ROTATION_WINDOW_MS,
+};
 use crate::core::webhook::event::{AttemptRow, EventRow};
 use crate::core::webhook::sign::{new_secret, ROTATION_OVERLAP_MS};
 use crate::http::{internal, random_bytes};
@@ -28,69 +31,168 @@ async fn run(sql: &str, args: &[JsValue], env: &Env) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Issues the account's first secret and returns it (shown once).
-pub async fn create_secret(env: &Env, account_id: &str, now: i64) -> Result<String, ApiError> {
+fn live(livemode: bool) -> JsValue {
+    n(i64::from(livemode))
+}
+
+/// Issues an account's first secret of a mode and returns it (shown once).
+pub async fn create_secret(
+    env: &Env,
+    account_id: &str,
+    livemode: bool,
+    now: i64,
+) -> Result<String, ApiError> {
     let secret = new_secret(&random_bytes::<32>());
     run(
-        "INSERT INTO webhook_secrets (account_id, secret, created_at) VALUES (?1, ?2, ?3)",
-        &[s(account_id), s(&secret), n(now)],
+        "INSERT INTO webhook_secrets (account_id, livemode, secret, created_at) VALUES (?1, ?2, ?3, ?4)",
+        &[s(account_id), live(livemode), s(&secret), n(now)],
         env,
     )
     .await?;
     Ok(secret)
 }
 
-/// Issues a new secret; the current ones keep signing for 24 hours more. One batch,
-/// so a failure changes nothing. Returns the secret and when the old ones stop.
+/// Issues a new secret of a mode; the current one keeps signing for 24 hours more and
+/// one still in its grace period stops now, so at most two are ever active. At most
+/// `ROTATIONS_PER_WINDOW` rotations an hour per account and mode: the insert itself is
+/// conditional, so concurrent rotations cannot pass the limit. One batch: a failure
+/// changes nothing. Returns the secret and when the previous one stops.
 pub async fn rotate_secret(
     env: &Env,
     account_id: &str,
+    livemode: bool,
     now: i64,
 ) -> Result<(String, i64), ApiError> {
-    let secret = new_secret(&random_bytes::<32>());
-    let until = now + ROTATION_OVERLAP_MS;
-    let db = db(env)?;
-    db.batch(vec![
-        db.prepare("UPDATE webhook_secrets SET expires_at = ?2 WHERE account_id = ?1 AND (expires_at IS NULL OR expires_at > ?2)")
-            .bind(&[s(account_id), n(until)])
-            .map_err(internal)?,
-        db.prepare("INSERT INTO webhook_secrets (account_id, secret, created_at) VALUES (?1, ?2, ?3)")
-            .bind(&[s(account_id), s(&secret), n(now)])
-            .map_err(internal)?,
-    ])
-    .await
-    .map_err(internal)?;
-    Ok((secret, until))
-}
-
-/// The secrets that sign now, newest first. An account without one (made by a path
-/// that did not issue it) gets one, so events are never sent unsigned.
-pub async fn signing_secrets(
-    env: &Env,
-    account_id: &str,
-    now: i64,
-) -> Result<Vec<String>, ApiError> {
     #[derive(Deserialize)]
     struct Row {
-        secret: String,
+        created_at: i64,
     }
-    let rows: Vec<Row> = db(env)?
-        .prepare("SELECT secret FROM webhook_secrets WHERE account_id = ?1 AND (expires_at IS NULL OR expires_at > ?2) ORDER BY id DESC")
-        .bind(&[s(account_id), n(now)])
+    let cutoff = now - ROTATION_WINDOW_MS;
+    let recent: Vec<Row> = db(env)?
+        .prepare("SELECT created_at FROM webhook_secrets WHERE account_id = ?1 AND livemode = ?2 AND rotation = 1 AND created_at > ?3")
+        .bind(&[s(account_id), live(livemode), n(cutoff)])
         .map_err(internal)?
         .all()
         .await
         .map_err(internal)?
         .results()
         .map_err(internal)?;
-    if rows.is_empty() {
-        return Ok(vec![create_secret(env, account_id, now).await?]);
+    let times: Vec<i64> = recent.iter().map(|r| r.created_at).collect();
+    if let Some(wait) = rotation_wait_seconds(&times, now) {
+        return Err(rotation_limited(wait));
     }
-    Ok(rows.into_iter().map(|r| r.secret).collect())
+    let secret = new_secret(&random_bytes::<32>());
+    let until = now + ROTATION_OVERLAP_MS;
+    let mine = "account_id = ?1 AND livemode = ?2";
+    let inserted = "EXISTS (SELECT 1 FROM webhook_secrets WHERE account_id = ?1 AND livemode = ?2 AND secret = ?3)";
+    let args = [
+        s(account_id),
+        live(livemode),
+        s(&secret),
+        n(now),
+        n(until),
+        n(cutoff),
+    ];
+    let db = db(env)?;
+    // D1 wants exactly as many values as the statement's highest `?N`.
+    let stmt = |sql: String, k: usize| db.prepare(sql).bind(&args[..k]).map_err(internal);
+    let res = db
+        .batch(vec![
+            stmt(
+                format!(
+                "INSERT INTO webhook_secrets (account_id, livemode, secret, created_at, rotation)
+                 SELECT ?1, ?2, ?3, ?4, 1 WHERE (SELECT COUNT(*) FROM webhook_secrets
+                   WHERE {mine} AND rotation = 1 AND created_at > ?6) < {ROTATIONS_PER_WINDOW}
+                 RETURNING id"
+            ),
+                6,
+            )?,
+            // The one in its grace period is dropped: the newest two remain.
+            stmt(
+                format!(
+                    "UPDATE webhook_secrets SET expires_at = ?4
+                 WHERE {mine} AND expires_at > ?4 AND secret != ?3 AND {inserted}"
+                ),
+                4,
+            )?,
+            stmt(
+                format!(
+                    "UPDATE webhook_secrets SET expires_at = ?5
+                 WHERE {mine} AND expires_at IS NULL AND secret != ?3 AND {inserted}"
+                ),
+                5,
+            )?,
+            // Ended secrets are forgotten once they no longer count for the limit.
+            stmt(
+                format!(
+                    "DELETE FROM webhook_secrets
+                 WHERE {mine} AND expires_at <= ?4 AND created_at <= ?6 AND {inserted}"
+                ),
+                6,
+            )?,
+        ])
+        .await
+        .map_err(internal)?;
+    let issued = res
+        .first()
+        .and_then(|r| r.results::<serde_json::Value>().ok())
+        .is_some_and(|rows| !rows.is_empty());
+    if !issued {
+        // A concurrent rotation took the last one of the hour.
+        return Err(rotation_limited(60));
+    }
+    Ok((secret, until))
+}
+
+/// The secrets of a mode that sign now, newest first (at most two). An account
+/// without one (made before test mode had its own, or by a path that did not issue
+/// it) gets one, so events are never sent unsigned; the owner learns it by rotating.
+pub async fn signing_secrets(
+    env: &Env,
+    account_id: &str,
+    livemode: bool,
+    now: i64,
+) -> Result<Vec<String>, ApiError> {
+    #[derive(Deserialize)]
+    struct Row {
+        secret: String,
+    }
+    let db = db(env)?;
+    let active = "SELECT secret FROM webhook_secrets WHERE account_id = ?1 AND livemode = ?2
+                  AND (expires_at IS NULL OR expires_at > ?3) ORDER BY id DESC";
+    let args = [s(account_id), live(livemode), n(now)];
+    let read = |db: &D1Database| db.prepare(active).bind(&args).map_err(internal);
+    let rows: Vec<Row> = read(&db)?
+        .all()
+        .await
+        .map_err(internal)?
+        .results()
+        .map_err(internal)?;
+    if !rows.is_empty() {
+        return Ok(signing_set(rows.into_iter().map(|r| r.secret).collect()));
+    }
+    // Created only if still none: concurrent first events agree on one secret.
+    let secret = new_secret(&random_bytes::<32>());
+    let create = db
+        .prepare(
+            "INSERT INTO webhook_secrets (account_id, livemode, secret, created_at)
+             SELECT ?1, ?2, ?4, ?3 WHERE NOT EXISTS (SELECT 1 FROM webhook_secrets
+               WHERE account_id = ?1 AND livemode = ?2 AND (expires_at IS NULL OR expires_at > ?3))",
+        )
+        .bind(&[s(account_id), live(livemode), n(now), s(&secret)])
+        .map_err(internal)?;
+    let results = db.batch(vec![create, read(&db)?]).await.map_err(internal)?;
+    let rows: Vec<Row> = results
+        .get(1)
+        .ok_or_else(|| internal("batch returned no read"))?
+        .results()
+        .map_err(internal)?;
+    Ok(signing_set(rows.into_iter().map(|r| r.secret).collect()))
 }
 
 pub struct NewEvent<'a> {
     pub id: &'a str,
+    pub livemode: bool,
     pub pause_id: &'a str,
     pub account_id: &'a str,
     pub kind: &'a str,
@@ -101,9 +203,9 @@ pub struct NewEvent<'a> {
 /// Records an event once: a second insert of the same id changes nothing.
 pub async fn insert_event(env: &Env, e: &NewEvent<'_>, now: i64) -> Result<(), ApiError> {
     run(
-        "INSERT INTO webhook_events (id, pause_id, account_id, type, url, body, status, next_attempt_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7) ON CONFLICT(id) DO NOTHING",
-        &[s(e.id), s(e.pause_id), s(e.account_id), s(e.kind), s(e.url), s(e.body), n(now)],
+        "INSERT INTO webhook_events (id, pause_id, account_id, type, url, body, status, next_attempt_at, created_at, livemode)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7, ?8) ON CONFLICT(id) DO NOTHING",
+        &[s(e.id), s(e.pause_id), s(e.account_id), s(e.kind), s(e.url), s(e.body), n(now), live(e.livemode)],
         env,
     )
     .await

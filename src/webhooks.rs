@@ -85,6 +85,7 @@ pub async fn emit(env: &Env, p: &Pause, t: EventType) -> Result<(), ApiError> {
         env,
         &NewEvent {
             id: &id,
+            livemode: p.livemode,
             pause_id: &p.id,
             account_id: &p.account_id,
             kind: t.as_str(),
@@ -219,7 +220,8 @@ async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
     if !ws::claim(env, &e.id, job.attempt, now, now + LEASE_MS).await? {
         return Ok(());
     }
-    let secrets = ws::signing_secrets(env, &e.account_id, now).await?;
+    // Each mode signs with its own secret: a test secret never verifies a live event.
+    let secrets = ws::signing_secrets(env, &e.account_id, e.is_live(), now).await?;
     let answer = post(&e, &secrets).await;
     let n_in_round = (job.attempt - e.round_start).max(1) as u32;
     let retry_after = answer

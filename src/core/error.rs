@@ -40,6 +40,14 @@ pub enum ApiError {
     RateLimited {
         retry_after_seconds: u32,
     },
+    /// A limit other than the per-key request rate (the account's, rotations), with
+    /// the sentence that names it. Same status and code as `RateLimited`.
+    Throttled {
+        retry_after_seconds: u32,
+        message: String,
+    },
+    /// The account holds the most active API keys it may (`tenancy::MAX_ACTIVE_KEYS`).
+    KeyLimit,
     KeyNotFound,
     /// Refused because it would lock the account out (revoking the last live key).
     LastLiveKey,
@@ -81,11 +89,11 @@ impl ApiError {
         match self {
             InvalidJson(_) | MissingParam { .. } | InvalidParam { .. } | UnknownParam { .. } => 400,
             MissingApiKey | InvalidApiKey => 401,
-            Forbidden(_) | PlanLimit { .. } | QuotaExceeded { .. } => 403,
+            Forbidden(_) | PlanLimit { .. } | QuotaExceeded { .. } | KeyLimit => 403,
             PauseNotFound | RouteNotFound | KeyNotFound | WebhookEventNotFound => 404,
             LastLiveKey => 409,
             IdempotencyKeyReused => 422,
-            RateLimited { .. } => 429,
+            RateLimited { .. } | Throttled { .. } => 429,
             MethodNotAllowed { .. } => 405,
             PauseNotPending { .. } | WebhookEventPending => 409,
             PayloadTooLarge { .. } => 413,
@@ -110,7 +118,8 @@ impl ApiError {
             PlanLimit { .. } => "plan_limit_exceeded",
             QuotaExceeded { .. } => "quota_exceeded",
             IdempotencyKeyReused => "idempotency_key_reused",
-            RateLimited { .. } => "rate_limited",
+            RateLimited { .. } | Throttled { .. } => "rate_limited",
+            KeyLimit => "key_limit_exceeded",
             KeyNotFound => "api_key_not_found",
             LastLiveKey => "last_live_key",
             PauseNotFound => "pause_not_found",
@@ -164,6 +173,8 @@ impl ApiError {
             PlanLimit { message, .. } | QuotaExceeded { message } => message.clone(),
             IdempotencyKeyReused => "This Idempotency-Key was already used with a different request body. Use a new key for a new request.".into(),
             RateLimited { retry_after_seconds } => format!("Too many requests for this API key. Retry after {retry_after_seconds} seconds."),
+            Throttled { message, .. } => message.clone(),
+            KeyLimit => format!("This account already has {} active API keys, the most it can hold. Revoke a key you no longer use (POST /v1/keys/{{id}}/revoke) before creating or rotating another.", super::tenancy::MAX_ACTIVE_KEYS),
             KeyNotFound => "No API key with this id exists in this account.".into(),
             LastLiveKey => "This is the account's last active live key: create or rotate to a new one before revoking it.".into(),
             PauseNotFound => "No pause with this id exists in this account.".into(),
@@ -175,6 +186,20 @@ impl ApiError {
             WebhookEventNotFound => "No webhook event with this id exists for this pause. List them at /v1/pause/{id}/webhooks.".into(),
             WebhookEventPending => "This event is still being delivered; replay it once it has succeeded or failed.".into(),
             Internal(_) => "Something went wrong on our side. Retry the request; if it keeps failing, contact support with the request id.".into(),
+        }
+    }
+
+    /// Seconds to wait before retrying, for the `Retry-After` header.
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            ApiError::RateLimited {
+                retry_after_seconds,
+            }
+            | ApiError::Throttled {
+                retry_after_seconds,
+                ..
+            } => Some(*retry_after_seconds),
+            _ => None,
         }
     }
 

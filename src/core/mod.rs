@@ -18,6 +18,7 @@ pub mod providers;
 pub mod request;
 pub mod retry;
 pub mod routes;
+pub mod tenancy;
 pub mod time;
 pub mod token;
 pub mod waiters;

@@ -138,6 +138,8 @@ export interface WebhookEvent {
 
 export interface WebhookSecret {
   object: 'webhook_secret';
+  /** Which mode's secret: test mode signs with its own. */
+  livemode: boolean;
   secret: string;
   previous_secrets_expire_at: string | null;
 }

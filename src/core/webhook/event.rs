@@ -90,6 +90,19 @@ pub struct EventRow {
     pub created_at: i64,
     pub completed_at: Option<i64>,
     pub dead_lettered_at: Option<i64>,
+    /// 1 for a live pause's event, 0 for a test one's: picks the signing secret.
+    #[serde(default = "one")]
+    pub livemode: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+impl EventRow {
+    pub fn is_live(&self) -> bool {
+        self.livemode != 0
+    }
 }
 
 /// A row of `webhook_attempts`.

@@ -191,6 +191,8 @@ class WebhookEvent(_Model):
 @dataclass
 class WebhookSecret(_Model):
     secret: str = ""
+    #: Which mode's secret: test mode signs with its own.
+    livemode: bool = True
     previous_secrets_expire_at: Optional[str] = None
 
 
