@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/toolchain-env.sh
+echo "== lint: cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --check
+cargo clippy --all-targets --quiet -- -D warnings
 echo "== unit and property tests (native cargo test)"
 cargo test --quiet   # the pure core, plus property-based fuzzing of its parsers (tests/)
 echo "== building the Worker"

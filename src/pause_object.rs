@@ -289,14 +289,16 @@ impl PauseObject {
                 slack_user,
             } => {
                 let seen = Seen {
+                    via,
                     country,
                     user_agent,
                     slack_user,
                 };
-                self.respond(&mut p, choice, None, true, now, &via, seen)?
+                self.respond(&mut p, choice, None, true, now, seen)?
             }
             Command::RespondWithComment(a) => {
                 let seen = Seen {
+                    via: a.via,
                     country: a.country,
                     user_agent: a.user_agent,
                     slack_user: None,
@@ -307,7 +309,6 @@ impl PauseObject {
                     a.comment.as_deref(),
                     a.confirmed,
                     now,
-                    &a.via,
                     seen,
                 )?
             }
@@ -389,9 +390,9 @@ impl PauseObject {
         comment: Option<&str>,
         confirmed: bool,
         now: i64,
-        via: &str,
         seen: Seen,
     ) -> std::result::Result<Outcome, ApiError> {
+        let via = seen.via.as_str();
         Ok(
             match p.respond_with_comment(choice, comment, confirmed, now, via) {
                 Ok(t) => {
@@ -835,6 +836,8 @@ impl Drop for LeaveOnDrop<'_> {
 
 /// Where a page answer came from, for the audit log.
 struct Seen {
+    /// How the answer arrived: `page`, `slack`.
+    via: String,
     country: Option<String>,
     user_agent: Option<String>,
     slack_user: Option<SlackUser>,
