@@ -1,3 +1,26 @@
+// Cloudflare does not inherit bindings into an environment: each [env.*] section must
+// declare every binding the top level (local) declares, or the deployed Worker misses it.
+test('every binding of the local config is declared in each environment', () => {
+  const KINDS = ['durable_objects.bindings', 'd1_databases', 'ratelimits', 'queues.producers', 'analytics_engine_datasets'];
+  const bindings = (prefix) => {
+    const found = new Set();
+    let table = null;
+    for (const line of tomlText.split('\n')) {
+      const header = line.match(/^\s*\[\[?\s*([^\]]+?)\s*\]\]?/);
+      if (header) { table = header[1]; continue; }
+      const kv = line.match(/^\s*(name|binding)\s*=\s*"([^"]+)"/);
+      if (!kv || table === null) continue;
+      for (const kind of KINDS) if (table === prefix + kind) found.add(`${kind}:${kv[2]}`);
+    }
+    return [...found].sort();
+  };
+  const local = bindings('');
+  assert.ok(local.includes('ratelimits:PAGE_RATE_LIMITER') && local.length >= 7, `local bindings read: ${local}`);
+  for (const env of ['staging', 'production']) {
+    assert.deepEqual(bindings(`env.${env}.`), local, `[env.${env}] declares the same bindings as the top level`);
+  }
+});
+
 // `make deploy` against a fake of the Cloudflare API (tests/e2e/fake-cloudflare.mjs), the
 // smoke test against the real Worker under `wrangler dev`, and `wrangler deploy --dry-run`
 // of both environments. What is real: wrangler itself (every command the script runs,
