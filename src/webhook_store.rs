@@ -309,10 +309,17 @@ pub async fn fail_pending(
     .await
 }
 
-pub async fn endpoint_disabled(env: &Env, account_id: &str, url: &str) -> Result<bool, ApiError> {
+/// Whether `url` answered 410 Gone to an event of this mode (a test event's 410 does
+/// not stop live deliveries, nor does a test replay re-enable a live endpoint).
+pub async fn endpoint_disabled(
+    env: &Env,
+    account_id: &str,
+    livemode: bool,
+    url: &str,
+) -> Result<bool, ApiError> {
     let row = db(env)?
-        .prepare("SELECT url FROM webhook_disabled_endpoints WHERE account_id = ?1 AND url = ?2")
-        .bind(&[s(account_id), s(url)])
+        .prepare("SELECT url FROM webhook_disabled_endpoints WHERE account_id = ?1 AND livemode = ?2 AND url = ?3")
+        .bind(&[s(account_id), live(livemode), s(url)])
         .map_err(internal)?
         .first::<serde_json::Value>(None)
         .await
@@ -323,12 +330,13 @@ pub async fn endpoint_disabled(env: &Env, account_id: &str, url: &str) -> Result
 pub async fn disable_endpoint(
     env: &Env,
     account_id: &str,
+    livemode: bool,
     url: &str,
     now: i64,
 ) -> Result<(), ApiError> {
     run(
-        "INSERT OR REPLACE INTO webhook_disabled_endpoints (account_id, url, disabled_at) VALUES (?1, ?2, ?3)",
-        &[s(account_id), s(url), n(now)],
+        "INSERT OR REPLACE INTO webhook_disabled_endpoints (account_id, livemode, url, disabled_at) VALUES (?1, ?2, ?3, ?4)",
+        &[s(account_id), live(livemode), s(url), n(now)],
         env,
     )
     .await
@@ -364,7 +372,8 @@ pub async fn for_pause(
     Ok((events, attempts))
 }
 
-/// Starts a new round of attempts for a finished event and re-enables its endpoint.
+/// Starts a new round of attempts for a finished event and re-enables its endpoint
+/// (for the event's mode only).
 /// Returns false when the event is still pending (nothing changes then).
 pub async fn replay(env: &Env, e: &EventRow, now: i64) -> Result<bool, ApiError> {
     let db = db(env)?;
@@ -377,8 +386,8 @@ pub async fn replay(env: &Env, e: &EventRow, now: i64) -> Result<bool, ApiError>
             )
             .bind(&[s(&e.id), n(now)])
             .map_err(internal)?,
-            db.prepare("DELETE FROM webhook_disabled_endpoints WHERE account_id = ?1 AND url = ?2")
-                .bind(&[s(&e.account_id), s(&e.url)])
+            db.prepare("DELETE FROM webhook_disabled_endpoints WHERE account_id = ?1 AND livemode = ?2 AND url = ?3")
+                .bind(&[s(&e.account_id), live(e.is_live()), s(&e.url)])
                 .map_err(internal)?,
         ])
         .await

@@ -214,7 +214,7 @@ async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
         worker::console_warn!("webhook event {} not sent: {why}", e.id);
         return ws::fail_pending(env, &e.id, "url_refused", false, now).await;
     }
-    if ws::endpoint_disabled(env, &e.account_id, &e.url).await? {
+    if ws::endpoint_disabled(env, &e.account_id, e.is_live(), &e.url).await? {
         return ws::fail_pending(env, &e.id, "endpoint_disabled", false, now).await;
     }
     if !ws::claim(env, &e.id, job.attempt, now, now + LEASE_MS).await? {
@@ -249,7 +249,7 @@ async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
         Verdict::Gone => ("failed", Some("endpoint_gone"), done),
     };
     if verdict == Verdict::Gone {
-        ws::disable_endpoint(env, &e.account_id, &e.url, done).await?;
+        ws::disable_endpoint(env, &e.account_id, e.is_live(), &e.url, done).await?;
     }
     ws::finish(
         env,

@@ -2,6 +2,8 @@
 //! page, or answer "expired" without touching anything; and whether an opening is worth
 //! an audit row. Pure, so the rules are unit-tested natively.
 
+use std::net::{IpAddr, Ipv6Addr};
+
 use super::pause::Status;
 use super::token::Claims;
 
@@ -41,16 +43,27 @@ pub fn record_open(status: Status, last_recorded_ms: Option<i64>, now_ms: i64) -
 }
 
 /// The rate-limiter key of a page visitor: the address Cloudflare saw
-/// (`CF-Connecting-IP`, which the edge sets itself), else one shared bucket.
+/// (`CF-Connecting-IP`, which the edge sets itself), else one shared bucket. An IPv6
+/// client counts by its /64 (one subscriber holds a whole /64 and can rotate the low
+/// bits at will), in its canonical spelling; an IPv4-mapped address is its IPv4 one.
 pub fn client_key(connecting_ip: Option<&str>) -> String {
-    let ip = connecting_ip.map(str::trim).filter(|ip| {
-        !ip.is_empty()
-            && ip.len() <= 64
-            && ip
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || c == '.' || c == ':')
-    });
-    format!("page:{}", ip.unwrap_or("unknown"))
+    let ip = connecting_ip
+        .map(str::trim)
+        .filter(|ip| ip.len() <= 64)
+        .and_then(|ip| ip.parse::<IpAddr>().ok());
+    let bucket = match ip {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let net = Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{net}/64")
+            }
+        },
+        None => "unknown".to_string(),
+    };
+    format!("page:{bucket}")
 }
 
 #[cfg(test)]
@@ -110,11 +123,30 @@ mod tests {
     #[test]
     fn client_keys_take_only_address_characters() {
         assert_eq!(client_key(Some("203.0.113.9")), "page:203.0.113.9");
-        assert_eq!(client_key(Some(" 2001:db8::1 ")), "page:2001:db8::1");
+        assert_eq!(client_key(Some(" 2001:db8::1 ")), "page:2001:db8::/64");
         assert_eq!(client_key(None), "page:unknown");
         assert_eq!(client_key(Some("")), "page:unknown");
         assert_eq!(client_key(Some("é;drop")), "page:unknown");
         assert_eq!(client_key(Some(&"1".repeat(65))), "page:unknown");
+    }
+
+    #[test]
+    fn an_ipv6_client_is_one_bucket_per_64_whatever_the_spelling() {
+        // One subscriber holds a whole /64: rotating the low bits must not buy new
+        // allowances, nor may spelling one address differently.
+        let a = client_key(Some("2001:db8:1:2::1"));
+        assert_eq!(a, client_key(Some("2001:db8:1:2:ffff:ffff:ffff:ffff")));
+        assert_eq!(a, client_key(Some("2001:0DB8:0001:0002:0:0:0:9")));
+        assert_ne!(a, client_key(Some("2001:db8:1:3::1")));
+        // IPv4 addresses stay one bucket each; an IPv4-mapped one is that IPv4 address.
+        assert_ne!(
+            client_key(Some("203.0.113.9")),
+            client_key(Some("203.0.113.10"))
+        );
+        assert_eq!(
+            client_key(Some("::ffff:203.0.113.9")),
+            client_key(Some("203.0.113.9"))
+        );
     }
 
     proptest::proptest! {

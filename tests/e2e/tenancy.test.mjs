@@ -8,6 +8,7 @@ import { startService, seedRequest, eventually } from './harness.mjs';
 
 let svc, receiver, hookBase;
 const got = new Map(); // path -> [{ id, timestamp, signature, body }]
+const gone = new Set(); // paths that answer 410 Gone
 
 before(async () => {
   receiver = http.createServer((req, res) => {
@@ -17,7 +18,7 @@ before(async () => {
       const list = got.get(req.url) ?? [];
       list.push({ id: req.headers['webhook-id'], timestamp: req.headers['webhook-timestamp'], signature: req.headers['webhook-signature'], body });
       got.set(req.url, list);
-      res.writeHead(200).end('ok');
+      res.writeHead(gone.has(req.url) ? 410 : 200).end('ok');
     });
   });
   await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
@@ -32,7 +33,7 @@ after(async () => {
 let seq = 0;
 const endpoint = () => {
   const path = `/tenancy/${++seq}`;
-  return { url: hookBase + path, received: () => got.get(path) ?? [] };
+  return { path, url: hookBase + path, received: () => got.get(path) ?? [] };
 };
 const create = async (key, extra = {}, headers = {}) => {
   const r = await svc.request('POST', '/v1/pause', { key, body: { ...seedRequest(), ...extra }, headers });
@@ -246,4 +247,44 @@ test('many live keys revoked at once: all but one are revoked, one live key alwa
     assert.equal(refused.length, 1);
     assert.equal(refused[0].json.error.code, 'last_live_key');
   }
+});
+
+test("an endpoint's 410 Gone disables it for that mode only; a test replay does not re-enable it for live", async () => {
+  const acct = await svc.createAccount('Gone Co');
+  const ep = endpoint();
+  /// The pause's one webhook event once it is no longer pending.
+  const finished = async (key, id) => {
+    let last;
+    const e = await eventually(async () => {
+      [last] = (await get(key, `/v1/pause/${id}/webhooks`)).json.data ?? [];
+      return last && last.status !== 'pending' ? last : null;
+    }, { timeoutMs: 30_000, everyMs: 250 });
+    assert.ok(e, `webhook event of ${id} never finished; last seen: ${JSON.stringify(last)}`);
+    return e;
+  };
+  const cancelled = async (key) => {
+    const p = await create(key, { webhook_url: ep.url });
+    assert.equal((await svc.request('DELETE', `/v1/pause/${p.pause_id}`, { key })).status, 200);
+    return finished(key, p.pause_id).then((e) => ({ pause: p, event: e }));
+  };
+
+  // A test event answered 410: the endpoint is disabled for test mode...
+  gone.add(ep.path);
+  const t1 = await cancelled(acct.test_key);
+  assert.equal(t1.event.failure_reason, 'endpoint_gone');
+  gone.delete(ep.path);
+  assert.equal((await cancelled(acct.test_key)).event.failure_reason, 'endpoint_disabled');
+  // ...and live events still go out.
+  const l1 = await cancelled(acct.live_key);
+  assert.equal(l1.event.status, 'succeeded', JSON.stringify(l1.event));
+
+  // A live event answered 410: disabled for live. A test key's replay re-enables the
+  // endpoint for test mode only; live events stay stopped.
+  gone.add(ep.path);
+  assert.equal((await cancelled(acct.live_key)).event.failure_reason, 'endpoint_gone');
+  gone.delete(ep.path);
+  const r = await svc.request('POST', `/v1/pause/${t1.pause.pause_id}/webhooks/${t1.event.event_id}/replay`, { key: acct.test_key });
+  assert.equal(r.status, 202, r.text);
+  assert.equal((await finished(acct.test_key, t1.pause.pause_id)).status, 'succeeded');
+  assert.equal((await cancelled(acct.live_key)).event.failure_reason, 'endpoint_disabled');
 });
