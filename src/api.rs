@@ -83,64 +83,104 @@ pub async fn create(
 
     let now = now_ms();
     let period = period_of(now);
+    // The Idempotency-Key first: the retry of a create that succeeded gets its pause back
+    // even when the month's allowance ran out since, and takes nothing from it.
+    let claimed = PauseId(random_bytes::<PAUSE_ID_BYTES>());
+    let (id, replay) = match idem_key {
+        Some(key) => claim(env, caller, key, &new, claimed, now).await?,
+        None => (claimed, false),
+    };
     // Live pauses count against the plan's monthly allowance; test mode is free.
-    let cap = if caller.livemode() {
+    let cap = if caller.livemode() && !replay {
         plan.limits().monthly_pauses
     } else {
         None
     };
     if let Some(cap) = cap {
         if !accounts::reserve_pause(env, &caller.account_id, &period, cap).await? {
+            forget_claim(env, caller, idem_key, id, replay).await?;
             return Err(plan.quota_error());
         }
     }
-    let created = create_reserved(env, caller, new, origin, idem_key, now, &period, cap).await;
-    // The reservation stands only for a pause this request really created: a replay
-    // or any failure after reserving (link secret missing, the object unreachable,
-    // an idempotency conflict) gives it back.
-    if cap.is_some() && !matches!(created, Ok((_, false))) {
-        accounts::release_pause(env, &caller.account_id, &period).await?;
+    let uncapped_live = caller.livemode() && cap.is_none() && !replay;
+    let created = create_object(env, caller, new, origin, id, now, &period, uncapped_live).await;
+    // The reservation and the key's claim stand only for a pause this request really
+    // created: a failure after them (link secret missing, the object unreachable) gives
+    // both back, so a corrected retry is a new create that is counted.
+    if !matches!(created, Ok((_, false))) {
+        if cap.is_some() {
+            accounts::release_pause(env, &caller.account_id, &period).await?;
+        }
+        if created.is_err() {
+            forget_claim(env, caller, idem_key, id, replay).await?;
+        }
     }
     created
 }
 
-/// `create` after the quota is reserved. Returns the pause and whether it is a replay.
+/// Claims `key` for `id`, or finds the earlier request that holds it. Returns the
+/// pause id in force and whether this request is a retry of that earlier one.
+async fn claim(
+    env: &Env,
+    caller: &Caller,
+    key: &str,
+    new: &crate::core::request::NewPause,
+    id: PauseId,
+    now: i64,
+) -> Result<(PauseId, bool), ApiError> {
+    let hash = new.fingerprint();
+    let claim = accounts::claim_idempotency_key(
+        env,
+        &caller.account_id,
+        caller.livemode(),
+        key,
+        &id.to_string(),
+        &hash,
+        now,
+    )
+    .await?;
+    if claim.pause_id == id.to_string() {
+        return Ok((id, false));
+    }
+    // An earlier request holds this key: this one is its retry, or a mistake.
+    if claim.request_hash != hash {
+        return Err(ApiError::IdempotencyKeyReused);
+    }
+    let held =
+        PauseId::parse(&claim.pause_id).ok_or_else(|| internal("stored pause id unreadable"))?;
+    Ok((held, true))
+}
+
+/// Forgets this request's own claim of the key (never an earlier request's).
+async fn forget_claim(
+    env: &Env,
+    caller: &Caller,
+    idem_key: Option<&str>,
+    id: PauseId,
+    replay: bool,
+) -> Result<(), ApiError> {
+    match idem_key {
+        Some(key) if !replay => {
+            let (account, live) = (&caller.account_id, caller.livemode());
+            accounts::drop_idempotency_key(env, account, live, key, &id.to_string()).await
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Builds the pause and has its Durable Object create it. Returns the pause and whether
+/// the object already held it (a replay).
 #[allow(clippy::too_many_arguments)]
-async fn create_reserved(
+async fn create_object(
     env: &Env,
     caller: &Caller,
     new: crate::core::request::NewPause,
     origin: &str,
-    idem_key: Option<&str>,
+    id: PauseId,
     now: i64,
     period: &str,
-    cap: Option<u32>,
+    count_for_display: bool,
 ) -> Result<(Pause, bool), ApiError> {
-    let mut id = PauseId(random_bytes::<PAUSE_ID_BYTES>());
-    let mut replay = false;
-    if let Some(key) = &idem_key {
-        let hash = new.fingerprint();
-        let claim = accounts::claim_idempotency_key(
-            env,
-            &caller.account_id,
-            caller.livemode(),
-            key,
-            &id.to_string(),
-            &hash,
-            now,
-        )
-        .await?;
-        if claim.pause_id != id.to_string() {
-            // An earlier request holds this key: this one is its retry, or a mistake.
-            if claim.request_hash != hash {
-                return Err(ApiError::IdempotencyKeyReused);
-            }
-            id = PauseId::parse(&claim.pause_id)
-                .ok_or_else(|| internal("stored pause id unreadable"))?;
-            replay = true;
-        }
-    }
-
     let expires_at = now + new.timeout_seconds as i64 * 1000;
     let secret = config::token_secret(env)?;
     let token = token::sign(
@@ -188,7 +228,7 @@ async fn create_reserved(
     };
     let create = pause_object::call(env, &pause_id, &command);
     // Unlimited plans count only for display: counted beside the create, not after it.
-    let reply = if caller.livemode() && cap.is_none() && !replay {
+    let reply = if count_for_display {
         let count = accounts::count_pause(env, &caller.account_id, period);
         let (reply, counted) = futures_util::future::join(create, count).await;
         counted?;

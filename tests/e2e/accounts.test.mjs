@@ -57,6 +57,28 @@ test('monthly quota is exact under concurrency: 50 parallel creates with 3 left,
   assert.equal(t.json.livemode, false);
 });
 
+test('at the monthly cap, the retry of a create that succeeded gets its pause back and takes nothing', async () => {
+  const free = await svc.createAccount('Edge Co', 'free');
+  for (let i = 0; i < 49; i++) assert.equal((await create(free.live_key)).status, 201);
+  const h = { 'idempotency-key': 'last-one-of-the-month' };
+  const last = await create(free.live_key, seedRequest(), h);
+  assert.equal(last.status, 201);
+  const retry = await create(free.live_key, seedRequest(), h);
+  assert.equal(retry.status, 201, retry.text);
+  assert.equal(retry.json.id, last.json.id);
+  assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+  const usage = async () => (await svc.request('GET', '/v1/account', { key: free.live_key })).json.usage.pauses;
+  assert.equal(await usage(), 50);
+  // A new create is refused at the cap, and its key is not burnt by the refusal: the same
+  // key with another body is refused for the quota again, not as a reused key.
+  const fresh = await create(free.live_key, seedRequest(), { 'idempotency-key': 'over-the-cap' });
+  assert.equal(fresh.json.error.code, 'quota_exceeded');
+  const other = await create(free.live_key, { ...seedRequest(), message: 'Something else?' }, { 'idempotency-key': 'over-the-cap' });
+  assert.equal(other.json.error.code, 'quota_exceeded');
+  assert.equal(await usage(), 50);
+  assert.equal(await listCount(free.live_key), 50);
+});
+
 test('test keys never reach a provider: their messages are readable at /v1/test/outbox', async () => {
   const a = await svc.createAccount('Test Mode Co', 'pro');
   const p = (await create(a.test_key)).json;
