@@ -4,10 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-source scripts/toolchain-env.sh
+# Lint with the host toolchain (rustup's, which ships rustfmt and clippy), before the
+# wasm settings below may put Debian's Rust first on PATH.
 echo "== lint: cargo fmt --check, cargo clippy -D warnings"
-cargo fmt --check
-cargo clippy --all-targets --quiet -- -D warnings
+PATH="$HOME/.cargo/bin:$PATH" cargo fmt --check
+PATH="$HOME/.cargo/bin:$PATH" cargo clippy --all-targets --quiet -- -D warnings
+source scripts/toolchain-env.sh
 echo "== unit and property tests (native cargo test)"
 cargo test --quiet   # the pure core, plus property-based fuzzing of its parsers (tests/)
 echo "== building the Worker"
