@@ -2,7 +2,6 @@
 // documented operation, successes and errors, are checked against it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,18 +55,7 @@ test('static/openapi.json is exactly what docs/openapi.py generates, and is what
   assert.deepEqual(JSON.parse(served.text), JSON.parse(readFileSync(join(ROOT, 'static', 'openapi.json'), 'utf8')));
 });
 
-/// A raw request (fetch refuses TRACE, and some clients cannot send QUERY).
-function raw(method, path, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(svc.base + path, { method, headers }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const raw = (method, path, headers = {}) => svc.raw(method, path, { headers });
 
 test('methods a path does not have are 405 with Allow; unknown paths are 404', async () => {
   const id = (await call('POST', '/v1/pause', { body: seedRequest() })).json.pause_id;

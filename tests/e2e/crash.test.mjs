@@ -73,18 +73,7 @@ const create = async (extra = {}) => {
   return r.json;
 };
 
-/// A raw request with node's client (fetch refuses some methods and header bytes).
-function raw(method, path, { headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(svc.base + path, { method, headers }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const raw = (...args) => svc.raw(...args);
 
 test('the reported audit `since` is a 400 naming the parameter, not a crash', async () => {
   const r = await svc.request('GET', '/v1/audit?since=2026-01-01T00:00:00%2Ba%C3%A9bc', k());

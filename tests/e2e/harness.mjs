@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
+import http from 'node:http';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
@@ -128,6 +129,18 @@ export async function startService({ vars = {}, persistDir, devArgs = [] } = {})
     try { json = JSON.parse(text); } catch {}
     return { status: r.status, headers: r.headers, text, json };
   };
+
+  /// A raw request with node's client: fetch refuses some methods (TRACE, QUERY) and
+  /// header bytes, and always sends its own framing.
+  svc.raw = (method, path, { headers = {}, body } = {}) => new Promise((resolve, reject) => {
+    const req = http.request(svc.base + path, { method, headers }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 
   svc.createAccount = async (name = 'Acme Payments', plan = 'enterprise') => {
     const r = await svc.request('POST', '/admin/accounts', {
