@@ -2,26 +2,22 @@
 //!
 //! `core` is pure Rust (unit-tested natively); the other modules are thin adapters
 //! around it: `api` (REST), `page` (the response page), `pause_object` (one Durable
-//! Object per pause), `channels` (delivery), `store` (D1).
+//! Object per pause), `channels` (delivery), `db` (D1, the only module that talks to it).
 
 pub mod core;
 
-pub mod accounts;
-
 pub mod api;
 pub mod audit_api;
-pub mod audit_store;
 pub mod callbacks;
 pub mod channels;
 pub mod config;
+pub(crate) mod db;
 pub mod http;
 pub mod mcp;
 pub mod metrics;
 pub mod page;
 pub mod pause_object;
-pub mod store;
 pub mod webhook_api;
-pub mod webhook_store;
 pub mod webhooks;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,6 +29,7 @@ use worker::{
 
 use crate::core::error::ApiError;
 use crate::core::routes::{self, Routing};
+use crate::db::Db;
 use crate::http::{error_response, json, new_request_id, now_ms};
 use crate::pause_object::Command;
 
@@ -103,6 +100,8 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
             return Ok(limited);
         }
     }
+    let db = Db::new(env)?;
+    let db = &db;
     match (segments.as_slice(), method) {
         (["healthz"], _) => Ok(json(200, &serde_json::json!({ "ok": true }))),
         (["r", token], "GET") => {
@@ -119,36 +118,36 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
         (["callbacks", "slack", "interactivity"], _) => {
             callbacks::slack_interactivity(req, env).await
         }
-        (["admin", "accounts"], _) => api::admin_create_account(req, env).await,
-        (["dev", "outbox"], _) => api::dev_outbox(&req, env).await,
-        (["mcp"], _) => mcp::handle(req, env).await,
+        (["admin", "accounts"], _) => api::admin_create_account(req, env, db).await,
+        (["dev", "outbox"], _) => api::dev_outbox(&req, db).await,
+        (["mcp"], _) => mcp::handle(req, env, db).await,
         (["v1", rest @ ..], _) => {
-            let caller = api::authenticate(&req, env).await?;
+            let caller = api::authenticate(&req, db).await?;
             rate_limit(env, &caller).await?;
             match (rest, method) {
-                (["pause"], _) => api::create_pause(req, env, &caller).await,
+                (["pause"], _) => api::create_pause(req, env, db, &caller).await,
                 (["pause", id], "GET") => api::get_pause(&req, env, &caller, id).await,
                 (["pause", id], _) | (["pause", id, "cancel"], _) => {
                     api::cancel_pause(env, &caller, id).await
                 }
-                (["pauses"], _) => api::list_pauses(&req, env, &caller).await,
-                (["account"], _) => api::account(env, &caller).await,
-                (["keys"], "GET") => api::list_keys(env, &caller).await,
-                (["keys"], _) => api::create_key(req, env, &caller).await,
-                (["keys", id, "rotate"], _) => api::rotate_key(req, env, &caller, id).await,
+                (["pauses"], _) => api::list_pauses(&req, db, &caller).await,
+                (["account"], _) => api::account(db, &caller).await,
+                (["keys"], "GET") => api::list_keys(db, &caller).await,
+                (["keys"], _) => api::create_key(req, db, &caller).await,
+                (["keys", id, "rotate"], _) => api::rotate_key(req, db, &caller, id).await,
                 (["keys", id, "revoke"], _) | (["keys", id], _) => {
-                    api::revoke_key(env, &caller, id).await
+                    api::revoke_key(db, &caller, id).await
                 }
-                (["test", "outbox"], _) => api::test_outbox(&req, env, &caller).await,
-                (["pause", id, "webhooks"], _) => webhook_api::list(env, &caller, id).await,
+                (["test", "outbox"], _) => api::test_outbox(&req, db, &caller).await,
+                (["pause", id, "webhooks"], _) => webhook_api::list(env, db, &caller, id).await,
                 (["pause", id, "webhooks", ev, "replay"], _) => {
-                    webhook_api::replay(env, &caller, id, ev).await
+                    webhook_api::replay(env, db, &caller, id, ev).await
                 }
                 (["webhook_secret", "rotate"], _) => {
-                    webhook_api::rotate_secret(req, env, &caller).await
+                    webhook_api::rotate_secret(req, db, &caller).await
                 }
-                (["audit"], _) => audit_api::list(&req, env, &caller).await,
-                (["audit", "verify"], _) => audit_api::verify(&req, env, &caller).await,
+                (["audit"], _) => audit_api::list(&req, db, &caller).await,
+                (["audit", "verify"], _) => audit_api::verify(&req, env, db, &caller).await,
                 _ => Err(ApiError::RouteNotFound),
             }
         }
@@ -161,7 +160,7 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
 /// minting more keys does not multiply the account's allowance.
 pub(crate) async fn rate_limit(
     env: &Env,
-    caller: &store::Caller,
+    caller: &db::Caller,
 ) -> std::result::Result<(), ApiError> {
     let refused = if !within(env, "API_RATE_LIMITER", &caller.key_id).await {
         ApiError::RateLimited {
@@ -194,7 +193,8 @@ async fn within(env: &Env, binding: &str, key: &str) -> bool {
 /// Pokes the objects of pending pauses whose deadline is before `until`: a poke fires a
 /// passed timeout and re-arms a lost alarm. The cron sweeps the overdue ones.
 async fn sweep_pending(env: &Env, until: i64) {
-    let ids = match store::pending_pause_ids(env, until, 1000).await {
+    let read = async { db::pauses::pending_pause_ids(&Db::new(env)?, until, 1000).await };
+    let ids = match read.await {
         Ok(ids) => ids,
         Err(e) => return worker::console_error!("sweep failed: {e}"),
     };
@@ -231,7 +231,8 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let retention =
         config::string(&env, "AUDIT_RETENTION_DAYS").and_then(|d| d.parse::<u32>().ok());
     if let Some(days) = retention.filter(|d| *d > 0) {
-        if let Err(e) = audit_store::purge_expired(&env, days, now_ms()).await {
+        let purge = async { db::audit::purge_expired(&Db::new(&env)?, days, now_ms()).await };
+        if let Err(e) = purge.await {
             worker::console_error!("audit retention purge failed: {e}");
         }
     }
