@@ -50,10 +50,22 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         // Preflight: answered here; without an allowed Origin it grants nothing.
         Response::empty()?.with_status(204)
     } else {
-        match route(req, &env).await {
+        let db = Db::new(&env);
+        let routed = match &db {
+            Ok(db) => route(req, &env, db).await,
+            Err(e) => Err(e.clone()),
+        };
+        let mut resp = match routed {
             Ok(r) => r,
             Err(e) => error_response(&e, &request_id),
+        };
+        if let Ok(db) = &db {
+            // D1 round trips on this request's path (the router adds the object's time).
+            let s = db.stats();
+            let timing = format!("d1;dur={:.1};desc=\"{} queries\"", s.ms, s.queries);
+            let _ = resp.headers_mut().set("server-timing", &timing);
         }
+        resp
     };
     let h = resp.headers_mut();
     let _ = h.set("request-id", &request_id);
@@ -67,7 +79,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         );
         let _ = h.set(
             "access-control-expose-headers",
-            "request-id, retry-after, idempotent-replayed",
+            "request-id, retry-after, idempotent-replayed, server-timing",
         );
         let _ = h.set("access-control-max-age", "600");
     }
@@ -82,7 +94,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(resp)
 }
 
-async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiError> {
+async fn route(req: Request, env: &Env, db: &Db) -> std::result::Result<Response, ApiError> {
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     if segments == ["dev", "outbox"] && !config::is_local(env) {
@@ -100,8 +112,6 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
             return Ok(limited);
         }
     }
-    let db = Db::new(env)?;
-    let db = &db;
     match (segments.as_slice(), method) {
         (["healthz"], _) => Ok(json(200, &serde_json::json!({ "ok": true }))),
         (["r", token], "GET") => {
