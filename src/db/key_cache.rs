@@ -15,13 +15,22 @@ const MAX_ENTRIES: usize = 10_000;
 #[derive(Debug)]
 pub(crate) struct KeyCache<V> {
     entries: HashMap<String, (V, i64)>,
+    /// Bumped by every eviction: a lookup that began before one must not cache what it
+    /// read (the row may predate the revocation).
+    epoch: u64,
 }
 
 impl<V: Clone> KeyCache<V> {
     pub fn new() -> Self {
         KeyCache {
             entries: HashMap::new(),
+            epoch: 0,
         }
+    }
+
+    /// Taken before a lookup in D1 and handed back to `put`.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
     }
 
     /// The cached value for `hash`, unless it expired by `now`.
@@ -36,10 +45,11 @@ impl<V: Clone> KeyCache<V> {
         }
     }
 
-    /// Caches `v` until `now + TTL_MS`, or the key's own end if sooner.
-    pub fn put(&mut self, hash: &str, v: V, now: i64, key_ends_at: Option<i64>) {
+    /// Caches `v` until `now + TTL_MS`, or the key's own end if sooner; nothing when an
+    /// eviction happened since the lookup began (at `epoch`).
+    pub fn put(&mut self, hash: &str, v: V, now: i64, key_ends_at: Option<i64>, epoch: u64) {
         let until = key_ends_at.map_or(now + TTL_MS, |e| e.min(now + TTL_MS));
-        if until <= now {
+        if until <= now || epoch != self.epoch {
             return;
         }
         if self.entries.len() >= MAX_ENTRIES {
@@ -53,6 +63,7 @@ impl<V: Clone> KeyCache<V> {
 
     /// Drops every entry `matches` selects (the entries of one key id).
     pub fn evict(&mut self, matches: impl Fn(&V) -> bool) {
+        self.epoch += 1;
         self.entries.retain(|_, (v, _)| !matches(v));
     }
 
@@ -70,8 +81,21 @@ pub(crate) fn get(hash: &str, now: i64) -> Option<super::keys::Caller> {
     CACHE.with(|c| c.borrow_mut().get(hash, now))
 }
 
-pub(crate) fn put(hash: &str, caller: &super::keys::Caller, now: i64, ends_at: Option<i64>) {
-    CACHE.with(|c| c.borrow_mut().put(hash, caller.clone(), now, ends_at));
+pub(crate) fn epoch() -> u64 {
+    CACHE.with(|c| c.borrow().epoch())
+}
+
+pub(crate) fn put(
+    hash: &str,
+    caller: &super::keys::Caller,
+    now: i64,
+    ends_at: Option<i64>,
+    epoch: u64,
+) {
+    CACHE.with(|c| {
+        c.borrow_mut()
+            .put(hash, caller.clone(), now, ends_at, epoch)
+    });
 }
 
 /// Forgets key `key_id` in this isolate (revoked, or ending by a rotation).
@@ -86,7 +110,7 @@ mod tests {
     #[test]
     fn entries_expire_after_the_ttl() {
         let mut c = KeyCache::new();
-        c.put("h", 1, 1_000, None);
+        c.put("h", 1, 1_000, None, 0);
         assert_eq!(c.get("h", 1_000), Some(1));
         assert_eq!(c.get("h", 1_000 + TTL_MS - 1), Some(1));
         assert_eq!(c.get("h", 1_000 + TTL_MS), None);
@@ -97,10 +121,10 @@ mod tests {
     #[test]
     fn an_entry_never_outlives_its_key() {
         let mut c = KeyCache::new();
-        c.put("h", 1, 1_000, Some(6_000));
+        c.put("h", 1, 1_000, Some(6_000), 0);
         assert_eq!(c.get("h", 5_999), Some(1));
         assert_eq!(c.get("h", 6_000), None);
-        c.put("ended", 2, 1_000, Some(1_000));
+        c.put("ended", 2, 1_000, Some(1_000), 0);
         assert_eq!(c.get("ended", 1_000), None);
         assert_eq!(c.len(), 0);
     }
@@ -108,26 +132,37 @@ mod tests {
     #[test]
     fn eviction_drops_only_the_matching_entries_at_once() {
         let mut c = KeyCache::new();
-        c.put("a", "key_1", 0, None);
-        c.put("b", "key_2", 0, None);
+        c.put("a", "key_1", 0, None, 0);
+        c.put("b", "key_2", 0, None, 0);
         c.evict(|v| *v == "key_1");
         assert_eq!(c.get("a", 1), None);
         assert_eq!(c.get("b", 1), Some("key_2"));
     }
 
     #[test]
+    fn a_lookup_overtaken_by_an_eviction_caches_nothing() {
+        let mut c = KeyCache::new();
+        let began = c.epoch();
+        c.evict(|v: &&str| *v == "key_1"); // revoked while the lookup was in D1
+        c.put("a", "key_1", 0, None, began);
+        assert_eq!(c.get("a", 1), None);
+        c.put("a", "key_1", 0, None, c.epoch());
+        assert_eq!(c.get("a", 1), Some("key_1"));
+    }
+
+    #[test]
     fn memory_stays_bounded() {
         let mut c = KeyCache::new();
         for i in 0..MAX_ENTRIES + 5 {
-            c.put(&i.to_string(), i, 0, None);
+            c.put(&i.to_string(), i, 0, None, 0);
         }
         assert!(c.len() <= MAX_ENTRIES);
         // Expired entries go first when full.
         let mut c = KeyCache::new();
         for i in 0..MAX_ENTRIES {
-            c.put(&i.to_string(), i, 0, Some(10));
+            c.put(&i.to_string(), i, 0, Some(10), 0);
         }
-        c.put("fresh", 1, 20, None);
+        c.put("fresh", 1, 20, None, 0);
         assert_eq!(c.len(), 1);
         assert_eq!(c.get("fresh", 21), Some(1));
     }

@@ -51,6 +51,7 @@ pub async fn caller_by_key(db: &Db, presented: &str, now: i64) -> Result<Option<
     if let Some(c) = key_cache::get(&hash, now) {
         return Ok(Some(c));
     }
+    let epoch = key_cache::epoch();
     let Some(row) = db
         .first::<CallerRow>(
             "SELECT k.id AS key_id, k.mode, k.expires_at, a.id AS account_id, a.name AS account_name, a.plan
@@ -75,7 +76,7 @@ pub async fn caller_by_key(db: &Db, presented: &str, now: i64) -> Result<Option<
         account_name: row.account_name,
         plan,
     };
-    key_cache::put(&hash, &caller, now, row.expires_at);
+    key_cache::put(&hash, &caller, now, row.expires_at, epoch);
     Ok(Some(caller))
 }
 
