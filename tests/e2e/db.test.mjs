@@ -38,11 +38,11 @@ test('GET of a pause with a key seen recently makes no D1 query (plain and ?wait
   const a = await svc.createAccount('Cached Co', 'pro');
   const created = await svc.request('POST', '/v1/pause', { key: a.live_key, body: seedRequest() });
   assert.equal(created.status, 201, created.text);
-  const id = created.json.id;
+  const id = created.json.pause_id;
   for (const path of [`/v1/pause/${id}`, `/v1/pause/${id}?wait=0.2`]) {
     const got = await svc.request('GET', path, { key: a.live_key });
-    assert.equal(got.status, 200);
-    assert.equal(got.json.id, id);
+    assert.equal(got.status, 200, `${path}: ${got.text}`);
+    assert.equal(got.json.pause_id, id);
     assert.deepEqual(d1(got), { queries: 0, ms: 0 }, path);
   }
   // Another account's cached key still finds nothing: the cache holds who, not what.
