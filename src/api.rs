@@ -53,7 +53,7 @@ pub async fn create_pause(
     require_json(&req)?;
     let idem_key = idempotency_key(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
-    let origin = req.url().map_err(internal)?.origin().ascii_serialization();
+    let origin = req.url()?.origin().ascii_serialization();
     let (created, replayed) = create(env, db, caller, &body, &origin, idem_key.as_deref()).await?;
     let mut resp = json(201, &created.to_api());
     if replayed {

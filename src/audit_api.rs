@@ -12,7 +12,7 @@ use crate::db::{self, Caller, Db, Page};
 use crate::core::audit::{self, AuditEvent, ChainHead, ChainVerifier, Ending, Filter, Format};
 use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
-use crate::http::{internal, json};
+use crate::http::json;
 use crate::pause_object::{self, Command};
 
 /// Rows read from D1 per step of a streamed export: memory stays bounded.
@@ -25,8 +25,7 @@ const SECOND_LOOKS: u32 = 3;
 
 fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
     Ok(req
-        .url()
-        .map_err(internal)?
+        .url()?
         .query_pairs()
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect())
@@ -183,9 +182,7 @@ fn export(
         "content-disposition",
         &format!("attachment; filename=\"audit.{ext}\""),
     );
-    Ok(Response::from_stream(body)
-        .map_err(internal)?
-        .with_headers(headers))
+    Ok(Response::from_stream(body)?.with_headers(headers))
 }
 
 pub async fn verify(

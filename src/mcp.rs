@@ -14,7 +14,7 @@ use crate::db::{Caller, Db};
 use crate::http::{internal, json, read_body, require_json, MAX_BODY_BYTES};
 
 pub async fn handle(mut req: Request, env: &Env, db: &Db) -> Result<Response, ApiError> {
-    let origin = req.url().map_err(internal)?.origin().ascii_serialization();
+    let origin = req.url()?.origin().ascii_serialization();
     // DNS-rebinding defence: a browser page from another site must not reach us.
     if let Some(o) = header(&req, "origin") {
         if !proto::origin_allowed(
@@ -37,7 +37,7 @@ pub async fn handle(mut req: Request, env: &Env, db: &Db) -> Result<Response, Ap
         Ok(Incoming::Request { id, method, params }) => (id, method, params),
         // Notifications (initialized, cancelled) and client responses need no answer.
         Ok(Incoming::Notification { .. } | Incoming::Response) => {
-            return Ok(Response::empty().map_err(internal)?.with_status(202))
+            return Ok(Response::empty()?.with_status(202))
         }
         Err((id, e)) => return Ok(json(400, &proto::failure(&id, &e))),
     };
