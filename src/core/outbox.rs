@@ -10,7 +10,7 @@ use super::webhook::event::EventType;
 /// Work that must happen because of a change, recorded with it.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Effect {
+pub(crate) enum Effect {
     /// Upsert the D1 listing row with the current state.
     Index,
     /// Send the question to the recipient.
@@ -23,14 +23,14 @@ pub enum Effect {
 
 impl Effect {
     /// Background effects never run inside a request: the API answers first.
-    pub fn background(&self) -> bool {
+    pub(crate) fn background(&self) -> bool {
         matches!(self, Effect::Deliver)
     }
 }
 
 /// The effects of a transition: the webhook if one is wanted, then the listing row.
 /// The index row comes last: it waits for the effects before it (see [`plan`]).
-pub fn effects_of(has_webhook: bool, event: EventType) -> Vec<Effect> {
+pub(crate) fn effects_of(has_webhook: bool, event: EventType) -> Vec<Effect> {
     let mut effects = Vec::with_capacity(2);
     if has_webhook {
         effects.push(Effect::Webhook { event });
@@ -41,7 +41,7 @@ pub fn effects_of(has_webhook: bool, event: EventType) -> Vec<Effect> {
 
 /// One outbox row as stored.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
+pub(crate) struct Row {
     pub seq: i64,
     pub effect: Effect,
     pub attempts: i64,
@@ -54,7 +54,7 @@ pub struct Row {
 
 /// What the outbox asks for now.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Rows to run now, by seq, in order.
     pub due: Vec<i64>,
     /// When to wake next (the alarm): `None` when nothing waits.
@@ -75,7 +75,7 @@ pub struct Plan {
 /// - `wake_at` is the earliest due time among the rows that are not waiting behind
 ///   others (this instance's running rows at their lease's end), and the pause's
 ///   `deadline` (`Some` while it is pending).
-pub fn plan(
+pub(crate) fn plan(
     rows: &[Row],
     now: i64,
     instance: &str,

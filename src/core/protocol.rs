@@ -8,7 +8,7 @@ use super::pause::Pause;
 
 #[derive(Serialize, Deserialize, Debug)]
 #[serde(tag = "op", rename_all = "snake_case")]
-pub enum Command {
+pub(crate) enum Command {
     Create {
         pause: Box<Pause>,
         /// The creating key, for the audit log's actor.
@@ -67,14 +67,14 @@ pub enum Command {
 
 /// Who clicked a Slack button, as Slack's signed payload says.
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
-pub struct SlackUser {
+pub(crate) struct SlackUser {
     pub id: String,
     pub name: Option<String>,
 }
 
 /// A choice from the response page, with the person's optional comment.
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
-pub struct PageAnswer {
+pub(crate) struct PageAnswer {
     pub choice: usize,
     pub via: String,
     pub comment: Option<String>,
@@ -89,7 +89,7 @@ pub struct PageAnswer {
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// This command changed the pause.
     Changed,
     /// Nothing to change (a read, or a create that already happened).
@@ -105,7 +105,7 @@ pub enum Outcome {
 }
 
 #[derive(Serialize, Deserialize, Debug)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub outcome: Outcome,
     pub pause: Option<Pause>,
     /// The audit chain's head as this object knows it (lets verify catch a cut tail).

@@ -154,7 +154,7 @@ impl PauseObject {
             vec![next.seq.into(), next.hash.into()],
         )
         .map_err(internal)?;
-        crate::metrics::audit_event(&self.env, p, kind.as_str(), context);
+        crate::metrics::audit_event(&self.env, p, kind, context);
         self.enqueue(&Effect::Audit {
             event: Box::new(event),
         })

@@ -24,9 +24,9 @@ const MAX_QUEUE_DELAY_SECS: i64 = 43_200;
 /// A queue message: attempt `attempt` (1-based, counted over the event's life) of an
 /// event. A typed struct: a `serde_json::Value` does not survive the queue.
 #[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct Job {
-    pub event_id: String,
-    pub attempt: i64,
+pub(crate) struct Job {
+    pub(crate) event_id: String,
+    pub(crate) attempt: i64,
 }
 
 /// Enqueues `job` to run in `delay_ms` (rounded up to whole seconds, capped).
