@@ -10,6 +10,7 @@ use crate::core::ids::{PauseId, PAUSE_ID_BYTES};
 use crate::core::keys::KeyMode;
 use crate::core::pause::{Delivery, Pause, Status};
 use crate::core::plans::{period_of, Plan};
+use crate::core::protocol::{Command, Outcome, Reply};
 use crate::core::request::parse_create;
 use crate::core::tenancy::visible;
 use crate::core::token::{self, Claims};
@@ -17,7 +18,7 @@ use crate::db::{self, Caller, Db};
 use crate::http::{
     internal, json, now_ms, query_param, random_bytes, read_body, require_json, MAX_BODY_BYTES,
 };
-use crate::pause_object::{self, Command, Outcome, MAX_WAIT_MS};
+use crate::pause_object::{client, MAX_WAIT_MS};
 
 pub async fn authenticate(req: &Request, db: &Db) -> Result<Caller, ApiError> {
     let header = req
@@ -228,7 +229,7 @@ async fn create_object(
         answer: new.answer,
         response_comment: None,
         delivery: Delivery {
-            status: "queued".into(),
+            status: crate::core::pause::DeliveryStatus::Queued,
             ..Default::default()
         },
         version: 1,
@@ -240,7 +241,7 @@ async fn create_object(
         pause: Box::new(pause),
         key_id: Some(caller.key_id.clone()),
     };
-    let create = pause_object::call(env, &pause_id, &command);
+    let create = client::call(env, &pause_id, &command);
     // Unlimited plans count only for display: counted beside the create, not after it.
     let reply = if count_for_display {
         let count = db::usage::count_pause(db, &caller.account_id, period);
@@ -321,13 +322,13 @@ pub(crate) async fn call_for(
     caller: &Caller,
     id: &str,
     cmd: Command,
-) -> Result<pause_object::Reply, ApiError> {
+) -> Result<Reply, ApiError> {
     let cmd = Command::ForAccount {
         account_id: caller.account_id.clone(),
         livemode: caller.livemode(),
         cmd: Box::new(cmd),
     };
-    pause_object::call(env, id, &cmd).await
+    client::call(env, id, &cmd).await
 }
 
 pub async fn cancel_pause(env: &Env, caller: &Caller, raw_id: &str) -> Result<Response, ApiError> {

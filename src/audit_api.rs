@@ -12,8 +12,9 @@ use crate::db::{self, Caller, Db, Page};
 use crate::core::audit::{self, AuditEvent, ChainHead, ChainVerifier, Ending, Filter, Format};
 use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
+use crate::core::protocol::Command;
 use crate::http::json;
-use crate::pause_object::{self, Command};
+use crate::pause_object::client;
 
 /// Rows read from D1 per step of a streamed export: memory stays bounded.
 const EXPORT_CHUNK: u32 = 200;
@@ -207,7 +208,7 @@ pub async fn verify(
     let pause_id = pause_id.ok_or_else(|| ApiError::missing("pause_id"))?;
     // Another account's pause, one of the other mode, or none: not found.
     let id = PauseId::parse(&pause_id).ok_or(ApiError::PauseNotFound)?;
-    let reply = pause_object::call(env, &id.to_string(), &Command::Get { wait_ms: 0 }).await?;
+    let reply = client::call(env, &id.to_string(), &Command::Get { wait_ms: 0 }).await?;
     crate::api::owned(reply.pause, caller)?;
     let head = reply.audit_head.unwrap_or_default();
     let mut v = ChainVerifier::new(head);
@@ -229,7 +230,7 @@ pub async fn verify(
 
 /// The object's chain head now (a Get also flushes its pending audit rows to D1).
 async fn object_head(env: &Env, pause_id: &str) -> Result<ChainHead, ApiError> {
-    let reply = pause_object::call(env, pause_id, &Command::Get { wait_ms: 0 }).await?;
+    let reply = client::call(env, pause_id, &Command::Get { wait_ms: 0 }).await?;
     Ok(reply.audit_head.unwrap_or_default())
 }
 

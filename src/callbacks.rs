@@ -8,9 +8,10 @@ use crate::channels;
 use crate::config;
 use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
+use crate::core::protocol::{Command, Outcome, SlackUser};
 use crate::core::providers::{slack, twilio};
 use crate::http::{now_ms, query_param, read_body};
-use crate::pause_object::{self, Command, Outcome, SlackUser};
+use crate::pause_object::client;
 
 const MAX_CALLBACK_BYTES: usize = 64 * 1024;
 
@@ -61,7 +62,7 @@ pub async fn twilio_status(mut req: Request, env: &Env) -> Result<Response, ApiE
             .map(str::to_string)
             .unwrap_or_else(|| format!("Twilio reported error {c}."))
     });
-    pause_object::call(
+    client::call(
         env,
         &pause_id,
         &Command::DeliveryReport {
@@ -93,7 +94,7 @@ pub async fn slack_interactivity(mut req: Request, env: &Env) -> Result<Response
         )
     })?;
     let pause_id = known_id(&click.pause_id)?;
-    let reply = pause_object::call(
+    let reply = client::call(
         env,
         &pause_id,
         &Command::Respond {

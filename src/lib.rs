@@ -17,8 +17,8 @@ pub mod mcp;
 pub mod metrics;
 pub mod page;
 pub mod pause_object;
+pub mod webhook;
 pub mod webhook_api;
-pub mod webhooks;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -28,10 +28,10 @@ use worker::{
 };
 
 use crate::core::error::ApiError;
+use crate::core::protocol::Command;
 use crate::core::routes::{self, Routing};
 use crate::db::Db;
 use crate::http::{error_response, json, new_request_id, now_ms};
-use crate::pause_object::Command;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
@@ -210,7 +210,8 @@ async fn sweep_pending(env: &Env, until: i64) {
     };
     for chunk in ids.chunks(16) {
         let pokes = chunk.iter().map(|id| async move {
-            if let Err(e) = pause_object::call(env, id, &Command::Get { wait_ms: 0 }).await {
+            if let Err(e) = pause_object::client::call(env, id, &Command::Get { wait_ms: 0 }).await
+            {
                 worker::console_error!("sweep: {id}: {e}");
             }
         });
@@ -228,7 +229,7 @@ fn recover_after_restart(env: &Env, ctx: &Context) {
         ctx.wait_until(async move {
             sweep_pending(&env, i64::MAX).await;
             // Local queues live in memory: enqueue again every pending webhook.
-            webhooks::requeue_stalled(&env, true).await;
+            webhook::producer::requeue_stalled(&env, true).await;
         });
     }
 }
@@ -236,7 +237,7 @@ fn recover_after_restart(env: &Env, ctx: &Context) {
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     sweep_pending(&env, now_ms()).await;
-    webhooks::requeue_stalled(&env, false).await;
+    webhook::producer::requeue_stalled(&env, false).await;
     // Unset (the default): the audit log is kept forever and nothing is deleted.
     let retention =
         config::string(&env, "AUDIT_RETENTION_DAYS").and_then(|d| d.parse::<u32>().ok());
@@ -250,7 +251,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 
 /// Webhook jobs and their dead letters. Every message is acked or retried inside.
 #[event(queue)]
-async fn queue(batch: MessageBatch<webhooks::Job>, env: Env, _ctx: Context) -> Result<()> {
-    webhooks::consume(batch, &env).await;
+async fn queue(batch: MessageBatch<webhook::Job>, env: Env, _ctx: Context) -> Result<()> {
+    webhook::consumer::consume(batch, &env).await;
     Ok(())
 }

@@ -7,13 +7,13 @@ use crate::api;
 use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
 use crate::core::keys::KeyMode;
+use crate::core::protocol::Command;
 use crate::core::tenancy::rotation_mode;
 use crate::core::time::rfc3339;
 use crate::core::webhook::event::to_api;
 use crate::db::{webhooks as ws, Caller, Db};
 use crate::http::{json, now_ms};
-use crate::pause_object::Command;
-use crate::webhooks;
+use crate::webhook::producer;
 
 /// Another account's pause, one of the other mode, or no pause: not found either way.
 async fn owned_pause_id(env: &Env, caller: &Caller, raw: &str) -> Result<String, ApiError> {
@@ -47,7 +47,7 @@ pub async fn replay(
         .await?
         .filter(|e| e.pause_id == id && e.account_id == caller.account_id)
         .ok_or(ApiError::WebhookEventNotFound)?;
-    if !webhooks::replay(env, &e).await? {
+    if !producer::replay(env, &e).await? {
         return Err(ApiError::WebhookEventPending);
     }
     let (events, attempts) = ws::for_pause(db, &caller.account_id, &id).await?;
