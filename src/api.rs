@@ -10,14 +10,17 @@ use crate::core::error::ApiError;
 use crate::core::ids::{PauseId, PAUSE_ID_BYTES};
 use crate::core::keys::KeyMode;
 use crate::core::pause::{Delivery, Pause, Status};
-use crate::core::plans::{period_of, Plan};
-use crate::core::request::parse_create;
+use crate::core::plans::period_of;
+use crate::core::request::admin::NewAccount;
+use crate::core::request::fields::is_blank;
+use crate::core::request::keys::{parse_new_key, parse_rotation};
+use crate::core::request::{parse_create, parse_wait, IdempotencyKey, ListQuery, NewPause};
 use crate::core::tenancy::visible;
 use crate::core::token::{self, Claims};
 use crate::http::{
     internal, json, now_ms, query_param, random_bytes, read_body, require_json, MAX_BODY_BYTES,
 };
-use crate::pause_object::{self, Command, Outcome, MAX_WAIT_MS};
+use crate::pause_object::{self, Command, Outcome};
 use crate::store::{self, Caller};
 
 pub async fn authenticate(req: &Request, env: &Env) -> Result<Caller, ApiError> {
@@ -38,11 +41,9 @@ pub async fn authenticate(req: &Request, env: &Env) -> Result<Caller, ApiError> 
 }
 
 /// `Idempotency-Key`: printable ASCII, up to 255 characters.
-fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
+fn idempotency_key(req: &Request) -> Result<Option<IdempotencyKey>, ApiError> {
     let key = req.headers().get("idempotency-key").ok().flatten();
-    key.as_deref()
-        .map(crate::core::request::parse_idempotency_key)
-        .transpose()
+    key.as_deref().map(IdempotencyKey::parse).transpose()
 }
 
 pub async fn create_pause(
@@ -54,7 +55,7 @@ pub async fn create_pause(
     let idem_key = idempotency_key(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
     let origin = req.url().map_err(internal)?.origin().ascii_serialization();
-    let (created, replayed) = create(env, caller, &body, &origin, idem_key.as_deref()).await?;
+    let (created, replayed) = create(env, caller, &body, &origin, idem_key.as_ref()).await?;
     let mut resp = json(201, &created.to_api());
     if replayed {
         let _ = resp.headers_mut().set("idempotent-replayed", "true");
@@ -70,8 +71,9 @@ pub async fn create(
     caller: &Caller,
     body: &[u8],
     origin: &str,
-    idem_key: Option<&str>,
+    idem_key: Option<&IdempotencyKey>,
 ) -> Result<(Pause, bool), ApiError> {
+    let idem_key = idem_key.map(IdempotencyKey::as_str);
     let new = parse_create(body, &config::limits(env))?;
     // The deployment's own rules on top of the parser's (own host, egress guard).
     if let Some(url) = &new.webhook_url {
@@ -124,7 +126,7 @@ async fn claim(
     env: &Env,
     caller: &Caller,
     key: &str,
-    new: &crate::core::request::NewPause,
+    new: &NewPause,
     id: PauseId,
     now: i64,
 ) -> Result<(PauseId, bool), ApiError> {
@@ -174,7 +176,7 @@ async fn forget_claim(
 async fn create_object(
     env: &Env,
     caller: &Caller,
-    new: crate::core::request::NewPause,
+    new: NewPause,
     origin: &str,
     id: PauseId,
     now: i64,
@@ -258,34 +260,11 @@ pub async fn get_pause(
     caller: &Caller,
     raw_id: &str,
 ) -> Result<Response, ApiError> {
-    let wait_ms = parse_wait(query_param(req, "wait").as_deref())?;
+    let wait_ms = parse_wait(query_param(req, "wait").as_deref(), "wait")?;
     Ok(json(
         200,
         &get(env, caller, raw_id, wait_ms).await?.to_api(),
     ))
-}
-
-/// `wait` in seconds (fractions allowed, 0 = answer at once) as milliseconds.
-pub fn parse_wait(raw: Option<&str>) -> Result<u64, ApiError> {
-    let Some(w) = raw else { return Ok(0) };
-    let secs: f64 = w
-        .trim()
-        .parse()
-        .ok()
-        .filter(|s: &f64| s.is_finite() && *s >= 0.0)
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "wait",
-                "`wait` must be a number of seconds between 0 and 55.",
-            )
-        })?;
-    if secs * 1000.0 > MAX_WAIT_MS as f64 {
-        return Err(ApiError::invalid(
-            "wait",
-            "`wait` can be at most 55 seconds; poll again after it returns.",
-        ));
-    }
-    Ok((secs * 1000.0) as u64)
 }
 
 /// The pause, after holding up to `wait_ms` while it is pending.
@@ -342,48 +321,6 @@ pub async fn list_pauses(req: &Request, env: &Env, caller: &Caller) -> Result<Re
         query_param(req, "cursor"),
     )?;
     Ok(json(200, &list(env, caller, q).await?))
-}
-
-/// The filters of a listing, parsed from their text form (query string or MCP).
-pub struct ListQuery {
-    pub status: Option<Status>,
-    pub limit: u32,
-    pub cursor: Option<String>,
-}
-
-impl ListQuery {
-    pub fn parse(
-        status: Option<&str>,
-        limit: Option<&str>,
-        cursor: Option<String>,
-    ) -> Result<Self, ApiError> {
-        let status = match status {
-            None => None,
-            Some(s) => Some(Status::parse(s).ok_or_else(|| {
-                ApiError::invalid(
-                    "status",
-                    format!(
-                        "`{s}` is not a status: use pending, responded, timed_out or cancelled."
-                    ),
-                )
-            })?),
-        };
-        let limit = match limit {
-            None => 20,
-            Some(l) => l
-                .parse::<u32>()
-                .ok()
-                .filter(|l| (1..=100).contains(l))
-                .ok_or_else(|| {
-                    ApiError::invalid("limit", "`limit` must be a whole number from 1 to 100.")
-                })?,
-        };
-        Ok(ListQuery {
-            status,
-            limit,
-            cursor,
-        })
-    }
 }
 
 /// One page of the account's pauses, newest first, as the list envelope.
@@ -450,31 +387,9 @@ pub async fn admin_create_account(mut req: Request, env: &Env) -> Result<Respons
     }
     require_json(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
-    let obj = crate::core::request::parse_object(&body)?;
-    crate::core::request::reject_unknown(&obj, &["name", "plan"])?;
-    let name = match obj.get("name") {
-        Some(Value::String(s)) if !s.trim().is_empty() && s.trim().chars().count() <= 80 => {
-            s.trim().to_string()
-        }
-        None => return Err(ApiError::missing("name")),
-        _ => {
-            return Err(ApiError::invalid(
-                "name",
-                "`name` must be a non-empty string of at most 80 characters.",
-            ))
-        }
-    };
-    let plan = match obj.get("plan") {
-        None => "free".to_string(),
-        Some(Value::String(p)) if Plan::parse(p).is_some() => p.clone(),
-        _ => {
-            return Err(ApiError::invalid(
-                "plan",
-                "`plan` must be free, pro, scale or enterprise.",
-            ))
-        }
-    };
-    let created = store::create_account(env, &name, &plan, now_ms()).await?;
+    let NewAccount { name, plan } = NewAccount::parse(&body)?;
+    let plan = plan.as_str();
+    let created = store::create_account(env, &name, plan, now_ms()).await?;
     let webhook_secret =
         crate::webhook_store::create_secret(env, &created.account_id, true, now_ms()).await?;
     let test_webhook_secret =
@@ -535,19 +450,13 @@ fn key_json(k: &accounts::KeyRow, secret: Option<&str>) -> Value {
     })
 }
 
-/// An optional JSON object body (empty is fine) with only the `known` fields.
-pub(crate) async fn optional_object(
-    req: &mut Request,
-    known: &[&str],
-) -> Result<serde_json::Map<String, Value>, ApiError> {
+/// An optional JSON body: empty is fine (and needs no content type), else JSON.
+pub(crate) async fn optional_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
     let body = read_body(req, MAX_BODY_BYTES).await?;
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(serde_json::Map::new());
+    if !is_blank(&body) {
+        require_json(req)?;
     }
-    require_json(req)?;
-    let obj = crate::core::request::parse_object(&body)?;
-    crate::core::request::reject_unknown(&obj, known)?;
-    Ok(obj)
+    Ok(body)
 }
 
 pub async fn list_keys(env: &Env, caller: &Caller) -> Result<Response, ApiError> {
@@ -565,18 +474,10 @@ pub async fn create_key(
     caller: &Caller,
 ) -> Result<Response, ApiError> {
     require_live(caller)?;
-    let obj = optional_object(&mut req, &["mode"]).await?;
-    let mode = match obj.get("mode") {
-        None => KeyMode::Live,
-        Some(Value::String(m)) => KeyMode::parse(m)
-            .ok_or_else(|| ApiError::invalid("mode", "`mode` must be live or test."))?,
-        Some(_) => return Err(ApiError::invalid("mode", "`mode` must be live or test.")),
-    };
+    let mode = parse_new_key(&optional_body(&mut req).await?)?;
     let (row, secret) = accounts::create_key(env, &caller.account_id, mode, None, now_ms()).await?;
     Ok(json(201, &key_json(&row, Some(&secret))))
 }
-
-const MAX_GRACE_SECONDS: i64 = 7 * 86_400;
 
 /// Issues a new key of the same mode; the old one keeps working for `grace_seconds`
 /// (0 by default: it stops at once), so deployments can switch without downtime.
@@ -587,18 +488,7 @@ pub async fn rotate_key(
     key_id: &str,
 ) -> Result<Response, ApiError> {
     require_live(caller)?;
-    let obj = optional_object(&mut req, &["grace_seconds"]).await?;
-    let grace = match obj.get("grace_seconds") {
-        None => 0,
-        Some(v) => crate::core::request::whole_number(v)
-            .filter(|g| (0..=MAX_GRACE_SECONDS).contains(g))
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "grace_seconds",
-                    "`grace_seconds` must be a whole number from 0 to 604800 (7 days).",
-                )
-            })?,
-    };
+    let grace = parse_rotation(&optional_body(&mut req).await?)?;
     let keys = accounts::list_keys(env, &caller.account_id).await?;
     let now = now_ms();
     let old = keys

@@ -61,18 +61,9 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let h = resp.headers_mut();
     let _ = h.set("request-id", &request_id);
     if let Some(origin) = cors_origin {
-        let _ = h.set("access-control-allow-origin", &origin);
-        let _ = h.set("vary", "Origin");
-        let _ = h.set("access-control-allow-methods", "GET, POST, DELETE, OPTIONS");
-        let _ = h.set(
-            "access-control-allow-headers",
-            "authorization, content-type, idempotency-key",
-        );
-        let _ = h.set(
-            "access-control-expose-headers",
-            "request-id, retry-after, idempotent-replayed",
-        );
-        let _ = h.set("access-control-max-age", "600");
+        for (name, value) in core::cors::cors_headers(&origin) {
+            let _ = h.set(name, &value);
+        }
     }
     let line = core::logs::request_line(
         &request_id,

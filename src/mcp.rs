@@ -5,11 +5,11 @@
 use serde_json::{json, Map, Value};
 use worker::{Env, Request, Response};
 
-use crate::api::{self, ListQuery};
+use crate::api;
 use crate::config;
 use crate::core::error::ApiError;
 use crate::core::mcp::{self as proto, Incoming, RpcError, Tool};
-use crate::core::request::reject_unknown;
+use crate::core::request::{parse_wait, reject_unknown, ListQuery};
 use crate::http::{internal, json, read_body, require_json, MAX_BODY_BYTES};
 use crate::store::Caller;
 
@@ -17,11 +17,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
     let origin = req.url().map_err(internal)?.origin().ascii_serialization();
     // DNS-rebinding defence: a browser page from another site must not reach us.
     if let Some(o) = header(&req, "origin") {
-        if !proto::origin_allowed(
-            config::string(env, "PUBLIC_BASE_URL").as_deref(),
-            config::string(env, "MCP_ALLOWED_ORIGINS").as_deref(),
-            &o,
-        ) {
+        if !config::mcp_origin_allowed(env, &o) {
             let err = RpcError::new(
                 proto::INVALID_REQUEST,
                 format!("Origin `{o}` is not allowed."),
@@ -132,12 +128,7 @@ async fn run(
         }
         Tool::Poll => {
             reject_unknown(args, &["pause_id", "wait_seconds"])?;
-            let wait_ms = api::parse_wait(text("wait_seconds").as_deref()).map_err(|_| {
-                ApiError::invalid(
-                    "wait_seconds",
-                    "`wait_seconds` must be a number of seconds from 0 to 55.",
-                )
-            })?;
+            let wait_ms = parse_wait(text("wait_seconds").as_deref(), "wait_seconds")?;
             api::get(env, caller, &pause_id()?, wait_ms).await?.to_api()
         }
         Tool::Cancel => {

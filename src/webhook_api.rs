@@ -1,12 +1,11 @@
 //! Webhook endpoints: a pause's events with every attempt, replay, secret rotation.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use worker::{Env, Request, Response};
 
 use crate::api;
 use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
-use crate::core::keys::KeyMode;
 use crate::core::tenancy::rotation_mode;
 use crate::core::time::rfc3339;
 use crate::core::webhook::event::to_api;
@@ -64,15 +63,8 @@ pub async fn rotate_secret(
     env: &Env,
     caller: &Caller,
 ) -> Result<Response, ApiError> {
-    let obj = api::optional_object(&mut req, &["mode"]).await?;
-    let asked = match obj.get("mode") {
-        None => None,
-        Some(Value::String(m)) => Some(
-            KeyMode::parse(m)
-                .ok_or_else(|| ApiError::invalid("mode", "`mode` must be live or test."))?,
-        ),
-        Some(_) => return Err(ApiError::invalid("mode", "`mode` must be live or test.")),
-    };
+    let body = api::optional_body(&mut req).await?;
+    let asked = crate::core::request::keys::parse_secret_rotation(&body)?;
     let mode = rotation_mode(caller.key_mode(), asked)?;
     let (secret, until) =
         ws::rotate_secret(env, &caller.account_id, mode.is_live(), now_ms()).await?;
