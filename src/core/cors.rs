@@ -32,7 +32,12 @@ pub fn cors_headers(origin: &str) -> [(&'static str, String); 6] {
 }
 
 /// Response headers a browser client may read.
-pub const EXPOSED_HEADERS: &[&str] = &["request-id", "retry-after", "idempotent-replayed"];
+pub const EXPOSED_HEADERS: &[&str] = &[
+    "request-id",
+    "retry-after",
+    "idempotent-replayed",
+    "server-timing",
+];
 
 /// The origin of `PUBLIC_BASE_URL`, or one listed in `MCP_ALLOWED_ORIGINS`
 /// (comma-separated). Never the request's own URL or Host: the client controls those

@@ -21,6 +21,7 @@ pub mod retry;
 pub mod routes;
 pub mod tenancy;
 pub mod time;
+pub mod timing;
 pub mod token;
 pub mod waiters;
 pub mod webhook;

@@ -1,19 +1,22 @@
 //! `/mcp`: the Model Context Protocol over Streamable HTTP, answering with plain JSON
 //! (no SSE, no sessions). The envelope and catalogue are in `core::mcp`; the tools
-//! call the same functions as the REST handlers, so the two cannot drift.
+//! call the same services as the REST routes (`service::pauses`), so the two cannot
+//! drift.
 
 use serde_json::{json, Map, Value};
-use worker::{Env, Request, Response};
+use worker::{Request, Response};
 
-use crate::api;
 use crate::config;
 use crate::core::error::ApiError;
 use crate::core::mcp::{self as proto, Incoming, RpcError, Tool};
-use crate::core::request::{parse_wait, reject_unknown, ListQuery};
+use crate::core::request::{parse_create, parse_wait, reject_unknown, ListQuery};
 use crate::http::{internal, json, read_body, require_json, MAX_BODY_BYTES};
+use crate::service::pauses::{self, pause_id};
+use crate::service::Ctx;
 use crate::store::Caller;
 
-pub async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
+pub(crate) async fn handle(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
+    let env = &ctx.env;
     let origin = req.url().map_err(internal)?.origin().ascii_serialization();
     // DNS-rebinding defence: a browser page from another site must not reach us.
     if let Some(o) = header(&req, "origin") {
@@ -25,8 +28,8 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             return Ok(json(403, &proto::failure(&Value::Null, &err)));
         }
     }
-    let caller = api::authenticate(&req, env).await?;
-    crate::rate_limit(env, &caller).await?;
+    let caller = super::authenticate(&req, ctx).await?;
+    super::rate_limit(ctx, &caller).await?;
     require_json(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
     let (id, method, params) = match proto::parse_message(&body) {
@@ -48,7 +51,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         "initialize" => Ok(proto::initialize_result(&params, env!("CARGO_PKG_VERSION"))),
         "ping" => Ok(json!({})),
         "tools/list" => Ok(json!({ "tools": proto::tool_definitions() })),
-        "tools/call" => call_tool(env, &caller, &origin, &params).await,
+        "tools/call" => call_tool(ctx, &caller, &origin, &params).await,
         other => Err(RpcError::new(
             proto::METHOD_NOT_FOUND,
             format!("Method `{other}` is not supported; this server offers tools only."),
@@ -67,7 +70,7 @@ fn header(req: &Request, name: &str) -> Option<String> {
 /// `tools/call`. An unknown tool is a protocol error; everything the tool itself
 /// refuses is an `isError` result carrying the API's error, so a model can correct it.
 async fn call_tool(
-    env: &Env,
+    ctx: &Ctx,
     caller: &Caller,
     origin: &str,
     params: &Map<String, Value>,
@@ -94,7 +97,7 @@ async fn call_tool(
             ))
         }
     };
-    Ok(match run(tool, env, caller, origin, &args).await {
+    Ok(match run(tool, ctx, caller, origin, &args).await {
         Ok(v) => proto::tool_result(&v, false),
         Err(e) => {
             if let ApiError::Internal(detail) = &e {
@@ -111,29 +114,28 @@ async fn call_tool(
 
 async fn run(
     tool: Tool,
-    env: &Env,
+    ctx: &Ctx,
     caller: &Caller,
     origin: &str,
     args: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
     let text = |n: &str| proto::arg_text(args, n);
-    let pause_id = || text("pause_id").ok_or_else(|| ApiError::missing("pause_id"));
+    let id = || pause_id(&text("pause_id").ok_or_else(|| ApiError::missing("pause_id"))?);
     Ok(match tool {
         Tool::Create => {
             let body = serde_json::to_vec(args).map_err(internal)?;
-            api::create(env, caller, &body, origin, None)
-                .await?
-                .0
-                .to_api()
+            let new = parse_create(&body, &config::limits(&ctx.env))?;
+            let created = pauses::create(ctx, caller, new, origin, None).await?;
+            created.pause.to_api()
         }
         Tool::Poll => {
             reject_unknown(args, &["pause_id", "wait_seconds"])?;
             let wait_ms = parse_wait(text("wait_seconds").as_deref(), "wait_seconds")?;
-            api::get(env, caller, &pause_id()?, wait_ms).await?.to_api()
+            pauses::get(ctx, caller, &id()?, wait_ms).await?.to_api()
         }
         Tool::Cancel => {
             reject_unknown(args, &["pause_id"])?;
-            api::cancel(env, caller, &pause_id()?).await?.to_api()
+            pauses::cancel(ctx, caller, &id()?).await?.to_api()
         }
         Tool::List => {
             reject_unknown(args, &["status", "limit", "cursor"])?;
@@ -142,18 +144,18 @@ async fn run(
                 text("limit").as_deref(),
                 text("cursor"),
             )?;
-            api::list(env, caller, q).await?
+            pauses::list(ctx, caller, q).await?
         }
         Tool::Audit => {
             reject_unknown(args, &["pause_id", "limit", "cursor"])?;
-            audit_log(env, caller, args).await?
+            audit_log(ctx, caller, args).await?
         }
     })
 }
 
 /// One page of the audit log, with the same filters as `GET /v1/audit`.
 async fn audit_log(
-    env: &Env,
+    ctx: &Ctx,
     caller: &Caller,
     args: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
@@ -161,5 +163,5 @@ async fn audit_log(
         .iter()
         .filter_map(|k| proto::arg_text(args, k).map(|v| (k.to_string(), v)))
         .collect();
-    crate::audit_api::page_json(env, caller, &pairs).await
+    super::audit::page_json(&ctx.env, caller, &pairs).await
 }

@@ -12,7 +12,8 @@ use crate::core::audit::{self, AuditEvent, ChainHead, ChainVerifier, Ending, Fil
 use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
 use crate::http::{internal, json};
-use crate::pause_object::{self, Command};
+use crate::pause_object::Command;
+use crate::service::{pauses, Ctx};
 use crate::store::Caller;
 
 /// Rows read from D1 per step of a streamed export: memory stays bounded.
@@ -32,7 +33,8 @@ fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
         .collect())
 }
 
-pub async fn list(req: &Request, env: &Env, caller: &Caller) -> Result<Response, ApiError> {
+pub(crate) async fn list(req: &Request, ctx: &Ctx, caller: &Caller) -> Result<Response, ApiError> {
+    let env = &ctx.env;
     let f = audit::parse_filter(&query_pairs(req)?)?;
     if f.format != Format::Page {
         check_cursor(env, caller, &f).await?;
@@ -42,7 +44,7 @@ pub async fn list(req: &Request, env: &Env, caller: &Caller) -> Result<Response,
 }
 
 /// One page of the log as JSON; shared by REST and the MCP tool.
-pub async fn page_json(
+pub(crate) async fn page_json(
     env: &Env,
     caller: &Caller,
     pairs: &[(String, String)],
@@ -189,7 +191,11 @@ fn export(
         .with_headers(headers))
 }
 
-pub async fn verify(req: &Request, env: &Env, caller: &Caller) -> Result<Response, ApiError> {
+pub(crate) async fn verify(
+    req: &Request,
+    ctx: &Ctx,
+    caller: &Caller,
+) -> Result<Response, ApiError> {
     let pairs = query_pairs(req)?;
     let mut pause_id = None;
     for (k, v) in pairs {
@@ -206,11 +212,13 @@ pub async fn verify(req: &Request, env: &Env, caller: &Caller) -> Result<Respons
     let pause_id = pause_id.ok_or_else(|| ApiError::missing("pause_id"))?;
     // Another account's pause, one of the other mode, or none: not found.
     let id = PauseId::parse(&pause_id).ok_or(ApiError::PauseNotFound)?;
-    let reply = pause_object::call(env, &id.to_string(), &Command::Get { wait_ms: 0 }).await?;
-    crate::api::owned(reply.pause, caller)?;
+    let reply = ctx
+        .call(&id.to_string(), &Command::Get { wait_ms: 0 })
+        .await?;
+    pauses::owned(reply.pause, caller)?;
     let head = reply.audit_head.unwrap_or_default();
     let mut v = ChainVerifier::new(head);
-    let result = verify_pages(env, &caller.account_id, &pause_id, &mut v).await?;
+    let result = verify_pages(ctx, &caller.account_id, &pause_id, &mut v).await?;
     let last = v.last();
     let head = (last.seq > 0).then(|| json!({ "seq": last.seq, "hash": last.hash }));
     Ok(json(
@@ -227,8 +235,8 @@ pub async fn verify(req: &Request, env: &Env, caller: &Caller) -> Result<Respons
 }
 
 /// The object's chain head now (a Get also flushes its pending audit rows to D1).
-async fn object_head(env: &Env, pause_id: &str) -> Result<ChainHead, ApiError> {
-    let reply = pause_object::call(env, pause_id, &Command::Get { wait_ms: 0 }).await?;
+async fn object_head(ctx: &Ctx, pause_id: &str) -> Result<ChainHead, ApiError> {
+    let reply = ctx.call(pause_id, &Command::Get { wait_ms: 0 }).await?;
     Ok(reply.audit_head.unwrap_or_default())
 }
 
@@ -237,7 +245,7 @@ async fn object_head(env: &Env, pause_id: &str) -> Result<ChainHead, ApiError> {
 /// short of it, may be an event recorded meanwhile: the head is asked again (a few
 /// times) before either counts as a break.
 async fn verify_pages(
-    env: &Env,
+    ctx: &Ctx,
     account_id: &str,
     pause_id: &str,
     v: &mut ChainVerifier,
@@ -247,13 +255,14 @@ async fn verify_pages(
     // the integers a JS number holds exactly (it is bound through one).
     let mut after = -(1_i64 << 53);
     loop {
-        let rows = audit_store::chain_page(env, account_id, pause_id, after, VERIFY_PAGE).await?;
+        let rows =
+            audit_store::chain_page(&ctx.env, account_id, pause_id, after, VERIFY_PAGE).await?;
         for e in &rows {
             match v.push(e) {
                 Ok(()) => {}
                 Err(b) if b.reason == "beyond_head" && second_looks < SECOND_LOOKS => {
                     second_looks += 1;
-                    v.learn_head(object_head(env, pause_id).await?);
+                    v.learn_head(object_head(ctx, pause_id).await?);
                     if let Err(b) = v.push(e) {
                         return Ok(Err(b));
                     }
@@ -276,7 +285,7 @@ async fn verify_pages(
                 if second_looks > 1 {
                     worker::Delay::from(std::time::Duration::from_millis(200)).await;
                 }
-                v.learn_head(object_head(env, pause_id).await?);
+                v.learn_head(object_head(ctx, pause_id).await?);
             }
         }
     }
