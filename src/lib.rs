@@ -2,22 +2,19 @@
 //!
 //! `core` is pure Rust (unit-tested natively). Around it: `routes` (HTTP, by
 //! resource), `service` (the operations REST and MCP share), `pause_object` (one
-//! Durable Object per pause), `channels` (delivery), `webhooks` (the queue), and the
-//! D1 stores.
+//! Durable Object per pause), `channels` (delivery), `webhooks` (the queue), `db`
+//! (D1, the only module that talks to it).
 
 pub mod core;
 
-mod accounts;
-mod audit_store;
 mod channels;
 mod config;
+mod db;
 mod http;
 mod metrics;
 mod pause_object;
 mod routes;
 mod service;
-mod store;
-mod webhook_store;
 // Public until its dead `QUEUE` constant goes with the webhook/ split (obj).
 pub mod webhooks;
 
@@ -34,13 +31,17 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    service::pauses::sweep_pending(&service::Ctx::new(&env), now_ms()).await;
+    match service::Ctx::new(&env) {
+        Ok(ctx) => service::pauses::sweep_pending(&ctx, now_ms()).await,
+        Err(e) => worker::console_error!("sweep failed: {e}"),
+    }
     webhooks::requeue_stalled(&env, false).await;
     // Unset (the default): the audit log is kept forever and nothing is deleted.
     let retention =
         config::string(&env, "AUDIT_RETENTION_DAYS").and_then(|d| d.parse::<u32>().ok());
     if let Some(days) = retention.filter(|d| *d > 0) {
-        if let Err(e) = audit_store::purge_expired(&env, days, now_ms()).await {
+        let purge = async { db::audit::purge_expired(&db::Db::new(&env)?, days, now_ms()).await };
+        if let Err(e) = purge.await {
             worker::console_error!("audit retention purge failed: {e}");
         }
     }

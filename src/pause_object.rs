@@ -17,7 +17,6 @@ use worker::{
     durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State,
 };
 
-use crate::audit_store;
 use crate::channels;
 use crate::core::audit::{self, AuditEvent, ChainHead, NewEvent};
 use crate::core::delivery::{apply_status_report, DeliveryOutcome};
@@ -28,8 +27,8 @@ use crate::core::pause::{Pause, Refusal, Status};
 use crate::core::retry::outbox_delay_ms;
 use crate::core::waiters::Waiters;
 use crate::core::webhook::event::EventType;
+use crate::db::{self, Db};
 use crate::http::{internal, now_ms, random_bytes};
-use crate::store;
 use crate::webhooks;
 
 /// Effects still running after this long are taken to have crashed and are retried.
@@ -734,11 +733,13 @@ impl PauseObject {
         // Always act on the current state: it may have changed while we awaited.
         let Some(p) = self.load()? else { return Ok(()) };
         match effect {
-            Effect::Index => store::index_pause(&self.env, &p).await,
+            Effect::Index => db::pauses::index_pause(&Db::new(&self.env)?, &p).await,
             // A pause answered or cancelled before its message left needs no message.
             Effect::Deliver if p.status != Status::Pending => Ok(()),
             Effect::Webhook { event } => webhooks::emit(&self.env, &p, event).await,
-            Effect::Audit { event } => audit_store::insert(&self.env, &event, p.livemode).await,
+            Effect::Audit { event } => {
+                db::audit::insert(&Db::new(&self.env)?, &event, p.livemode).await
+            }
             Effect::Deliver => {
                 let route = channels::route(&self.env, &p);
                 let outcome = if p.delivery.status == SENDING && !route.safe_to_repeat() {

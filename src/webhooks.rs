@@ -20,8 +20,10 @@ use crate::core::pause::Pause;
 use crate::core::webhook::event::{self, EventRow, EventType};
 use crate::core::webhook::schedule::{decide, parse_retry_after, Schedule, Verdict};
 use crate::core::webhook::sign::signature_header;
+use crate::core::webhook::status::{AttemptStatus, WebhookStatus};
+use crate::db::webhooks::{self as ws, Finish, NewEvent};
+use crate::db::Db;
 use crate::http::{internal, now_ms, random_bytes};
-use crate::webhook_store::{self as ws, Finish, NewEvent};
 
 pub const QUEUE: &str = "pausepoint-webhooks";
 pub const DEAD_LETTER_QUEUE: &str = "pausepoint-webhooks-dlq";
@@ -82,7 +84,7 @@ pub async fn emit(env: &Env, p: &Pause, t: EventType) -> Result<(), ApiError> {
     let id = event::event_id(&p.id, t);
     let body = event::body(t, p, now);
     ws::insert_event(
-        env,
+        &Db::new(env)?,
         &NewEvent {
             id: &id,
             livemode: p.livemode,
@@ -95,10 +97,10 @@ pub async fn emit(env: &Env, p: &Pause, t: EventType) -> Result<(), ApiError> {
         now,
     )
     .await?;
-    let Some(e) = ws::event(env, &id).await? else {
+    let Some(e) = ws::event(&Db::new(env)?, &id).await? else {
         return Err(internal("webhook event vanished after insert"));
     };
-    if e.status == "pending" {
+    if e.status == WebhookStatus::Pending {
         send_job(
             env,
             Job {
@@ -114,7 +116,7 @@ pub async fn emit(env: &Env, p: &Pause, t: EventType) -> Result<(), ApiError> {
 
 /// Starts a new round for a finished event (API replay). `Ok(false)`: still pending.
 pub async fn replay(env: &Env, e: &EventRow) -> Result<bool, ApiError> {
-    if !ws::replay(env, e, now_ms()).await? {
+    if !ws::replay(&Db::new(env)?, e, now_ms()).await? {
         return Ok(false);
     }
     send_job(
@@ -138,7 +140,7 @@ pub async fn requeue_stalled(env: &Env, all: bool) {
     } else {
         now - STALL_GRACE_MS
     };
-    let rows = match ws::stalled(env, cutoff, 500).await {
+    let rows = match async { ws::stalled(&Db::new(env)?, cutoff, 500).await }.await {
         Ok(r) => r,
         Err(e) => return worker::console_error!("webhook sweep failed: {e}"),
     };
@@ -167,7 +169,13 @@ pub async fn consume(batch: MessageBatch<Job>, env: &Env) {
     join_all(messages.into_iter().map(|m| async move {
         let res = if dead_letters {
             crate::metrics::write(env, crate::core::metrics::dead_letter("dead_lettered"));
-            ws::fail_pending(env, &m.body().event_id, "dead_lettered", true, now_ms()).await
+            let db = Db::new(env);
+            match db {
+                Ok(db) => {
+                    ws::fail_pending(&db, &m.body().event_id, "dead_lettered", true, now_ms()).await
+                }
+                Err(e) => Err(e),
+            }
         } else {
             attempt(env, &m).await
         };
@@ -196,11 +204,11 @@ struct Answer {
 async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
     let job = m.body();
     let now = now_ms();
-    let Some(e) = ws::event(env, &job.event_id).await? else {
+    let Some(e) = ws::event(&Db::new(env)?, &job.event_id).await? else {
         return Ok(());
     };
     // A copy of a job that already ran, or of an event that is done: nothing to do.
-    if e.status != "pending" || job.attempt != e.attempts + 1 {
+    if e.status != WebhookStatus::Pending || job.attempt != e.attempts + 1 {
         return Ok(());
     }
     let due = e.next_attempt_at.max(e.lease_until);
@@ -212,16 +220,16 @@ async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
     // a URL the rules refuse is never fetched.
     if let Err(why) = config::webhook_target(env, &e.url, None) {
         worker::console_warn!("webhook event {} not sent: {why}", e.id);
-        return ws::fail_pending(env, &e.id, "url_refused", false, now).await;
+        return ws::fail_pending(&Db::new(env)?, &e.id, "url_refused", false, now).await;
     }
-    if ws::endpoint_disabled(env, &e.account_id, e.is_live(), &e.url).await? {
-        return ws::fail_pending(env, &e.id, "endpoint_disabled", false, now).await;
+    if ws::endpoint_disabled(&Db::new(env)?, &e.account_id, e.is_live(), &e.url).await? {
+        return ws::fail_pending(&Db::new(env)?, &e.id, "endpoint_disabled", false, now).await;
     }
-    if !ws::claim(env, &e.id, job.attempt, now, now + LEASE_MS).await? {
+    if !ws::claim(&Db::new(env)?, &e.id, job.attempt, now, now + LEASE_MS).await? {
         return Ok(());
     }
     // Each mode signs with its own secret: a test secret never verifies a live event.
-    let secrets = ws::signing_secrets(env, &e.account_id, e.is_live(), now).await?;
+    let secrets = ws::signing_secrets(&Db::new(env)?, &e.account_id, e.is_live(), now).await?;
     let answer = post(&e, &secrets).await;
     let n_in_round = (job.attempt - e.round_start).max(1) as u32;
     let retry_after = answer
@@ -243,16 +251,16 @@ async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
             .map(|s| format!("HTTP {s}"))
     });
     let (event_status, reason, next_at) = match verdict {
-        Verdict::Delivered => ("succeeded", None, done),
-        Verdict::Retry { delay_ms } => ("pending", None, done + delay_ms),
-        Verdict::Exhausted => ("failed", Some("attempts_exhausted"), done),
-        Verdict::Gone => ("failed", Some("endpoint_gone"), done),
+        Verdict::Delivered => (WebhookStatus::Succeeded, None, done),
+        Verdict::Retry { delay_ms } => (WebhookStatus::Pending, None, done + delay_ms),
+        Verdict::Exhausted => (WebhookStatus::Failed, Some("attempts_exhausted"), done),
+        Verdict::Gone => (WebhookStatus::Failed, Some("endpoint_gone"), done),
     };
     if verdict == Verdict::Gone {
-        ws::disable_endpoint(env, &e.account_id, e.is_live(), &e.url, done).await?;
+        ws::disable_endpoint(&Db::new(env)?, &e.account_id, e.is_live(), &e.url, done).await?;
     }
     ws::finish(
-        env,
+        &Db::new(env)?,
         &e.id,
         &Finish {
             attempt: job.attempt,
@@ -260,9 +268,9 @@ async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
             latency_ms: answer.latency_ms,
             error: error.as_deref(),
             outcome: if verdict == Verdict::Delivered {
-                "succeeded"
+                AttemptStatus::Succeeded
             } else {
-                "failed"
+                AttemptStatus::Failed
             },
             event_status,
             failure_reason: reason,

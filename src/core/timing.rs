@@ -10,11 +10,6 @@ pub fn server_timing(object_ms: f64, d1_ms: f64, d1_queries: u32) -> String {
     )
 }
 
-/// Whether a path (its segments) is an API route that reports `Server-Timing`.
-pub fn reports_timing(segments: &[&str]) -> bool {
-    matches!(segments.first(), Some(&("v1" | "mcp" | "admin")))
-}
-
 /// Non-negative, finite, one decimal; `3` rather than `3.0`.
 fn ms(v: f64) -> String {
     let v = if v.is_finite() { v.max(0.0) } else { 0.0 };
@@ -45,16 +40,6 @@ mod tests {
             server_timing(f64::NAN, -1.0, 1),
             "do;dur=0, d1;dur=0;desc=\"1 queries\""
         );
-    }
-
-    #[test]
-    fn only_api_paths_report_timing() {
-        assert!(reports_timing(&["v1", "pause"]));
-        assert!(reports_timing(&["mcp"]));
-        assert!(reports_timing(&["admin", "accounts"]));
-        assert!(!reports_timing(&["r", "tok"]));
-        assert!(!reports_timing(&["healthz"]));
-        assert!(!reports_timing(&[""]));
     }
 
     proptest! {

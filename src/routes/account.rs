@@ -3,24 +3,23 @@
 use serde_json::json;
 use worker::Response;
 
-use crate::accounts;
 use crate::core::error::ApiError;
 use crate::core::plans::period_of;
+use crate::db::{self, Caller};
 use crate::http::{json, now_ms};
 use crate::service::Ctx;
-use crate::store::Caller;
 
 pub(crate) async fn get(ctx: &Ctx, caller: &Caller) -> Result<Response, ApiError> {
     let period = period_of(now_ms());
-    let used = accounts::usage(&ctx.env, &caller.account_id, &period).await?;
-    let limits = caller.plan().limits();
+    let used = db::usage::usage(&ctx.db, &caller.account_id, &period).await?;
+    let limits = caller.plan.limits();
     Ok(json(
         200,
         &json!({
             "object": "account",
             "account_id": caller.account_id,
             "name": caller.account_name,
-            "plan": caller.plan().as_str(),
+            "plan": caller.plan.as_str(),
             "livemode": caller.livemode(),
             "key_id": caller.key_id,
             "usage": { "period": period, "pauses": used },

@@ -6,14 +6,14 @@ use worker::{Request, Response};
 use crate::config;
 use crate::core::error::ApiError;
 use crate::core::request::admin::NewAccount;
+use crate::db;
 use crate::http::{json, now_ms, read_body, require_json, MAX_BODY_BYTES};
 use crate::service::Ctx;
-use crate::store;
 
 /// `POST /admin/accounts`, guarded by the `ADMIN_TOKEN` secret: creates an account
 /// and returns its keys, once.
 pub(crate) async fn create_account(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
-    let env = &ctx.env;
+    let (env, db) = (&ctx.env, &ctx.db);
     let expected = config::admin_token(env)?.ok_or(ApiError::RouteNotFound)?;
     let presented = req
         .headers()
@@ -28,19 +28,18 @@ pub(crate) async fn create_account(mut req: Request, ctx: &Ctx) -> Result<Respon
     require_json(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
     let NewAccount { name, plan } = NewAccount::parse(&body)?;
-    let plan = plan.as_str();
-    let created = store::create_account(env, &name, plan, now_ms()).await?;
+    let created = db::accounts::create_account(db, &name, plan, now_ms()).await?;
     let webhook_secret =
-        crate::webhook_store::create_secret(env, &created.account_id, true, now_ms()).await?;
+        db::webhooks::create_secret(db, &created.account_id, true, now_ms()).await?;
     let test_webhook_secret =
-        crate::webhook_store::create_secret(env, &created.account_id, false, now_ms()).await?;
+        db::webhooks::create_secret(db, &created.account_id, false, now_ms()).await?;
     Ok(json(
         201,
         &json!({
             "object": "account",
             "account_id": created.account_id,
             "name": name,
-            "plan": plan,
+            "plan": plan.as_str(),
             "live_key": created.live_key,
             "test_key": created.test_key,
             "webhook_secret": webhook_secret,

@@ -5,16 +5,16 @@
 use futures_util::stream;
 use serde_json::json;
 use serde_json::Value;
-use worker::{Env, Headers, Request, Response};
+use worker::{Headers, Request, Response};
 
-use crate::audit_store;
+use crate::db::{self, Caller, Db, Page};
+
 use crate::core::audit::{self, AuditEvent, ChainHead, ChainVerifier, Ending, Filter, Format};
 use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
 use crate::http::{internal, json};
 use crate::pause_object::Command;
 use crate::service::{pauses, Ctx};
-use crate::store::Caller;
 
 /// Rows read from D1 per step of a streamed export: memory stays bounded.
 const EXPORT_CHUNK: u32 = 200;
@@ -34,27 +34,27 @@ fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
 }
 
 pub(crate) async fn list(req: &Request, ctx: &Ctx, caller: &Caller) -> Result<Response, ApiError> {
-    let env = &ctx.env;
+    let db = &ctx.db;
     let f = audit::parse_filter(&query_pairs(req)?)?;
     if f.format != Format::Page {
-        check_cursor(env, caller, &f).await?;
-        return export(env.clone(), caller.account_id.clone(), caller.livemode(), f);
+        check_cursor(db, caller, &f).await?;
+        return export(db.clone(), caller.account_id.clone(), caller.livemode(), f);
     }
-    Ok(json(200, &page_of(env, caller, &f).await?))
+    Ok(json(200, &page_of(db, caller, &f).await?))
 }
 
 /// One page of the log as JSON; shared by REST and the MCP tool.
 pub(crate) async fn page_json(
-    env: &Env,
+    db: &Db,
     caller: &Caller,
     pairs: &[(String, String)],
 ) -> Result<Value, ApiError> {
-    page_of(env, caller, &audit::parse_filter(pairs)?).await
+    page_of(db, caller, &audit::parse_filter(pairs)?).await
 }
 
-async fn check_cursor(env: &Env, caller: &Caller, f: &Filter) -> Result<(), ApiError> {
+async fn check_cursor(db: &Db, caller: &Caller, f: &Filter) -> Result<(), ApiError> {
     if let Some(c) = &f.cursor {
-        if !audit_store::event_exists(env, &caller.account_id, caller.livemode(), c).await? {
+        if !db::audit::event_exists(db, &caller.account_id, caller.livemode(), c).await? {
             return Err(ApiError::invalid(
                 "cursor",
                 "`cursor` must be the `next_cursor` of a previous page.",
@@ -64,10 +64,10 @@ async fn check_cursor(env: &Env, caller: &Caller, f: &Filter) -> Result<(), ApiE
     Ok(())
 }
 
-async fn page_of(env: &Env, caller: &Caller, f: &Filter) -> Result<Value, ApiError> {
-    check_cursor(env, caller, f).await?;
-    let mut rows = audit_store::page(
-        env,
+async fn page_of(db: &Db, caller: &Caller, f: &Filter) -> Result<Value, ApiError> {
+    check_cursor(db, caller, f).await?;
+    let rows = db::audit::page(
+        db,
         &caller.account_id,
         caller.livemode(),
         f,
@@ -75,8 +75,7 @@ async fn page_of(env: &Env, caller: &Caller, f: &Filter) -> Result<Value, ApiErr
         f.limit,
     )
     .await?;
-    let has_more = rows.len() > f.limit as usize;
-    rows.truncate(f.limit as usize);
+    let (rows, has_more) = Page::split(rows, f.limit);
     let next = if has_more {
         rows.last().map(|e| e.event_id.clone())
     } else {
@@ -87,7 +86,7 @@ async fn page_of(env: &Env, caller: &Caller, f: &Filter) -> Result<Value, ApiErr
 }
 
 struct ExportState {
-    env: Env,
+    db: Db,
     account_id: String,
     livemode: bool,
     filter: Filter,
@@ -99,14 +98,14 @@ struct ExportState {
 
 /// Streams every matching row, reading D1 a chunk at a time while writing.
 fn export(
-    env: Env,
+    db: Db,
     account_id: String,
     livemode: bool,
     filter: Filter,
 ) -> Result<Response, ApiError> {
     let format = filter.format;
     let init = ExportState {
-        env,
+        db,
         account_id,
         livemode,
         after: filter.cursor.clone(),
@@ -128,8 +127,8 @@ fn export(
                 _ => {}
             }
         }
-        let rows = match audit_store::page(
-            &st.env,
+        let rows = match db::audit::page(
+            &st.db,
             &st.account_id,
             st.livemode,
             &st.filter,
@@ -255,8 +254,7 @@ async fn verify_pages(
     // the integers a JS number holds exactly (it is bound through one).
     let mut after = -(1_i64 << 53);
     loop {
-        let rows =
-            audit_store::chain_page(&ctx.env, account_id, pause_id, after, VERIFY_PAGE).await?;
+        let rows = db::audit::chain_page(&ctx.db, account_id, pause_id, after, VERIFY_PAGE).await?;
         for e in &rows {
             match v.push(e) {
                 Ok(()) => {}

@@ -5,14 +5,14 @@ use serde_json::json;
 use worker::{Request, Response};
 
 use crate::core::error::ApiError;
+use crate::db::{self, Caller};
 use crate::http::{json, query_param};
 use crate::service::Ctx;
-use crate::store::{self, Caller};
 
 /// `GET /dev/outbox` (local mode only): the messages that would have been sent.
 pub(crate) async fn outbox(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let pause_id = query_param(req, "pause_id");
-    let rows = store::read_dev_outbox(&ctx.env, None, pause_id.as_deref(), 100).await?;
+    let rows = db::dev_outbox::read_dev_outbox(&ctx.db, None, pause_id.as_deref(), 100).await?;
     Ok(json(200, &json!({ "object": "list", "data": rows })))
 }
 
@@ -23,7 +23,12 @@ pub(crate) async fn test_outbox(
     caller: &Caller,
 ) -> Result<Response, ApiError> {
     let pause_id = query_param(req, "pause_id");
-    let rows = store::read_dev_outbox(&ctx.env, Some(&caller.account_id), pause_id.as_deref(), 100)
-        .await?;
+    let rows = db::dev_outbox::read_dev_outbox(
+        &ctx.db,
+        Some(&caller.account_id),
+        pause_id.as_deref(),
+        100,
+    )
+    .await?;
     Ok(json(200, &json!({ "object": "list", "data": rows })))
 }

@@ -4,13 +4,13 @@ use serde_json::{json, Value};
 use worker::{Request, Response};
 
 use super::optional_body;
-use crate::accounts::{self, KeyRow};
 use crate::core::error::ApiError;
 use crate::core::request::keys::{parse_new_key, parse_rotation};
 use crate::core::time::rfc3339;
+use crate::db::keys::{is_active, KeyRow};
+use crate::db::Caller;
 use crate::http::{json, now_ms};
 use crate::service::{keys, Ctx};
-use crate::store::Caller;
 
 /// Keys are managed with a live key: a test key cannot create or revoke live ones.
 fn require_live(caller: &Caller) -> Result<(), ApiError> {
@@ -33,7 +33,7 @@ fn key_json(k: &KeyRow, secret: Option<&str>) -> Value {
         "created_at": rfc3339(k.created_at),
         "revoked_at": ts(k.revoked_at),
         "expires_at": ts(k.expires_at),
-        "active": accounts::is_active(k, now_ms()),
+        "active": is_active(k, now_ms()),
         "secret": secret,
     })
 }

@@ -10,10 +10,10 @@ use crate::config;
 use crate::core::error::ApiError;
 use crate::core::mcp::{self as proto, Incoming, RpcError, Tool};
 use crate::core::request::{parse_create, parse_wait, reject_unknown, ListQuery};
+use crate::db::Caller;
 use crate::http::{internal, json, read_body, require_json, MAX_BODY_BYTES};
 use crate::service::pauses::{self, pause_id};
 use crate::service::Ctx;
-use crate::store::Caller;
 
 pub(crate) async fn handle(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let env = &ctx.env;
@@ -163,5 +163,5 @@ async fn audit_log(
         .iter()
         .filter_map(|k| proto::arg_text(args, k).map(|v| (k.to_string(), v)))
         .collect();
-    super::audit::page_json(&ctx.env, caller, &pairs).await
+    super::audit::page_json(&ctx.db, caller, &pairs).await
 }

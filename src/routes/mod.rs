@@ -24,22 +24,23 @@ use crate::core::error::ApiError;
 use crate::core::request::fields::is_blank;
 use crate::core::routes::{resolve, Routing};
 use crate::core::{logs, metrics as metric, tenancy, timing};
+use crate::db::{self, Caller};
 use crate::http::{
     error_response, json, new_request_id, now_ms, query_param, read_body, require_json,
     MAX_BODY_BYTES,
 };
 use crate::service::{pauses as pause_ops, Ctx};
-use crate::store::{self, Caller};
 use crate::{metrics, webhooks as webhook_queue};
 
 /// One request, start to finish. Never fails: an error becomes its JSON response.
 pub(crate) async fn handle(req: Request, env: Env, wctx: Context) -> worker::Result<Response> {
     let request_id = new_request_id();
     let (started, method, path) = (now_ms(), req.method(), req.path());
-    let ctx = Ctx::new(&env);
     if config::is_local(&env) {
-        recover_after_restart(&ctx, &wctx);
+        recover_after_restart(&env, &wctx);
     }
+    // Per request: its Db counts this request's D1 round trips, nobody else's.
+    let ctx = Ctx::new(&env);
     let cors_origin = req
         .headers()
         .get("origin")
@@ -50,10 +51,11 @@ pub(crate) async fn handle(req: Request, env: Env, wctx: Context) -> worker::Res
         // Preflight: answered here; without an allowed Origin it grants nothing.
         Response::empty()?.with_status(204)
     } else {
-        match dispatch(req, &ctx).await {
-            Ok(r) => r,
-            Err(e) => error_response(&e, &request_id),
-        }
+        let routed = match &ctx {
+            Ok(ctx) => dispatch(req, ctx).await,
+            Err(e) => Err(e.clone()),
+        };
+        routed.unwrap_or_else(|e| error_response(&e, &request_id))
     };
     let h = resp.headers_mut();
     let _ = h.set("request-id", &request_id);
@@ -62,8 +64,8 @@ pub(crate) async fn handle(req: Request, env: Env, wctx: Context) -> worker::Res
             let _ = h.set(name, &value);
         }
     }
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    if timing::reports_timing(&segments) {
+    // Every response, not only the API's: /healthz shows the floor (no D1, no object).
+    if let Ok(ctx) = &ctx {
         let (d1_queries, d1_ms) = ctx.d1();
         let value = timing::server_timing(ctx.object_ms(), d1_ms, d1_queries);
         let _ = h.set("server-timing", &value);
@@ -162,7 +164,7 @@ pub(crate) async fn authenticate(req: &Request, ctx: &Ctx) -> Result<Caller, Api
         .or_else(|| header.strip_prefix("bearer "))
         .map(str::trim)
         .ok_or(ApiError::MissingApiKey)?;
-    store::caller_by_key(&ctx.env, key)
+    db::keys::caller_by_key(&ctx.db, key, now_ms())
         .await?
         .ok_or(ApiError::InvalidApiKey)
 }
@@ -212,14 +214,17 @@ pub(crate) async fn optional_body(req: &mut Request) -> Result<Vec<u8>, ApiError
 /// Local mode does not keep alarms across a restart of `wrangler dev`, and its cron
 /// does not fire by itself: the first request after a start pokes every pending pause,
 /// which fires the timeouts that passed and re-arms the others' alarms.
-fn recover_after_restart(ctx: &Ctx, wctx: &Context) {
+fn recover_after_restart(env: &Env, wctx: &Context) {
     static SWEPT: AtomicBool = AtomicBool::new(false);
     if !SWEPT.swap(true, Ordering::Relaxed) {
-        let ctx = Ctx::new(&ctx.env);
+        let env = env.clone();
         wctx.wait_until(async move {
-            pause_ops::sweep_pending(&ctx, i64::MAX).await;
+            match Ctx::new(&env) {
+                Ok(ctx) => pause_ops::sweep_pending(&ctx, i64::MAX).await,
+                Err(e) => worker::console_error!("sweep failed: {e}"),
+            }
             // Local queues live in memory: enqueue again every pending webhook.
-            webhook_queue::requeue_stalled(&ctx.env, true).await;
+            webhook_queue::requeue_stalled(&env, true).await;
         });
     }
 }

@@ -5,10 +5,10 @@ use worker::{Request, Response};
 use crate::config;
 use crate::core::error::ApiError;
 use crate::core::request::{parse_create, parse_wait, IdempotencyKey, ListQuery};
+use crate::db::Caller;
 use crate::http::{internal, json, query_param, read_body, require_json, MAX_BODY_BYTES};
 use crate::service::pauses::{self, pause_id};
 use crate::service::Ctx;
-use crate::store::Caller;
 
 /// `POST /v1/pause`
 pub(crate) async fn create(

@@ -5,13 +5,13 @@ use worker::{Request, Response};
 
 use super::optional_body;
 use crate::core::error::ApiError;
+use crate::core::request::keys::parse_secret_rotation;
 use crate::core::tenancy::rotation_mode;
 use crate::core::time::rfc3339;
 use crate::core::webhook::event::to_api;
+use crate::db::{webhooks as ws, Caller};
 use crate::http::{json, now_ms};
 use crate::service::{pauses, Ctx};
-use crate::store::Caller;
-use crate::webhook_store as ws;
 use crate::webhooks;
 
 /// Another account's pause, one of the other mode, or no pause: not found either way.
@@ -23,9 +23,9 @@ async fn owned_pause_id(ctx: &Ctx, caller: &Caller, raw: &str) -> Result<String,
 
 /// `GET /v1/pause/{id}/webhooks`
 pub(crate) async fn list(ctx: &Ctx, caller: &Caller, raw_id: &str) -> Result<Response, ApiError> {
-    let env = &ctx.env;
+    let db = &ctx.db;
     let id = owned_pause_id(ctx, caller, raw_id).await?;
-    let (events, attempts) = ws::for_pause(env, &caller.account_id, &id).await?;
+    let (events, attempts) = ws::for_pause(db, &caller.account_id, &id).await?;
     let data: Vec<_> = events.iter().map(|e| to_api(e, &attempts)).collect();
     Ok(json(200, &json!({ "object": "list", "data": data })))
 }
@@ -38,16 +38,16 @@ pub(crate) async fn replay(
     raw_id: &str,
     event_id: &str,
 ) -> Result<Response, ApiError> {
-    let env = &ctx.env;
+    let (env, db) = (&ctx.env, &ctx.db);
     let id = owned_pause_id(ctx, caller, raw_id).await?;
-    let e = ws::event(env, event_id)
+    let e = ws::event(db, event_id)
         .await?
         .filter(|e| e.pause_id == id && e.account_id == caller.account_id)
         .ok_or(ApiError::WebhookEventNotFound)?;
     if !webhooks::replay(env, &e).await? {
         return Err(ApiError::WebhookEventPending);
     }
-    let (events, attempts) = ws::for_pause(env, &caller.account_id, &id).await?;
+    let (events, attempts) = ws::for_pause(db, &caller.account_id, &id).await?;
     let now = events.iter().find(|x| x.id == e.id).unwrap_or(&e);
     Ok(json(202, &to_api(now, &attempts)))
 }
@@ -61,12 +61,11 @@ pub(crate) async fn rotate_secret(
     ctx: &Ctx,
     caller: &Caller,
 ) -> Result<Response, ApiError> {
-    let env = &ctx.env;
-    let body = optional_body(&mut req).await?;
-    let asked = crate::core::request::keys::parse_secret_rotation(&body)?;
+    let db = &ctx.db;
+    let asked = parse_secret_rotation(&optional_body(&mut req).await?)?;
     let mode = rotation_mode(caller.key_mode(), asked)?;
     let (secret, until) =
-        ws::rotate_secret(env, &caller.account_id, mode.is_live(), now_ms()).await?;
+        ws::rotate_secret(db, &caller.account_id, mode.is_live(), now_ms()).await?;
     Ok(json(
         200,
         &json!({

@@ -11,22 +11,26 @@ use std::rc::Rc;
 use worker::Env;
 
 use crate::core::error::ApiError;
+use crate::db::Db;
 use crate::pause_object::{self, Command, Reply};
 
-/// What one request's operations run with: the bindings, and the time they spent
-/// waiting on Durable Objects (reported in `Server-Timing`).
+/// What one request's operations run with: the bindings, the request's `Db` (which
+/// counts its D1 round trips), and the time spent waiting on Durable Objects; both are
+/// reported in `Server-Timing`.
 #[derive(Clone)]
 pub(crate) struct Ctx {
     pub env: Env,
+    pub db: Db,
     object_ms: Rc<Cell<f64>>,
 }
 
 impl Ctx {
-    pub fn new(env: &Env) -> Self {
-        Ctx {
+    pub fn new(env: &Env) -> Result<Self, ApiError> {
+        Ok(Ctx {
             env: env.clone(),
+            db: Db::new(env)?,
             object_ms: Rc::default(),
-        }
+        })
     }
 
     /// One command to a pause's Durable Object, timed.
@@ -45,6 +49,7 @@ impl Ctx {
 
     /// D1 queries made so far and the milliseconds they took.
     pub fn d1(&self) -> (u32, f64) {
-        (0, 0.0) // TODO(db merge): Db::stats()
+        let s = self.db.stats();
+        (s.queries, s.ms)
     }
 }

@@ -3,10 +3,8 @@
 //! cannot drift.
 
 use serde_json::{json, Value};
-use worker::Env;
 
 use super::Ctx;
-use crate::accounts;
 use crate::config;
 use crate::core::error::ApiError;
 use crate::core::ids::{PauseId, PAUSE_ID_BYTES};
@@ -15,9 +13,9 @@ use crate::core::plans::period_of;
 use crate::core::request::{IdempotencyKey, ListQuery, NewPause};
 use crate::core::tenancy::visible;
 use crate::core::token::{self, Claims};
+use crate::db::{self, Caller, Db};
 use crate::http::{internal, now_ms, random_bytes};
 use crate::pause_object::{Command, Outcome, Reply};
-use crate::store::{self, Caller};
 
 /// A pause made by [`create`], or found again by its `Idempotency-Key`.
 pub(crate) struct Created {
@@ -36,14 +34,14 @@ pub(crate) async fn create(
     origin: &str,
     idem_key: Option<&IdempotencyKey>,
 ) -> Result<Created, ApiError> {
-    let env = &ctx.env;
+    let (env, db) = (&ctx.env, &ctx.db);
     let idem_key = idem_key.map(IdempotencyKey::as_str);
     // The deployment's own rules on top of the parser's (own host, egress guard).
     if let Some(url) = &new.webhook_url {
         config::webhook_target(env, url, Some(origin))
             .map_err(|m| ApiError::invalid("webhook_url", m))?;
     }
-    let plan = caller.plan();
+    let plan = caller.plan;
     plan.check(&new)?;
 
     let now = now_ms();
@@ -52,7 +50,7 @@ pub(crate) async fn create(
     // even when the month's allowance ran out since, and takes nothing from it.
     let claimed = PauseId(random_bytes::<PAUSE_ID_BYTES>());
     let (id, replay) = match idem_key {
-        Some(key) => claim(env, caller, key, &new, claimed, now).await?,
+        Some(key) => claim(db, caller, key, &new, claimed, now).await?,
         None => (claimed, false),
     };
     // Live pauses count against the plan's monthly allowance; test mode is free.
@@ -62,8 +60,8 @@ pub(crate) async fn create(
         None
     };
     if let Some(cap) = cap {
-        if !accounts::reserve_pause(env, &caller.account_id, &period, cap).await? {
-            forget_claim(env, caller, idem_key, id, replay).await?;
+        if !db::usage::reserve_pause(db, &caller.account_id, &period, cap).await? {
+            forget_claim(db, caller, idem_key, id, replay).await?;
             return Err(plan.quota_error());
         }
     }
@@ -80,10 +78,10 @@ pub(crate) async fn create(
         })
     ) {
         if cap.is_some() {
-            accounts::release_pause(env, &caller.account_id, &period).await?;
+            db::usage::release_pause(db, &caller.account_id, &period).await?;
         }
         if created.is_err() {
-            forget_claim(env, caller, idem_key, id, replay).await?;
+            forget_claim(db, caller, idem_key, id, replay).await?;
         }
     }
     created
@@ -92,7 +90,7 @@ pub(crate) async fn create(
 /// Claims `key` for `id`, or finds the earlier request that holds it. Returns the
 /// pause id in force and whether this request is a retry of that earlier one.
 async fn claim(
-    env: &Env,
+    db: &Db,
     caller: &Caller,
     key: &str,
     new: &NewPause,
@@ -100,8 +98,8 @@ async fn claim(
     now: i64,
 ) -> Result<(PauseId, bool), ApiError> {
     let hash = new.fingerprint();
-    let claim = accounts::claim_idempotency_key(
-        env,
+    let claim = db::idempotency::claim_idempotency_key(
+        db,
         &caller.account_id,
         caller.livemode(),
         key,
@@ -124,7 +122,7 @@ async fn claim(
 
 /// Forgets this request's own claim of the key (never an earlier request's).
 async fn forget_claim(
-    env: &Env,
+    db: &Db,
     caller: &Caller,
     idem_key: Option<&str>,
     id: PauseId,
@@ -133,7 +131,7 @@ async fn forget_claim(
     match idem_key {
         Some(key) if !replay => {
             let (account, live) = (&caller.account_id, caller.livemode());
-            accounts::drop_idempotency_key(env, account, live, key, &id.to_string()).await
+            db::idempotency::drop_idempotency_key(db, account, live, key, &id.to_string()).await
         }
         _ => Ok(()),
     }
@@ -201,7 +199,7 @@ async fn create_object(
     let create = ctx.call(&pause_id, &command);
     // Unlimited plans count only for display: counted beside the create, not after it.
     let reply = if count_for_display {
-        let count = accounts::count_pause(env, &caller.account_id, period);
+        let count = db::usage::count_pause(&ctx.db, &caller.account_id, period);
         let (reply, counted) = futures_util::future::join(create, count).await;
         counted?;
         reply?
@@ -271,10 +269,10 @@ pub(crate) async fn cancel(ctx: &Ctx, caller: &Caller, id: &PauseId) -> Result<P
 
 /// One page of the account's pauses, newest first, as the list envelope.
 pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: ListQuery) -> Result<Value, ApiError> {
-    let env = &ctx.env;
+    let db = &ctx.db;
     if let Some(c) = &q.cursor {
         let known = PauseId::parse(c).is_some()
-            && store::cursor_exists(env, &caller.account_id, caller.livemode(), c).await?;
+            && db::pauses::cursor_exists(db, &caller.account_id, caller.livemode(), c).await?;
         if !known {
             return Err(ApiError::invalid(
                 "cursor",
@@ -282,8 +280,8 @@ pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: ListQuery) -> Result<Val
             ));
         }
     }
-    let (data, next) = store::list_pauses(
-        env,
+    let (data, next) = db::pauses::list_pauses(
+        db,
         &caller.account_id,
         caller.livemode(),
         q.status.map(Status::as_str),
@@ -297,7 +295,7 @@ pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: ListQuery) -> Result<Val
 /// Pokes the objects of pending pauses whose deadline is before `until`: a poke fires a
 /// passed timeout and re-arms a lost alarm. The cron sweeps the overdue ones.
 pub(crate) async fn sweep_pending(ctx: &Ctx, until: i64) {
-    let ids = match store::pending_pause_ids(&ctx.env, until, 1000).await {
+    let ids = match db::pauses::pending_pause_ids(&ctx.db, until, 1000).await {
         Ok(ids) => ids,
         Err(e) => return worker::console_error!("sweep failed: {e}"),
     };
