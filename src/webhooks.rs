@@ -169,13 +169,9 @@ pub async fn consume(batch: MessageBatch<Job>, env: &Env) {
     join_all(messages.into_iter().map(|m| async move {
         let res = if dead_letters {
             crate::metrics::write(env, crate::core::metrics::dead_letter("dead_lettered"));
-            let db = Db::new(env);
-            match db {
-                Ok(db) => {
-                    ws::fail_pending(&db, &m.body().event_id, "dead_lettered", true, now_ms()).await
-                }
-                Err(e) => Err(e),
-            }
+            let id = &m.body().event_id;
+            async { ws::fail_pending(&Db::new(env)?, id, "dead_lettered", true, now_ms()).await }
+                .await
         } else {
             attempt(env, &m).await
         };

@@ -12,7 +12,7 @@ use crate::db::{self, Caller, Db, Page};
 use crate::core::audit::{self, AuditEvent, ChainHead, ChainVerifier, Ending, Filter, Format};
 use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
-use crate::http::{internal, json};
+use crate::http::json;
 use crate::pause_object::Command;
 use crate::service::{pauses, Ctx};
 
@@ -26,8 +26,7 @@ const SECOND_LOOKS: u32 = 3;
 
 fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
     Ok(req
-        .url()
-        .map_err(internal)?
+        .url()?
         .query_pairs()
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect())
@@ -185,9 +184,7 @@ fn export(
         "content-disposition",
         &format!("attachment; filename=\"audit.{ext}\""),
     );
-    Ok(Response::from_stream(body)
-        .map_err(internal)?
-        .with_headers(headers))
+    Ok(Response::from_stream(body)?.with_headers(headers))
 }
 
 pub(crate) async fn verify(

@@ -9,7 +9,7 @@ use crate::config;
 use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
 use crate::core::providers::{slack, twilio};
-use crate::http::{internal, now_ms, query_param, read_body};
+use crate::http::{now_ms, query_param, read_body};
 use crate::pause_object::{self, Command, Outcome, SlackUser};
 
 const MAX_CALLBACK_BYTES: usize = 64 * 1024;
@@ -30,9 +30,7 @@ fn known_id(raw: &str) -> Result<String, ApiError> {
 }
 
 fn empty_ok() -> Result<Response, ApiError> {
-    Response::empty()
-        .map(|r| r.with_status(200))
-        .map_err(internal)
+    Ok(Response::empty()?.with_status(200))
 }
 
 /// `POST /callbacks/twilio/status?pause_id=...`: `MessageStatus` and `ErrorCode`.
@@ -40,7 +38,7 @@ pub(crate) async fn twilio_status(mut req: Request, env: &Env) -> Result<Respons
     // Capped first (413 while it streams), before anything else is looked at.
     let body = read_body(&mut req, MAX_CALLBACK_BYTES).await?;
     let token = channels::twilio_auth_token(env).ok_or_else(forged)?;
-    let url = req.url().map_err(internal)?;
+    let url = req.url()?;
     // The URL Twilio signed is the StatusCallback we gave it, built on the same base.
     let signed_url = format!(
         "{}{}{}",

@@ -17,7 +17,7 @@ use crate::service::Ctx;
 
 pub(crate) async fn handle(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let env = &ctx.env;
-    let origin = req.url().map_err(internal)?.origin().ascii_serialization();
+    let origin = req.url()?.origin().ascii_serialization();
     // DNS-rebinding defence: a browser page from another site must not reach us.
     if let Some(o) = header(&req, "origin") {
         if !config::mcp_origin_allowed(env, &o) {
@@ -36,7 +36,7 @@ pub(crate) async fn handle(mut req: Request, ctx: &Ctx) -> Result<Response, ApiE
         Ok(Incoming::Request { id, method, params }) => (id, method, params),
         // Notifications (initialized, cancelled) and client responses need no answer.
         Ok(Incoming::Notification { .. } | Incoming::Response) => {
-            return Ok(Response::empty().map_err(internal)?.with_status(202))
+            return Ok(Response::empty()?.with_status(202))
         }
         Err((id, e)) => return Ok(json(400, &proto::failure(&id, &e))),
     };

@@ -6,7 +6,7 @@ use crate::config;
 use crate::core::error::ApiError;
 use crate::core::request::{parse_create, parse_wait, IdempotencyKey, ListQuery};
 use crate::db::Caller;
-use crate::http::{internal, json, query_param, read_body, require_json, MAX_BODY_BYTES};
+use crate::http::{json, query_param, read_body, require_json, MAX_BODY_BYTES};
 use crate::service::pauses::{self, pause_id};
 use crate::service::Ctx;
 
@@ -21,7 +21,7 @@ pub(crate) async fn create(
     let idem_key = key.as_deref().map(IdempotencyKey::parse).transpose()?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
     let new = parse_create(&body, &config::limits(&ctx.env))?;
-    let origin = req.url().map_err(internal)?.origin().ascii_serialization();
+    let origin = req.url()?.origin().ascii_serialization();
     let created = pauses::create(ctx, caller, new, &origin, idem_key.as_ref()).await?;
     let mut resp = json(201, &created.pause.to_api());
     if created.replayed {

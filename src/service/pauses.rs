@@ -67,24 +67,22 @@ pub(crate) async fn create(
     }
     let uncapped_live = caller.livemode() && cap.is_none() && !replay;
     let created = create_object(ctx, caller, new, origin, id, now, &period, uncapped_live).await;
-    // The reservation and the key's claim stand only for a pause this request really
-    // created: a failure after them (link secret missing, the object unreachable) gives
-    // both back, so a corrected retry is a new create that is counted.
-    if !matches!(
-        created,
-        Ok(Created {
-            replayed: false,
-            ..
-        })
-    ) {
+    // A failure after the reservation and the key's claim (link secret missing, the
+    // object unreachable) gives both back, so a corrected retry is a new create that is
+    // counted. A success stands even when the object already held the pause: only a
+    // retry under this request's own claim can have made it (it overtook this request,
+    // and took no quota), so this request's reservation is that pause's one count.
+    if created.is_err() {
         if cap.is_some() {
             db::usage::release_pause(db, &caller.account_id, &period).await?;
         }
-        if created.is_err() {
-            forget_claim(db, caller, idem_key, id, replay).await?;
-        }
+        forget_claim(db, caller, idem_key, id, replay).await?;
     }
-    created
+    // Replayed: this request is the retry, whichever of the two reached the object first.
+    created.map(|c| Created {
+        replayed: replay,
+        ..c
+    })
 }
 
 /// Claims `key` for `id`, or finds the earlier request that holds it. Returns the
