@@ -10,9 +10,14 @@ pub fn server_timing(object_ms: f64, d1_ms: f64, d1_queries: u32) -> String {
     )
 }
 
-/// Non-negative, finite, one decimal; `3` rather than `3.0`.
+/// Non-negative, finite, one decimal; `3` rather than `3.0`. Capped at a day, far
+/// past any request, so the arithmetic below cannot overflow.
 fn ms(v: f64) -> String {
-    let v = if v.is_finite() { v.max(0.0) } else { 0.0 };
+    let v = if v.is_finite() {
+        v.clamp(0.0, 86_400_000.0)
+    } else {
+        0.0
+    };
     let rounded = (v * 10.0).round() / 10.0;
     if rounded.fract() == 0.0 {
         format!("{}", rounded as u64)

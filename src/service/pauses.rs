@@ -79,9 +79,9 @@ pub(crate) async fn create(
         forget_claim(db, caller, idem_key, id, replay).await?;
     }
     // Replayed: this request is the retry, whichever of the two reached the object first.
-    created.map(|c| Created {
+    Ok(Created {
+        pause: created?,
         replayed: replay,
-        ..c
     })
 }
 
@@ -135,8 +135,8 @@ async fn forget_claim(
     }
 }
 
-/// Builds the pause and has its Durable Object create it. Returns the pause and whether
-/// the object already held it (a replay).
+/// Builds the pause and has its Durable Object create it (once: a retry under the
+/// same key lands on the same object and gets the pause the first one made).
 #[allow(clippy::too_many_arguments)]
 async fn create_object(
     ctx: &Ctx,
@@ -147,7 +147,7 @@ async fn create_object(
     now: i64,
     period: &str,
     count_for_display: bool,
-) -> Result<Created, ApiError> {
+) -> Result<Pause, ApiError> {
     let env = &ctx.env;
     let expires_at = now + new.timeout_seconds as i64 * 1000;
     let secret = config::token_secret(env)?;
@@ -204,10 +204,7 @@ async fn create_object(
     } else {
         create.await?
     };
-    Ok(Created {
-        pause: owned(reply.pause, caller)?,
-        replayed: reply.outcome == Outcome::Unchanged,
-    })
+    owned(reply.pause, caller)
 }
 
 /// Looks the pause up for this account and mode: another account's pause, or one of
