@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmarks (not tests): builds the release Worker, runs it locally with `wrangler dev`
 // and prints one table of figures, each beside the comparison that gives it meaning on a
-// noisy machine. Usage: node scripts/bench.mjs [--quick] [--hot-path-only]
+// noisy machine. Usage: node scripts/bench.mjs [--quick] [--hot-path-only] [--json hot.json]
 //
 // The hot path (issue 14) runs twice, against two services: one with local D1 as it is
 // and one with D1_SIMULATED_RTT_MS=80 (every D1 call delayed 80 ms, a far primary; the
@@ -10,7 +10,7 @@
 // (scripts/bench-baseline.json), as a share of the /healthz throughput of the same run so
 // that a busier machine does not count as a slower service.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,10 @@ const QUICK = process.argv.includes('--quick');
 const HOT_ONLY = process.argv.includes('--hot-path-only');
 const RTT_MS = 80;
 const rows = [];
-const row = (figure, value, comparison) => rows.push({ figure, value, comparison });
+const row = (figure, value, comparison) => {
+  rows.push({ figure, value, comparison });
+  console.error(`  ${figure}: ${value} (${comparison})`); // progress, in case a later step fails
+};
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
@@ -136,6 +139,8 @@ async function hotPath(rtt) {
 const hot = [];
 for (const rtt of [0, RTT_MS]) hot.push(await hotPath(rtt));
 const [h0, h80] = hot;
+const jsonAt = process.argv.indexOf('--json');
+if (jsonAt > 0) writeFileSync(process.argv[jsonAt + 1], JSON.stringify(hot, null, 2));
 const baseline = JSON.parse(readFileSync(join(ROOT, 'scripts', 'bench-baseline.json'), 'utf8'));
 const pass = (ok) => (ok ? 'PASS' : 'FAIL');
 const qs = (x) => (x == null ? 'no Server-Timing' : `${x} D1 queries (Server-Timing)`);
@@ -168,7 +173,7 @@ if (!HOT_ONLY) {
   let rr = 0;
   /// A page request as from its own client address (TEST-NET, a header only: nothing is
   /// sent there): the pages' per-client limit (120/min) is not what is measured here.
-  const client = (i) => ({ 'cf-connecting-ip': `198.51.100.${i % 250}`,});
+  const client = (i) => ({ 'cf-connecting-ip': `198.51.100.${i % 250}` });
   /// Creates spread over several accounts (each key has its own rate limit).
   async function create(body = seedRequest()) {
     const key = accounts[rr++ % accounts.length].live_key;
@@ -195,7 +200,10 @@ if (!HOT_ONLY) {
       const m = made[i % made.length];
       return (await svc.request('GET', `/v1/pause/${m.id}`, { key: m.key })).status === 200;
     });
-    const links = await Promise.all(ids.slice(0, n).map((id) => svc.linkFor(id)));
+    const links = [];
+    for (let i = 0; i < Math.min(n, ids.length); i += 16) {
+      links.push(...await Promise.all(ids.slice(i, Math.min(i + 16, n)).map((id) => svc.linkFor(id))));
+    }
     const pg = await drive(conc, n, async (i) => (await fetch(links[i % links.length], { headers: client(i) })).status === 200);
     const pp = await drive(conc, n, async (i) => (await fetch(links[i], {
       method: 'POST', headers: { ...client(i), 'content-type': 'application/x-www-form-urlencoded' }, body: 'choice=0',
