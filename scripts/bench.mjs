@@ -2,18 +2,21 @@
 // Benchmarks (not tests): builds the release Worker, runs it locally with `wrangler dev`
 // and prints one table of figures, each beside the comparison that gives it meaning on a
 // noisy machine. Usage: node scripts/bench.mjs [--quick] [--hot-path-only] [--json hot.json]
+//   [--before <build dir>]
 //
 // The hot path (issue 14) runs twice, against two services: one with local D1 as it is
 // and one with D1_SIMULATED_RTT_MS=80 (every D1 call delayed 80 ms, a far primary; the
 // variable is honoured in local mode only). Its targets are printed as ratios measured in
-// this one run; creates/s is also compared with the figure before issue 14
-// (scripts/bench-baseline.json), as a share of the /healthz throughput of the same run so
-// that a busier machine does not count as a slower service.
+// this one run. With `--before <build dir>` (the release build of the commit before
+// issue 14, see BENCHMARKS.md) that Worker runs beside this one and the two take turns,
+// request by request and window by window, so the before/after ratios come from the same
+// minutes of a shared machine; without it, creates/s is compared with issue 14's 42/s.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
 // The test harness caps requests in flight (see harness.mjs); a benchmark must not.
 process.env.E2E_MAX_IN_FLIGHT ??= '100000';
 const { startService, seedRequest, choose, sleep, ROOT } = await import('../tests/e2e/harness.mjs');
@@ -21,6 +24,8 @@ const { startService, seedRequest, choose, sleep, ROOT } = await import('../test
 const QUICK = process.argv.includes('--quick');
 const HOT_ONLY = process.argv.includes('--hot-path-only');
 const RTT_MS = 80;
+const argAfter = (flag) => { const i = process.argv.indexOf(flag); return i > 0 ? process.argv[i + 1] : null; };
+const BEFORE_BUILD = argAfter('--before') && resolve(argAfter('--before'));
 const rows = [];
 const row = (figure, value, comparison) => {
   rows.push({ figure, value, comparison });
@@ -81,91 +86,154 @@ async function throughput(conc, seconds, fn) {
   return { rate: done / seconds, errors, codes };
 }
 
-/// The hot path of one service: serial latencies (floor, create, GET) and throughput at
-/// 16 in flight. A fresh service per RTT setting, so neither inherits the other's data.
-async function hotPath(rtt) {
-  const svc = await startService({ vars: { D1_SIMULATED_RTT_MS: String(rtt) } });
+/// A copy of wrangler.toml that runs the Worker built in `buildDir` (same bindings).
+function configFor(buildDir, dir) {
+  let toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+  for (const [from, to] of [
+    ['main = "build/worker/shim.mjs"', `main = ${JSON.stringify(join(buildDir, 'worker', 'shim.mjs'))}`],
+    ['directory = "static"', `directory = ${JSON.stringify(join(ROOT, 'static'))}`],
+    ['migrations_dir = "migrations"', `migrations_dir = ${JSON.stringify(join(ROOT, 'migrations'))}`],
+  ]) {
+    if (!toml.includes(from)) throw new Error(`wrangler.toml has no ${from}`);
+    toml = toml.replace(from, to);
+  }
+  writeFileSync(join(dir, 'wrangler.toml'), toml);
+  return join(dir, 'wrangler.toml');
+}
+
+/// A started service with 16 enterprise accounts whose keys the isolate has seen.
+async function hotService(vars, devArgs = []) {
+  const svc = await startService({ vars, devArgs });
+  const accts = await Promise.all(Array.from({ length: 16 }, (_, i) => svc.createAccount(`Hot ${i}`, 'enterprise')));
+  let next = 0;
+  svc.post = async () => {
+    const key = accts[next++ % accts.length].live_key;
+    const r = await svc.request('POST', '/v1/pause', { key, body: seedRequest() });
+    return { ...r, key };
+  };
+  // Warm-up: the isolate sees every key once (the key cache), and the code paths run.
+  await Promise.all(accts.map((a) => svc.request('GET', '/v1/pauses?limit=1', { key: a.live_key })));
+  for (let i = 0; i < 10; i++) await svc.post();
+  return svc;
+}
+
+/// Serial latencies (floor, create, GET) and throughput at 16 in flight of each service
+/// in `svcs`, which take turns: request by request for latencies, in alternating 2 s
+/// windows for throughput, so a change in the machine's load weighs on all alike.
+async function measure(svcs) {
+  const n = QUICK ? 60 : 150;
+  const out = svcs.map(() => ({ floor: [], create: [], get: [], made: [], q: { create: [], get: [] }, errors: 0, codes: {}, floorRate: 0, createRate: 0 }));
+  const timed = async (o, list, fn) => {
+    const t = performance.now();
+    const ok = await fn();
+    o[list].push(performance.now() - t);
+    if (!ok) o.errors++;
+  };
+  for (let i = 0; i < n; i++) {
+    for (const [j, svc] of svcs.entries()) await timed(out[j], 'floor', async () => (await fetch(`${svc.base}/healthz`)).ok);
+  }
+  for (let i = 0; i < n; i++) {
+    for (const [j, svc] of svcs.entries()) {
+      await timed(out[j], 'create', async () => {
+        const r = await svc.post();
+        out[j].q.create.push(d1Queries(r.headers));
+        if (r.status === 201) out[j].made.push({ id: r.json.pause_id, key: r.key });
+        return r.status === 201;
+      });
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    for (const [j, svc] of svcs.entries()) {
+      const m = out[j].made[i % out[j].made.length];
+      await timed(out[j], 'get', async () => {
+        const r = await svc.request('GET', `/v1/pause/${m.id}`, { key: m.key });
+        out[j].q.get.push(d1Queries(r.headers));
+        return r.status === 200;
+      });
+    }
+  }
+  const rounds = QUICK ? 2 : 4;
+  for (let i = 0; i < rounds; i++) {
+    for (const [j, svc] of svcs.entries()) {
+      const f = await throughput(16, 2, async () => {
+        const r = await fetch(`${svc.base}/healthz`);
+        await r.arrayBuffer();
+        return { ok: r.ok, code: r.status };
+      });
+      const k = await throughput(16, 2, async () => {
+        const r = await svc.post();
+        return { ok: r.status === 201, code: `${r.status} ${r.json?.error?.code ?? ''}` };
+      });
+      const o = out[j];
+      o.floorRate += f.rate / rounds;
+      o.createRate += k.rate / rounds;
+      o.errors += f.errors + k.errors;
+      for (const [c, m] of Object.entries(k.codes)) o.codes[c] = (o.codes[c] ?? 0) + m;
+    }
+  }
+  return out.map((o) => ({
+    floor: pct(o.floor, 50), create: pct(o.create, 50), get: pct(o.get, 50),
+    createP99: pct(o.create, 99), getP99: pct(o.get, 99),
+    errors: o.errors, codes: o.codes, floorRate: o.floorRate, createRate: o.createRate,
+    createQueries: mode(o.q.create), getQueries: mode(o.q.get),
+  }));
+}
+
+// RTT 0 (and the build before issue 14 beside it, when given), then RTT 80.
+const hot = [];
+let before = null;
+{
+  const configDir = BEFORE_BUILD && mkdtempSync(join(tmpdir(), 'pausepoint-bench-'));
+  const svcs = [await hotService({ D1_SIMULATED_RTT_MS: '0' })];
+  if (BEFORE_BUILD) svcs.push(await hotService({}, ['--config', configFor(BEFORE_BUILD, configDir)]));
   try {
-    const accts = await Promise.all(Array.from({ length: 16 }, (_, i) => svc.createAccount(`Hot ${i}`, 'enterprise')));
-    let next = 0;
-    const post = async () => {
-      const key = accts[next++ % accts.length].live_key;
-      const r = await svc.request('POST', '/v1/pause', { key, body: seedRequest() });
-      return { ...r, key };
-    };
-    const n = QUICK ? 60 : 150;
-    // Warm-up: the isolate sees every key once (the key cache), and the code paths run.
-    await Promise.all(accts.map((a) => svc.request('GET', '/v1/pauses?limit=1', { key: a.live_key })));
-    for (let i = 0; i < 10; i++) await post();
-    const floor = await drive(1, n, async () => (await fetch(`${svc.base}/healthz`)).ok);
-    const made = [];
-    const q = { create: [], get: [] };
-    const c = await drive(1, n, async () => {
-      const r = await post();
-      q.create.push(d1Queries(r.headers));
-      if (r.status === 201) made.push({ id: r.json.pause_id, key: r.key });
-      return r.status === 201;
-    });
-    const g = await drive(1, n, async (i) => {
-      const m = made[i % made.length];
-      const r = await svc.request('GET', `/v1/pause/${m.id}`, { key: m.key });
-      q.get.push(d1Queries(r.headers));
-      return r.status === 200;
-    });
-    const secs = QUICK ? 3 : 6;
-    const floorRate = await throughput(16, secs, async () => {
-      const r = await fetch(`${svc.base}/healthz`);
-      await r.arrayBuffer();
-      return { ok: r.ok, code: r.status };
-    });
-    const createRate = await throughput(16, secs, async () => {
-      const r = await post();
-      return { ok: r.status === 201, code: `${r.status} ${r.json?.error?.code ?? ''}` };
-    });
-    return {
-      rtt,
-      floor: pct(floor.lat, 50), create: pct(c.lat, 50), get: pct(g.lat, 50),
-      createP99: pct(c.lat, 99), getP99: pct(g.lat, 99),
-      errors: floor.errors + c.errors + g.errors + floorRate.errors + createRate.errors,
-      codes: createRate.codes,
-      floorRate: floorRate.rate, createRate: createRate.rate,
-      createQueries: mode(q.create), getQueries: mode(q.get),
-    };
+    const [now, then] = await measure(svcs);
+    hot.push({ rtt: 0, ...now });
+    if (then) before = { rtt: 0, ...then };
+  } finally {
+    for (const svc of svcs) await svc.cleanup();
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+  }
+}
+{
+  const svc = await hotService({ D1_SIMULATED_RTT_MS: String(RTT_MS) });
+  try {
+    hot.push({ rtt: RTT_MS, ...(await measure([svc]))[0] });
   } finally {
     await svc.cleanup();
   }
 }
-
-const hot = [];
-for (const rtt of [0, RTT_MS]) hot.push(await hotPath(rtt));
 const [h0, h80] = hot;
 const jsonAt = process.argv.indexOf('--json');
-if (jsonAt > 0) writeFileSync(process.argv[jsonAt + 1], JSON.stringify(hot, null, 2));
-const baseline = JSON.parse(readFileSync(join(ROOT, 'scripts', 'bench-baseline.json'), 'utf8'));
+if (jsonAt > 0) writeFileSync(process.argv[jsonAt + 1], JSON.stringify({ hot, before }, null, 2));
 const pass = (ok) => (ok ? 'PASS' : 'FAIL');
 const qs = (x) => (x == null ? 'no Server-Timing' : `${x} D1 queries (Server-Timing)`);
-for (const h of hot) {
-  const tag = `D1 RTT ${h.rtt} ms`;
+for (const h of [...(before ? [{ ...before, tag: 'before issue 14, D1 RTT 0 ms' }] : []), ...hot]) {
+  const tag = h.tag ?? `D1 RTT ${h.rtt} ms`;
   row(`[${tag}] floor: GET /healthz @1`, `p50 ${ms(h.floor)}`, 'the runtime itself');
   row(`[${tag}] create @1`, `p50 ${ms(h.create)} p99 ${ms(h.createP99)}`, `${(h.create / h.floor).toFixed(1)}x the floor; ${qs(h.createQueries)}`);
   row(`[${tag}] get @1`, `p50 ${ms(h.get)} p99 ${ms(h.getP99)}`, `${(h.get / h.floor).toFixed(1)}x the floor; ${qs(h.getQueries)}`);
   row(`[${tag}] creates/s @16 in flight`, `${h.createRate.toFixed(0)}/s${h.errors ? ` (${h.errors} errors ${JSON.stringify(h.codes)})` : ''}`,
-    `/healthz serves ${h.floorRate.toFixed(0)}/s at 16 in flight: creates are ${((100 * h.createRate) / h.floorRate).toFixed(1)}% of it`);
+    `/healthz serves ${h.floorRate.toFixed(0)}/s at 16 in flight`);
 }
 const r1 = h0.create / h0.get;
 const r2 = h0.get / h0.floor;
-const raw3 = h0.createRate / baseline.creates_per_s_16;
-const norm3 = (h0.createRate / h0.floorRate) / (baseline.creates_per_s_16 / baseline.healthz_per_s_16);
+const r3 = before ? h0.createRate / before.createRate : h0.createRate / 42;
 const dGet = h80.get - h0.get;
 const dCreate = h80.create - h0.create;
 row('target: serial create p50 / serial GET p50', `${r1.toFixed(2)}x`, `${pass(r1 <= 1.5)} (≤ 1.5x; RTT 0)`);
 row('target: serial GET p50 / /healthz p50', `${r2.toFixed(2)}x`, `${pass(r2 <= 2)} (≤ 2x; RTT 0)`);
-row('target: creates/s @16 / before issue 14', `${raw3.toFixed(2)}x raw, ${norm3.toFixed(2)}x per /healthz throughput`,
-  `${pass(norm3 >= 2.5)} (≥ 2.5x; before: ${baseline.creates_per_s_16}/s with /healthz ${baseline.healthz_per_s_16}/s, ${baseline.measured})`);
+row('target: creates/s @16, after / before issue 14', `${r3.toFixed(2)}x`,
+  `${pass(r3 >= 2.5)} (≥ 2.5x; ${before ? `before: ${before.createRate.toFixed(0)}/s in the same run` : "before: issue 14's 42/s (run with --before for a same-run figure)"})`);
+if (before) {
+  row('before issue 14: serial create p50 / serial GET p50', `${(before.create / before.get).toFixed(2)}x`, 'same run, same machine');
+  row('serial create p50, after / before', `${(h0.create / before.create).toFixed(2)}x`, 'same run');
+  row('serial GET p50, after / before', `${(h0.get / before.get).toFixed(2)}x`, 'same run');
+}
 row(`target: GET p50 at RTT ${RTT_MS} minus at 0`, `${dGet >= 0 ? '+' : ''}${ms(dGet)}`, `${pass(dGet < RTT_MS / 2)} (unchanged: below half a round trip)`);
 row(`target: create p50 at RTT ${RTT_MS} minus at 0`, `${dCreate >= 0 ? '+' : ''}${ms(dCreate)} = ${(dCreate / RTT_MS).toFixed(2)} round trips`,
   `${pass(dCreate <= RTT_MS * 1.25)} (≤ one round trip, with a quarter of one for noise)`);
-row('target: no errors', `${hot.reduce((a, h) => a + h.errors, 0)} errors`, pass(hot.every((h) => h.errors === 0)));
+row('target: no errors', `${[...hot, ...(before ? [before] : [])].reduce((a, h) => a + h.errors, 0)} errors`, pass(hot.every((h) => h.errors === 0)));
 
 if (!HOT_ONLY) {
   const svc = await startService();
