@@ -273,7 +273,7 @@ if (!HOT_ONLY) {
       links.push(...await Promise.all(ids.slice(i, Math.min(i + 16, n)).map((id) => svc.linkFor(id))));
     }
     const pg = await drive(conc, n, async (i) => (await fetch(links[i % links.length], { headers: client(i) })).status === 200);
-    const pp = await drive(conc, n, async (i) => (await fetch(links[i], {
+    const pp = await drive(conc, n, async (i) => links[i] !== undefined && (await fetch(links[i], {
       method: 'POST', headers: { ...client(i), 'content-type': 'application/x-www-form-urlencoded' }, body: 'choice=0',
     })).status === 200);
     for (const [name, res] of [['create', c], ['get', g], ['page GET', pg], ['page POST', pp]]) {
