@@ -4,23 +4,23 @@
 use serde_json::{json, Value};
 use worker::{Env, Request, Response};
 
-use crate::accounts;
 use crate::config;
 use crate::core::error::ApiError;
 use crate::core::ids::{PauseId, PAUSE_ID_BYTES};
 use crate::core::keys::KeyMode;
 use crate::core::pause::{Delivery, Pause, Status};
 use crate::core::plans::{period_of, Plan};
+use crate::core::protocol::{Command, Outcome, Reply};
 use crate::core::request::parse_create;
 use crate::core::tenancy::visible;
 use crate::core::token::{self, Claims};
+use crate::db::{self, Caller, Db};
 use crate::http::{
     internal, json, now_ms, query_param, random_bytes, read_body, require_json, MAX_BODY_BYTES,
 };
-use crate::pause_object::{self, Command, Outcome, MAX_WAIT_MS};
-use crate::store::{self, Caller};
+use crate::pause_object::{client, MAX_WAIT_MS};
 
-pub async fn authenticate(req: &Request, env: &Env) -> Result<Caller, ApiError> {
+pub async fn authenticate(req: &Request, db: &Db) -> Result<Caller, ApiError> {
     let header = req
         .headers()
         .get("authorization")
@@ -32,7 +32,7 @@ pub async fn authenticate(req: &Request, env: &Env) -> Result<Caller, ApiError> 
         .or_else(|| header.strip_prefix("bearer "))
         .map(str::trim)
         .ok_or(ApiError::MissingApiKey)?;
-    store::caller_by_key(env, key)
+    db::keys::caller_by_key(db, key, now_ms())
         .await?
         .ok_or(ApiError::InvalidApiKey)
 }
@@ -48,13 +48,14 @@ fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
 pub async fn create_pause(
     mut req: Request,
     env: &Env,
+    db: &Db,
     caller: &Caller,
 ) -> Result<Response, ApiError> {
     require_json(&req)?;
     let idem_key = idempotency_key(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
-    let origin = req.url().map_err(internal)?.origin().ascii_serialization();
-    let (created, replayed) = create(env, caller, &body, &origin, idem_key.as_deref()).await?;
+    let origin = req.url()?.origin().ascii_serialization();
+    let (created, replayed) = create(env, db, caller, &body, &origin, idem_key.as_deref()).await?;
     let mut resp = json(201, &created.to_api());
     if replayed {
         let _ = resp.headers_mut().set("idempotent-replayed", "true");
@@ -67,6 +68,7 @@ pub async fn create_pause(
 /// Returns the pause and whether it is the replay of an earlier request with `idem_key`.
 pub async fn create(
     env: &Env,
+    db: &Db,
     caller: &Caller,
     body: &[u8],
     origin: &str,
@@ -78,7 +80,7 @@ pub async fn create(
         config::webhook_target(env, url, Some(origin))
             .map_err(|m| ApiError::invalid("webhook_url", m))?;
     }
-    let plan = caller.plan();
+    let plan = caller.plan;
     plan.check(&new)?;
 
     let now = now_ms();
@@ -87,7 +89,7 @@ pub async fn create(
     // even when the month's allowance ran out since, and takes nothing from it.
     let claimed = PauseId(random_bytes::<PAUSE_ID_BYTES>());
     let (id, replay) = match idem_key {
-        Some(key) => claim(env, caller, key, &new, claimed, now).await?,
+        Some(key) => claim(db, caller, key, &new, claimed, now).await?,
         None => (claimed, false),
     };
     // Live pauses count against the plan's monthly allowance; test mode is free.
@@ -97,31 +99,43 @@ pub async fn create(
         None
     };
     if let Some(cap) = cap {
-        if !accounts::reserve_pause(env, &caller.account_id, &period, cap).await? {
-            forget_claim(env, caller, idem_key, id, replay).await?;
+        if !db::usage::reserve_pause(db, &caller.account_id, &period, cap).await? {
+            forget_claim(db, caller, idem_key, id, replay).await?;
             return Err(plan.quota_error());
         }
     }
     let uncapped_live = caller.livemode() && cap.is_none() && !replay;
-    let created = create_object(env, caller, new, origin, id, now, &period, uncapped_live).await;
-    // The reservation and the key's claim stand only for a pause this request really
-    // created: a failure after them (link secret missing, the object unreachable) gives
-    // both back, so a corrected retry is a new create that is counted.
-    if !matches!(created, Ok((_, false))) {
+    let created = create_object(
+        env,
+        db,
+        caller,
+        new,
+        origin,
+        id,
+        now,
+        &period,
+        uncapped_live,
+    )
+    .await;
+    // A failure after the reservation and the key's claim (link secret missing, the
+    // object unreachable) gives both back, so a corrected retry is a new create that is
+    // counted. A success stands even when the object already held the pause: only a
+    // retry under this request's own claim can have made it (it overtook this request,
+    // and took no quota), so this request's reservation is that pause's one count.
+    if created.is_err() {
         if cap.is_some() {
-            accounts::release_pause(env, &caller.account_id, &period).await?;
+            db::usage::release_pause(db, &caller.account_id, &period).await?;
         }
-        if created.is_err() {
-            forget_claim(env, caller, idem_key, id, replay).await?;
-        }
+        forget_claim(db, caller, idem_key, id, replay).await?;
     }
-    created
+    // Replayed: this request is the retry, whichever of the two reached the object first.
+    created.map(|(pause, _)| (pause, replay))
 }
 
 /// Claims `key` for `id`, or finds the earlier request that holds it. Returns the
 /// pause id in force and whether this request is a retry of that earlier one.
 async fn claim(
-    env: &Env,
+    db: &Db,
     caller: &Caller,
     key: &str,
     new: &crate::core::request::NewPause,
@@ -129,8 +143,8 @@ async fn claim(
     now: i64,
 ) -> Result<(PauseId, bool), ApiError> {
     let hash = new.fingerprint();
-    let claim = accounts::claim_idempotency_key(
-        env,
+    let claim = db::idempotency::claim_idempotency_key(
+        db,
         &caller.account_id,
         caller.livemode(),
         key,
@@ -153,7 +167,7 @@ async fn claim(
 
 /// Forgets this request's own claim of the key (never an earlier request's).
 async fn forget_claim(
-    env: &Env,
+    db: &Db,
     caller: &Caller,
     idem_key: Option<&str>,
     id: PauseId,
@@ -162,7 +176,7 @@ async fn forget_claim(
     match idem_key {
         Some(key) if !replay => {
             let (account, live) = (&caller.account_id, caller.livemode());
-            accounts::drop_idempotency_key(env, account, live, key, &id.to_string()).await
+            db::idempotency::drop_idempotency_key(db, account, live, key, &id.to_string()).await
         }
         _ => Ok(()),
     }
@@ -173,6 +187,7 @@ async fn forget_claim(
 #[allow(clippy::too_many_arguments)]
 async fn create_object(
     env: &Env,
+    db: &Db,
     caller: &Caller,
     new: crate::core::request::NewPause,
     origin: &str,
@@ -214,7 +229,7 @@ async fn create_object(
         answer: new.answer,
         response_comment: None,
         delivery: Delivery {
-            status: "queued".into(),
+            status: crate::core::pause::DeliveryStatus::Queued,
             ..Default::default()
         },
         version: 1,
@@ -226,10 +241,10 @@ async fn create_object(
         pause: Box::new(pause),
         key_id: Some(caller.key_id.clone()),
     };
-    let create = pause_object::call(env, &pause_id, &command);
+    let create = client::call(env, &pause_id, &command);
     // Unlimited plans count only for display: counted beside the create, not after it.
     let reply = if count_for_display {
-        let count = accounts::count_pause(env, &caller.account_id, period);
+        let count = db::usage::count_pause(db, &caller.account_id, period);
         let (reply, counted) = futures_util::future::join(create, count).await;
         counted?;
         reply?
@@ -307,13 +322,13 @@ pub(crate) async fn call_for(
     caller: &Caller,
     id: &str,
     cmd: Command,
-) -> Result<pause_object::Reply, ApiError> {
+) -> Result<Reply, ApiError> {
     let cmd = Command::ForAccount {
         account_id: caller.account_id.clone(),
         livemode: caller.livemode(),
         cmd: Box::new(cmd),
     };
-    pause_object::call(env, id, &cmd).await
+    client::call(env, id, &cmd).await
 }
 
 pub async fn cancel_pause(env: &Env, caller: &Caller, raw_id: &str) -> Result<Response, ApiError> {
@@ -335,13 +350,13 @@ pub async fn cancel(env: &Env, caller: &Caller, raw_id: &str) -> Result<Pause, A
     }
 }
 
-pub async fn list_pauses(req: &Request, env: &Env, caller: &Caller) -> Result<Response, ApiError> {
+pub async fn list_pauses(req: &Request, db: &Db, caller: &Caller) -> Result<Response, ApiError> {
     let q = ListQuery::parse(
         query_param(req, "status").as_deref(),
         query_param(req, "limit").as_deref(),
         query_param(req, "cursor"),
     )?;
-    Ok(json(200, &list(env, caller, q).await?))
+    Ok(json(200, &list(db, caller, q).await?))
 }
 
 /// The filters of a listing, parsed from their text form (query string or MCP).
@@ -387,10 +402,10 @@ impl ListQuery {
 }
 
 /// One page of the account's pauses, newest first, as the list envelope.
-pub async fn list(env: &Env, caller: &Caller, q: ListQuery) -> Result<Value, ApiError> {
+pub async fn list(db: &Db, caller: &Caller, q: ListQuery) -> Result<Value, ApiError> {
     if let Some(c) = &q.cursor {
         let known = PauseId::parse(c).is_some()
-            && store::cursor_exists(env, &caller.account_id, caller.livemode(), c).await?;
+            && db::pauses::cursor_exists(db, &caller.account_id, caller.livemode(), c).await?;
         if !known {
             return Err(ApiError::invalid(
                 "cursor",
@@ -398,8 +413,8 @@ pub async fn list(env: &Env, caller: &Caller, q: ListQuery) -> Result<Value, Api
             ));
         }
     }
-    let (data, next) = store::list_pauses(
-        env,
+    let (data, next) = db::pauses::list_pauses(
+        db,
         &caller.account_id,
         caller.livemode(),
         q.status.map(Status::as_str),
@@ -410,17 +425,17 @@ pub async fn list(env: &Env, caller: &Caller, q: ListQuery) -> Result<Value, Api
     Ok(json!({ "object": "list", "data": data, "has_more": next.is_some(), "next_cursor": next }))
 }
 
-pub async fn account(env: &Env, caller: &Caller) -> Result<Response, ApiError> {
+pub async fn account(db: &Db, caller: &Caller) -> Result<Response, ApiError> {
     let period = period_of(now_ms());
-    let used = accounts::usage(env, &caller.account_id, &period).await?;
-    let limits = caller.plan().limits();
+    let used = db::usage::usage(db, &caller.account_id, &period).await?;
+    let limits = caller.plan.limits();
     Ok(json(
         200,
         &json!({
             "object": "account",
             "account_id": caller.account_id,
             "name": caller.account_name,
-            "plan": caller.plan().as_str(),
+            "plan": caller.plan.as_str(),
             "livemode": caller.livemode(),
             "key_id": caller.key_id,
             "usage": { "period": period, "pauses": used },
@@ -436,7 +451,11 @@ pub async fn account(env: &Env, caller: &Caller) -> Result<Response, ApiError> {
 
 /// `POST /admin/accounts`, guarded by the `ADMIN_TOKEN` secret: creates an account
 /// and returns its keys, once.
-pub async fn admin_create_account(mut req: Request, env: &Env) -> Result<Response, ApiError> {
+pub async fn admin_create_account(
+    mut req: Request,
+    env: &Env,
+    db: &Db,
+) -> Result<Response, ApiError> {
     let expected = config::admin_token(env)?.ok_or(ApiError::RouteNotFound)?;
     let presented = req
         .headers()
@@ -464,28 +483,24 @@ pub async fn admin_create_account(mut req: Request, env: &Env) -> Result<Respons
             ))
         }
     };
+    let bad_plan = || ApiError::invalid("plan", "`plan` must be free, pro, scale or enterprise.");
     let plan = match obj.get("plan") {
-        None => "free".to_string(),
-        Some(Value::String(p)) if Plan::parse(p).is_some() => p.clone(),
-        _ => {
-            return Err(ApiError::invalid(
-                "plan",
-                "`plan` must be free, pro, scale or enterprise.",
-            ))
-        }
+        None => Plan::Free,
+        Some(Value::String(p)) => Plan::parse(p).ok_or_else(bad_plan)?,
+        _ => return Err(bad_plan()),
     };
-    let created = store::create_account(env, &name, &plan, now_ms()).await?;
+    let created = db::accounts::create_account(db, &name, plan, now_ms()).await?;
     let webhook_secret =
-        crate::webhook_store::create_secret(env, &created.account_id, true, now_ms()).await?;
+        db::webhooks::create_secret(db, &created.account_id, true, now_ms()).await?;
     let test_webhook_secret =
-        crate::webhook_store::create_secret(env, &created.account_id, false, now_ms()).await?;
+        db::webhooks::create_secret(db, &created.account_id, false, now_ms()).await?;
     Ok(json(
         201,
         &json!({
             "object": "account",
             "account_id": created.account_id,
             "name": name,
-            "plan": plan,
+            "plan": plan.as_str(),
             "live_key": created.live_key,
             "test_key": created.test_key,
             "webhook_secret": webhook_secret,
@@ -495,17 +510,18 @@ pub async fn admin_create_account(mut req: Request, env: &Env) -> Result<Respons
 }
 
 /// `GET /dev/outbox` (local mode only): the messages that would have been sent.
-pub async fn dev_outbox(req: &Request, env: &Env) -> Result<Response, ApiError> {
+pub async fn dev_outbox(req: &Request, db: &Db) -> Result<Response, ApiError> {
     let pause_id = query_param(req, "pause_id");
-    let rows = store::read_dev_outbox(env, None, pause_id.as_deref(), 100).await?;
+    let rows = db::dev_outbox::read_dev_outbox(db, None, pause_id.as_deref(), 100).await?;
     Ok(json(200, &json!({ "object": "list", "data": rows })))
 }
 
 /// `GET /v1/test/outbox`: what the account's test-mode pauses would have sent.
-pub async fn test_outbox(req: &Request, env: &Env, caller: &Caller) -> Result<Response, ApiError> {
+pub async fn test_outbox(req: &Request, db: &Db, caller: &Caller) -> Result<Response, ApiError> {
     let pause_id = query_param(req, "pause_id");
     let rows =
-        store::read_dev_outbox(env, Some(&caller.account_id), pause_id.as_deref(), 100).await?;
+        db::dev_outbox::read_dev_outbox(db, Some(&caller.account_id), pause_id.as_deref(), 100)
+            .await?;
     Ok(json(200, &json!({ "object": "list", "data": rows })))
 }
 
@@ -520,7 +536,7 @@ fn require_live(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-fn key_json(k: &accounts::KeyRow, secret: Option<&str>) -> Value {
+fn key_json(k: &db::keys::KeyRow, secret: Option<&str>) -> Value {
     let ts = |v: Option<i64>| v.map(crate::core::time::rfc3339);
     json!({
         "object": "api_key",
@@ -530,7 +546,7 @@ fn key_json(k: &accounts::KeyRow, secret: Option<&str>) -> Value {
         "created_at": crate::core::time::rfc3339(k.created_at),
         "revoked_at": ts(k.revoked_at),
         "expires_at": ts(k.expires_at),
-        "active": accounts::is_active(k, now_ms()),
+        "active": db::keys::is_active(k, now_ms()),
         "secret": secret,
     })
 }
@@ -550,20 +566,16 @@ pub(crate) async fn optional_object(
     Ok(obj)
 }
 
-pub async fn list_keys(env: &Env, caller: &Caller) -> Result<Response, ApiError> {
+pub async fn list_keys(db: &Db, caller: &Caller) -> Result<Response, ApiError> {
     require_live(caller)?;
-    let keys = accounts::list_keys(env, &caller.account_id).await?;
+    let keys = db::keys::list_keys(db, &caller.account_id).await?;
     Ok(json(
         200,
         &json!({ "object": "list", "data": keys.iter().map(|k| key_json(k, None)).collect::<Vec<_>>() }),
     ))
 }
 
-pub async fn create_key(
-    mut req: Request,
-    env: &Env,
-    caller: &Caller,
-) -> Result<Response, ApiError> {
+pub async fn create_key(mut req: Request, db: &Db, caller: &Caller) -> Result<Response, ApiError> {
     require_live(caller)?;
     let obj = optional_object(&mut req, &["mode"]).await?;
     let mode = match obj.get("mode") {
@@ -572,7 +584,7 @@ pub async fn create_key(
             .ok_or_else(|| ApiError::invalid("mode", "`mode` must be live or test."))?,
         Some(_) => return Err(ApiError::invalid("mode", "`mode` must be live or test.")),
     };
-    let (row, secret) = accounts::create_key(env, &caller.account_id, mode, None, now_ms()).await?;
+    let (row, secret) = db::keys::create_key(db, &caller.account_id, mode, None, now_ms()).await?;
     Ok(json(201, &key_json(&row, Some(&secret))))
 }
 
@@ -582,7 +594,7 @@ const MAX_GRACE_SECONDS: i64 = 7 * 86_400;
 /// (0 by default: it stops at once), so deployments can switch without downtime.
 pub async fn rotate_key(
     mut req: Request,
-    env: &Env,
+    db: &Db,
     caller: &Caller,
     key_id: &str,
 ) -> Result<Response, ApiError> {
@@ -599,25 +611,25 @@ pub async fn rotate_key(
                 )
             })?,
     };
-    let keys = accounts::list_keys(env, &caller.account_id).await?;
+    let keys = db::keys::list_keys(db, &caller.account_id).await?;
     let now = now_ms();
     let old = keys
         .iter()
-        .find(|k| k.id == key_id && accounts::is_active(k, now))
+        .find(|k| k.id == key_id && db::keys::is_active(k, now))
         .ok_or(ApiError::KeyNotFound)?;
-    let mode = KeyMode::parse(&old.mode).ok_or_else(|| internal("stored key mode unreadable"))?;
+    let mode = old.mode;
     // Rotating without grace replaces the key, so it fits even at the key cap.
     let replacing = (grace == 0).then_some(key_id);
-    let (row, secret) = accounts::create_key(env, &caller.account_id, mode, replacing, now).await?;
-    accounts::end_key(
-        env,
+    let (row, secret) = db::keys::create_key(db, &caller.account_id, mode, replacing, now).await?;
+    db::keys::end_key(
+        db,
         &caller.account_id,
         key_id,
         now + grace * 1000,
         grace == 0,
     )
     .await?;
-    let old_after = accounts::list_keys(env, &caller.account_id)
+    let old_after = db::keys::list_keys(db, &caller.account_id)
         .await?
         .into_iter()
         .find(|k| k.id == key_id);
@@ -627,19 +639,19 @@ pub async fn rotate_key(
     ))
 }
 
-pub async fn revoke_key(env: &Env, caller: &Caller, key_id: &str) -> Result<Response, ApiError> {
+pub async fn revoke_key(db: &Db, caller: &Caller, key_id: &str) -> Result<Response, ApiError> {
     require_live(caller)?;
     // One conditional statement decides: two concurrent revocations of the last two
     // live keys cannot both pass a check made before either writes.
-    let revoked = accounts::revoke_key(env, &caller.account_id, key_id, now_ms()).await?;
-    let after = accounts::list_keys(env, &caller.account_id)
+    let revoked = db::keys::revoke_key(db, &caller.account_id, key_id, now_ms()).await?;
+    let after = db::keys::list_keys(db, &caller.account_id)
         .await?
         .into_iter()
         .find(|k| k.id == key_id);
     if !revoked {
         // Why not: no such key (or already revoked), or the account's last live key.
         return Err(match &after {
-            Some(k) if k.revoked_at.is_none() && k.mode == "live" => ApiError::LastLiveKey,
+            Some(k) if k.revoked_at.is_none() && k.mode == KeyMode::Live => ApiError::LastLiveKey,
             _ => ApiError::KeyNotFound,
         });
     }

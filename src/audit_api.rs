@@ -7,13 +7,14 @@ use serde_json::json;
 use serde_json::Value;
 use worker::{Env, Headers, Request, Response};
 
-use crate::audit_store;
+use crate::db::{self, Caller, Db, Page};
+
 use crate::core::audit::{self, AuditEvent, ChainHead, ChainVerifier, Ending, Filter, Format};
 use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
-use crate::http::{internal, json};
-use crate::pause_object::{self, Command};
-use crate::store::Caller;
+use crate::core::protocol::Command;
+use crate::http::json;
+use crate::pause_object::client;
 
 /// Rows read from D1 per step of a streamed export: memory stays bounded.
 const EXPORT_CHUNK: u32 = 200;
@@ -25,34 +26,33 @@ const SECOND_LOOKS: u32 = 3;
 
 fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
     Ok(req
-        .url()
-        .map_err(internal)?
+        .url()?
         .query_pairs()
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect())
 }
 
-pub async fn list(req: &Request, env: &Env, caller: &Caller) -> Result<Response, ApiError> {
+pub async fn list(req: &Request, db: &Db, caller: &Caller) -> Result<Response, ApiError> {
     let f = audit::parse_filter(&query_pairs(req)?)?;
     if f.format != Format::Page {
-        check_cursor(env, caller, &f).await?;
-        return export(env.clone(), caller.account_id.clone(), caller.livemode(), f);
+        check_cursor(db, caller, &f).await?;
+        return export(db.clone(), caller.account_id.clone(), caller.livemode(), f);
     }
-    Ok(json(200, &page_of(env, caller, &f).await?))
+    Ok(json(200, &page_of(db, caller, &f).await?))
 }
 
 /// One page of the log as JSON; shared by REST and the MCP tool.
 pub async fn page_json(
-    env: &Env,
+    db: &Db,
     caller: &Caller,
     pairs: &[(String, String)],
 ) -> Result<Value, ApiError> {
-    page_of(env, caller, &audit::parse_filter(pairs)?).await
+    page_of(db, caller, &audit::parse_filter(pairs)?).await
 }
 
-async fn check_cursor(env: &Env, caller: &Caller, f: &Filter) -> Result<(), ApiError> {
+async fn check_cursor(db: &Db, caller: &Caller, f: &Filter) -> Result<(), ApiError> {
     if let Some(c) = &f.cursor {
-        if !audit_store::event_exists(env, &caller.account_id, caller.livemode(), c).await? {
+        if !db::audit::event_exists(db, &caller.account_id, caller.livemode(), c).await? {
             return Err(ApiError::invalid(
                 "cursor",
                 "`cursor` must be the `next_cursor` of a previous page.",
@@ -62,10 +62,10 @@ async fn check_cursor(env: &Env, caller: &Caller, f: &Filter) -> Result<(), ApiE
     Ok(())
 }
 
-async fn page_of(env: &Env, caller: &Caller, f: &Filter) -> Result<Value, ApiError> {
-    check_cursor(env, caller, f).await?;
-    let mut rows = audit_store::page(
-        env,
+async fn page_of(db: &Db, caller: &Caller, f: &Filter) -> Result<Value, ApiError> {
+    check_cursor(db, caller, f).await?;
+    let rows = db::audit::page(
+        db,
         &caller.account_id,
         caller.livemode(),
         f,
@@ -73,8 +73,7 @@ async fn page_of(env: &Env, caller: &Caller, f: &Filter) -> Result<Value, ApiErr
         f.limit,
     )
     .await?;
-    let has_more = rows.len() > f.limit as usize;
-    rows.truncate(f.limit as usize);
+    let (rows, has_more) = Page::split(rows, f.limit);
     let next = if has_more {
         rows.last().map(|e| e.event_id.clone())
     } else {
@@ -85,7 +84,7 @@ async fn page_of(env: &Env, caller: &Caller, f: &Filter) -> Result<Value, ApiErr
 }
 
 struct ExportState {
-    env: Env,
+    db: Db,
     account_id: String,
     livemode: bool,
     filter: Filter,
@@ -97,14 +96,14 @@ struct ExportState {
 
 /// Streams every matching row, reading D1 a chunk at a time while writing.
 fn export(
-    env: Env,
+    db: Db,
     account_id: String,
     livemode: bool,
     filter: Filter,
 ) -> Result<Response, ApiError> {
     let format = filter.format;
     let init = ExportState {
-        env,
+        db,
         account_id,
         livemode,
         after: filter.cursor.clone(),
@@ -126,8 +125,8 @@ fn export(
                 _ => {}
             }
         }
-        let rows = match audit_store::page(
-            &st.env,
+        let rows = match db::audit::page(
+            &st.db,
             &st.account_id,
             st.livemode,
             &st.filter,
@@ -184,12 +183,15 @@ fn export(
         "content-disposition",
         &format!("attachment; filename=\"audit.{ext}\""),
     );
-    Ok(Response::from_stream(body)
-        .map_err(internal)?
-        .with_headers(headers))
+    Ok(Response::from_stream(body)?.with_headers(headers))
 }
 
-pub async fn verify(req: &Request, env: &Env, caller: &Caller) -> Result<Response, ApiError> {
+pub async fn verify(
+    req: &Request,
+    env: &Env,
+    db: &Db,
+    caller: &Caller,
+) -> Result<Response, ApiError> {
     let pairs = query_pairs(req)?;
     let mut pause_id = None;
     for (k, v) in pairs {
@@ -206,11 +208,11 @@ pub async fn verify(req: &Request, env: &Env, caller: &Caller) -> Result<Respons
     let pause_id = pause_id.ok_or_else(|| ApiError::missing("pause_id"))?;
     // Another account's pause, one of the other mode, or none: not found.
     let id = PauseId::parse(&pause_id).ok_or(ApiError::PauseNotFound)?;
-    let reply = pause_object::call(env, &id.to_string(), &Command::Get { wait_ms: 0 }).await?;
+    let reply = client::call(env, &id.to_string(), &Command::Get { wait_ms: 0 }).await?;
     crate::api::owned(reply.pause, caller)?;
     let head = reply.audit_head.unwrap_or_default();
     let mut v = ChainVerifier::new(head);
-    let result = verify_pages(env, &caller.account_id, &pause_id, &mut v).await?;
+    let result = verify_pages(env, db, &caller.account_id, &pause_id, &mut v).await?;
     let last = v.last();
     let head = (last.seq > 0).then(|| json!({ "seq": last.seq, "hash": last.hash }));
     Ok(json(
@@ -228,7 +230,7 @@ pub async fn verify(req: &Request, env: &Env, caller: &Caller) -> Result<Respons
 
 /// The object's chain head now (a Get also flushes its pending audit rows to D1).
 async fn object_head(env: &Env, pause_id: &str) -> Result<ChainHead, ApiError> {
-    let reply = pause_object::call(env, pause_id, &Command::Get { wait_ms: 0 }).await?;
+    let reply = client::call(env, pause_id, &Command::Get { wait_ms: 0 }).await?;
     Ok(reply.audit_head.unwrap_or_default())
 }
 
@@ -238,6 +240,7 @@ async fn object_head(env: &Env, pause_id: &str) -> Result<ChainHead, ApiError> {
 /// times) before either counts as a break.
 async fn verify_pages(
     env: &Env,
+    db: &Db,
     account_id: &str,
     pause_id: &str,
     v: &mut ChainVerifier,
@@ -247,7 +250,7 @@ async fn verify_pages(
     // the integers a JS number holds exactly (it is bound through one).
     let mut after = -(1_i64 << 53);
     loop {
-        let rows = audit_store::chain_page(env, account_id, pause_id, after, VERIFY_PAGE).await?;
+        let rows = db::audit::chain_page(db, account_id, pause_id, after, VERIFY_PAGE).await?;
         for e in &rows {
             match v.push(e) {
                 Ok(()) => {}

@@ -8,9 +8,10 @@ use crate::channels;
 use crate::config;
 use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
+use crate::core::protocol::{Command, Outcome, SlackUser};
 use crate::core::providers::{slack, twilio};
-use crate::http::{internal, now_ms, query_param, read_body};
-use crate::pause_object::{self, Command, Outcome, SlackUser};
+use crate::http::{now_ms, query_param, read_body};
+use crate::pause_object::client;
 
 const MAX_CALLBACK_BYTES: usize = 64 * 1024;
 
@@ -30,9 +31,7 @@ fn known_id(raw: &str) -> Result<String, ApiError> {
 }
 
 fn empty_ok() -> Result<Response, ApiError> {
-    Response::empty()
-        .map(|r| r.with_status(200))
-        .map_err(internal)
+    Ok(Response::empty()?.with_status(200))
 }
 
 /// `POST /callbacks/twilio/status?pause_id=...`: `MessageStatus` and `ErrorCode`.
@@ -40,7 +39,7 @@ pub async fn twilio_status(mut req: Request, env: &Env) -> Result<Response, ApiE
     // Capped first (413 while it streams), before anything else is looked at.
     let body = read_body(&mut req, MAX_CALLBACK_BYTES).await?;
     let token = channels::twilio_auth_token(env).ok_or_else(forged)?;
-    let url = req.url().map_err(internal)?;
+    let url = req.url()?;
     // The URL Twilio signed is the StatusCallback we gave it, built on the same base.
     let signed_url = format!(
         "{}{}{}",
@@ -63,7 +62,7 @@ pub async fn twilio_status(mut req: Request, env: &Env) -> Result<Response, ApiE
             .map(str::to_string)
             .unwrap_or_else(|| format!("Twilio reported error {c}."))
     });
-    pause_object::call(
+    client::call(
         env,
         &pause_id,
         &Command::DeliveryReport {
@@ -95,7 +94,7 @@ pub async fn slack_interactivity(mut req: Request, env: &Env) -> Result<Response
         )
     })?;
     let pause_id = known_id(&click.pause_id)?;
-    let reply = pause_object::call(
+    let reply = client::call(
         env,
         &pause_id,
         &Command::Respond {

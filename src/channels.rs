@@ -18,8 +18,8 @@ use crate::core::delivery::DeliveryOutcome;
 use crate::core::message::compose_text;
 use crate::core::pause::{Channel, Pause};
 use crate::core::providers::{self, email, slack, twilio};
+use crate::db::{self, Db};
 use crate::http::now_ms;
-use crate::store;
 
 pub const LOCAL_OUTBOX: &str = "local_outbox";
 
@@ -283,7 +283,8 @@ async fn to_outbox(env: &Env, p: &Pause) -> DeliveryOutcome {
             p.id
         );
     }
-    match store::put_dev_outbox(env, p, &text, now_ms()).await {
+    let put = async { db::dev_outbox::put_dev_outbox(&Db::new(env)?, p, &text, now_ms()).await };
+    match put.await {
         Ok(()) => DeliveryOutcome::Sent {
             provider: LOCAL_OUTBOX.into(),
             message_id: None,

@@ -2,27 +2,23 @@
 //!
 //! `core` is pure Rust (unit-tested natively); the other modules are thin adapters
 //! around it: `api` (REST), `page` (the response page), `pause_object` (one Durable
-//! Object per pause), `channels` (delivery), `store` (D1).
+//! Object per pause), `channels` (delivery), `db` (D1, the only module that talks to it).
 
 pub mod core;
 
-pub mod accounts;
-
 pub mod api;
 pub mod audit_api;
-pub mod audit_store;
 pub mod callbacks;
 pub mod channels;
 pub mod config;
+pub(crate) mod db;
 pub mod http;
 pub mod mcp;
 pub mod metrics;
 pub mod page;
 pub mod pause_object;
-pub mod store;
+pub mod webhook;
 pub mod webhook_api;
-pub mod webhook_store;
-pub mod webhooks;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -32,9 +28,10 @@ use worker::{
 };
 
 use crate::core::error::ApiError;
+use crate::core::protocol::Command;
 use crate::core::routes::{self, Routing};
+use crate::db::Db;
 use crate::http::{error_response, json, new_request_id, now_ms};
-use crate::pause_object::Command;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
@@ -53,10 +50,22 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         // Preflight: answered here; without an allowed Origin it grants nothing.
         Response::empty()?.with_status(204)
     } else {
-        match route(req, &env).await {
+        let db = Db::new(&env);
+        let routed = match &db {
+            Ok(db) => route(req, &env, db).await,
+            Err(e) => Err(e.clone()),
+        };
+        let mut resp = match routed {
             Ok(r) => r,
             Err(e) => error_response(&e, &request_id),
+        };
+        if let Ok(db) = &db {
+            // D1 round trips on this request's path (the router adds the object's time).
+            let s = db.stats();
+            let timing = format!("d1;dur={:.1};desc=\"{} queries\"", s.ms, s.queries);
+            let _ = resp.headers_mut().set("server-timing", &timing);
         }
+        resp
     };
     let h = resp.headers_mut();
     let _ = h.set("request-id", &request_id);
@@ -70,7 +79,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         );
         let _ = h.set(
             "access-control-expose-headers",
-            "request-id, retry-after, idempotent-replayed",
+            "request-id, retry-after, idempotent-replayed, server-timing",
         );
         let _ = h.set("access-control-max-age", "600");
     }
@@ -85,7 +94,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(resp)
 }
 
-async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiError> {
+async fn route(req: Request, env: &Env, db: &Db) -> std::result::Result<Response, ApiError> {
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     if segments == ["dev", "outbox"] && !config::is_local(env) {
@@ -119,36 +128,36 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
         (["callbacks", "slack", "interactivity"], _) => {
             callbacks::slack_interactivity(req, env).await
         }
-        (["admin", "accounts"], _) => api::admin_create_account(req, env).await,
-        (["dev", "outbox"], _) => api::dev_outbox(&req, env).await,
-        (["mcp"], _) => mcp::handle(req, env).await,
+        (["admin", "accounts"], _) => api::admin_create_account(req, env, db).await,
+        (["dev", "outbox"], _) => api::dev_outbox(&req, db).await,
+        (["mcp"], _) => mcp::handle(req, env, db).await,
         (["v1", rest @ ..], _) => {
-            let caller = api::authenticate(&req, env).await?;
+            let caller = api::authenticate(&req, db).await?;
             rate_limit(env, &caller).await?;
             match (rest, method) {
-                (["pause"], _) => api::create_pause(req, env, &caller).await,
+                (["pause"], _) => api::create_pause(req, env, db, &caller).await,
                 (["pause", id], "GET") => api::get_pause(&req, env, &caller, id).await,
                 (["pause", id], _) | (["pause", id, "cancel"], _) => {
                     api::cancel_pause(env, &caller, id).await
                 }
-                (["pauses"], _) => api::list_pauses(&req, env, &caller).await,
-                (["account"], _) => api::account(env, &caller).await,
-                (["keys"], "GET") => api::list_keys(env, &caller).await,
-                (["keys"], _) => api::create_key(req, env, &caller).await,
-                (["keys", id, "rotate"], _) => api::rotate_key(req, env, &caller, id).await,
+                (["pauses"], _) => api::list_pauses(&req, db, &caller).await,
+                (["account"], _) => api::account(db, &caller).await,
+                (["keys"], "GET") => api::list_keys(db, &caller).await,
+                (["keys"], _) => api::create_key(req, db, &caller).await,
+                (["keys", id, "rotate"], _) => api::rotate_key(req, db, &caller, id).await,
                 (["keys", id, "revoke"], _) | (["keys", id], _) => {
-                    api::revoke_key(env, &caller, id).await
+                    api::revoke_key(db, &caller, id).await
                 }
-                (["test", "outbox"], _) => api::test_outbox(&req, env, &caller).await,
-                (["pause", id, "webhooks"], _) => webhook_api::list(env, &caller, id).await,
+                (["test", "outbox"], _) => api::test_outbox(&req, db, &caller).await,
+                (["pause", id, "webhooks"], _) => webhook_api::list(env, db, &caller, id).await,
                 (["pause", id, "webhooks", ev, "replay"], _) => {
-                    webhook_api::replay(env, &caller, id, ev).await
+                    webhook_api::replay(env, db, &caller, id, ev).await
                 }
                 (["webhook_secret", "rotate"], _) => {
-                    webhook_api::rotate_secret(req, env, &caller).await
+                    webhook_api::rotate_secret(req, db, &caller).await
                 }
-                (["audit"], _) => audit_api::list(&req, env, &caller).await,
-                (["audit", "verify"], _) => audit_api::verify(&req, env, &caller).await,
+                (["audit"], _) => audit_api::list(&req, db, &caller).await,
+                (["audit", "verify"], _) => audit_api::verify(&req, env, db, &caller).await,
                 _ => Err(ApiError::RouteNotFound),
             }
         }
@@ -161,7 +170,7 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
 /// minting more keys does not multiply the account's allowance.
 pub(crate) async fn rate_limit(
     env: &Env,
-    caller: &store::Caller,
+    caller: &db::Caller,
 ) -> std::result::Result<(), ApiError> {
     let refused = if !within(env, "API_RATE_LIMITER", &caller.key_id).await {
         ApiError::RateLimited {
@@ -194,13 +203,15 @@ async fn within(env: &Env, binding: &str, key: &str) -> bool {
 /// Pokes the objects of pending pauses whose deadline is before `until`: a poke fires a
 /// passed timeout and re-arms a lost alarm. The cron sweeps the overdue ones.
 async fn sweep_pending(env: &Env, until: i64) {
-    let ids = match store::pending_pause_ids(env, until, 1000).await {
+    let read = async { db::pauses::pending_pause_ids(&Db::new(env)?, until, 1000).await };
+    let ids = match read.await {
         Ok(ids) => ids,
         Err(e) => return worker::console_error!("sweep failed: {e}"),
     };
     for chunk in ids.chunks(16) {
         let pokes = chunk.iter().map(|id| async move {
-            if let Err(e) = pause_object::call(env, id, &Command::Get { wait_ms: 0 }).await {
+            if let Err(e) = pause_object::client::call(env, id, &Command::Get { wait_ms: 0 }).await
+            {
                 worker::console_error!("sweep: {id}: {e}");
             }
         });
@@ -218,7 +229,7 @@ fn recover_after_restart(env: &Env, ctx: &Context) {
         ctx.wait_until(async move {
             sweep_pending(&env, i64::MAX).await;
             // Local queues live in memory: enqueue again every pending webhook.
-            webhooks::requeue_stalled(&env, true).await;
+            webhook::producer::requeue_stalled(&env, true).await;
         });
     }
 }
@@ -226,12 +237,13 @@ fn recover_after_restart(env: &Env, ctx: &Context) {
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     sweep_pending(&env, now_ms()).await;
-    webhooks::requeue_stalled(&env, false).await;
+    webhook::producer::requeue_stalled(&env, false).await;
     // Unset (the default): the audit log is kept forever and nothing is deleted.
     let retention =
         config::string(&env, "AUDIT_RETENTION_DAYS").and_then(|d| d.parse::<u32>().ok());
     if let Some(days) = retention.filter(|d| *d > 0) {
-        if let Err(e) = audit_store::purge_expired(&env, days, now_ms()).await {
+        let purge = async { db::audit::purge_expired(&Db::new(&env)?, days, now_ms()).await };
+        if let Err(e) = purge.await {
             worker::console_error!("audit retention purge failed: {e}");
         }
     }
@@ -239,7 +251,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 
 /// Webhook jobs and their dead letters. Every message is acked or retried inside.
 #[event(queue)]
-async fn queue(batch: MessageBatch<webhooks::Job>, env: Env, _ctx: Context) -> Result<()> {
-    webhooks::consume(batch, &env).await;
+async fn queue(batch: MessageBatch<webhook::Job>, env: Env, _ctx: Context) -> Result<()> {
+    webhook::consumer::consume(batch, &env).await;
     Ok(())
 }

@@ -10,11 +10,11 @@ use crate::config;
 use crate::core::error::ApiError;
 use crate::core::mcp::{self as proto, Incoming, RpcError, Tool};
 use crate::core::request::reject_unknown;
+use crate::db::{Caller, Db};
 use crate::http::{internal, json, read_body, require_json, MAX_BODY_BYTES};
-use crate::store::Caller;
 
-pub async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
-    let origin = req.url().map_err(internal)?.origin().ascii_serialization();
+pub async fn handle(mut req: Request, env: &Env, db: &Db) -> Result<Response, ApiError> {
+    let origin = req.url()?.origin().ascii_serialization();
     // DNS-rebinding defence: a browser page from another site must not reach us.
     if let Some(o) = header(&req, "origin") {
         if !proto::origin_allowed(
@@ -29,7 +29,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             return Ok(json(403, &proto::failure(&Value::Null, &err)));
         }
     }
-    let caller = api::authenticate(&req, env).await?;
+    let caller = api::authenticate(&req, db).await?;
     crate::rate_limit(env, &caller).await?;
     require_json(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
@@ -37,7 +37,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         Ok(Incoming::Request { id, method, params }) => (id, method, params),
         // Notifications (initialized, cancelled) and client responses need no answer.
         Ok(Incoming::Notification { .. } | Incoming::Response) => {
-            return Ok(Response::empty().map_err(internal)?.with_status(202))
+            return Ok(Response::empty()?.with_status(202))
         }
         Err((id, e)) => return Ok(json(400, &proto::failure(&id, &e))),
     };
@@ -52,7 +52,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         "initialize" => Ok(proto::initialize_result(&params, env!("CARGO_PKG_VERSION"))),
         "ping" => Ok(json!({})),
         "tools/list" => Ok(json!({ "tools": proto::tool_definitions() })),
-        "tools/call" => call_tool(env, &caller, &origin, &params).await,
+        "tools/call" => call_tool(env, db, &caller, &origin, &params).await,
         other => Err(RpcError::new(
             proto::METHOD_NOT_FOUND,
             format!("Method `{other}` is not supported; this server offers tools only."),
@@ -72,6 +72,7 @@ fn header(req: &Request, name: &str) -> Option<String> {
 /// refuses is an `isError` result carrying the API's error, so a model can correct it.
 async fn call_tool(
     env: &Env,
+    db: &Db,
     caller: &Caller,
     origin: &str,
     params: &Map<String, Value>,
@@ -98,7 +99,7 @@ async fn call_tool(
             ))
         }
     };
-    Ok(match run(tool, env, caller, origin, &args).await {
+    Ok(match run(tool, env, db, caller, origin, &args).await {
         Ok(v) => proto::tool_result(&v, false),
         Err(e) => {
             if let ApiError::Internal(detail) = &e {
@@ -116,6 +117,7 @@ async fn call_tool(
 async fn run(
     tool: Tool,
     env: &Env,
+    db: &Db,
     caller: &Caller,
     origin: &str,
     args: &Map<String, Value>,
@@ -125,7 +127,7 @@ async fn run(
     Ok(match tool {
         Tool::Create => {
             let body = serde_json::to_vec(args).map_err(internal)?;
-            api::create(env, caller, &body, origin, None)
+            api::create(env, db, caller, &body, origin, None)
                 .await?
                 .0
                 .to_api()
@@ -151,24 +153,20 @@ async fn run(
                 text("limit").as_deref(),
                 text("cursor"),
             )?;
-            api::list(env, caller, q).await?
+            api::list(db, caller, q).await?
         }
         Tool::Audit => {
             reject_unknown(args, &["pause_id", "limit", "cursor"])?;
-            audit_log(env, caller, args).await?
+            audit_log(db, caller, args).await?
         }
     })
 }
 
 /// One page of the audit log, with the same filters as `GET /v1/audit`.
-async fn audit_log(
-    env: &Env,
-    caller: &Caller,
-    args: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+async fn audit_log(db: &Db, caller: &Caller, args: &Map<String, Value>) -> Result<Value, ApiError> {
     let pairs: Vec<(String, String)> = ["pause_id", "limit", "cursor"]
         .iter()
         .filter_map(|k| proto::arg_text(args, k).map(|v| (k.to_string(), v)))
         .collect();
-    crate::audit_api::page_json(env, caller, &pairs).await
+    crate::audit_api::page_json(db, caller, &pairs).await
 }

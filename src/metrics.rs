@@ -7,6 +7,7 @@
 use serde_json::Value;
 use worker::{AnalyticsEngineDataPointBuilder, Env};
 
+use crate::core::audit::AuditKind;
 use crate::core::metrics::{self, DataPoint, PauseFacts};
 use crate::core::pause::Pause;
 
@@ -32,7 +33,7 @@ pub(crate) fn write(env: &Env, point: DataPoint) {
 }
 
 /// The metric of an audit event of pause `p` (see `core::metrics::from_audit`).
-pub(crate) fn audit_event(env: &Env, p: &Pause, kind: &str, context: &Value) {
+pub(crate) fn audit_event(env: &Env, p: &Pause, kind: AuditKind, context: &Value) {
     let facts = PauseFacts {
         channel: p.channel.as_str(),
         livemode: p.livemode,

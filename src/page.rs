@@ -11,9 +11,10 @@ use crate::core::link::{self, LinkState, RATE_LIMIT_RETRY_AFTER_SECONDS};
 use crate::core::page_form;
 use crate::core::page_html::{self, CSP};
 use crate::core::pause::{Pause, Responder, Status, MAX_COMMENT_CHARS};
+use crate::core::protocol::{Command, Outcome, PageAnswer};
 use crate::core::token;
 use crate::http::{now_ms, read_body};
-use crate::pause_object::{self, Command, Outcome, PageAnswer};
+use crate::pause_object::client;
 
 /// Form bodies: a 500-character comment percent-encoded can take 4.5 KB.
 const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -127,7 +128,7 @@ pub async fn get(
     let ctx = serde_json::json!({
         "method": req.method().to_string(), "ip_country": country, "user_agent": user_agent,
     });
-    let Some(p) = pause_object::page_opened(env, &id, ctx).await? else {
+    let Some(p) = client::page_opened(env, &id, ctx).await? else {
         return Ok(invalid());
     };
     if p.status == Status::Pending {
@@ -148,7 +149,7 @@ pub async fn get_confirm(
         Link::Pause(id) => id,
         Link::Answer(r) => return Ok(r),
     };
-    let reply = pause_object::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
+    let reply = client::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
     let Some(p) = reply.pause else {
         return Ok(invalid());
     };
@@ -185,14 +186,14 @@ pub async fn post(
         }
     };
     let Some(choice) = form.choice else {
-        let reply = pause_object::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
+        let reply = client::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
         let Some(p) = reply.pause else {
             return Ok(invalid());
         };
         return Ok(ask_again(&p, "Choose one of the options."));
     };
     let (country, user_agent) = seen_from(&req);
-    let reply = pause_object::call(
+    let reply = client::call(
         env,
         &id,
         &Command::RespondWithComment(PageAnswer {

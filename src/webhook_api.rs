@@ -7,14 +7,13 @@ use crate::api;
 use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
 use crate::core::keys::KeyMode;
+use crate::core::protocol::Command;
 use crate::core::tenancy::rotation_mode;
 use crate::core::time::rfc3339;
 use crate::core::webhook::event::to_api;
+use crate::db::{webhooks as ws, Caller, Db};
 use crate::http::{json, now_ms};
-use crate::pause_object::Command;
-use crate::store::Caller;
-use crate::webhook_store as ws;
-use crate::webhooks;
+use crate::webhook::producer;
 
 /// Another account's pause, one of the other mode, or no pause: not found either way.
 async fn owned_pause_id(env: &Env, caller: &Caller, raw: &str) -> Result<String, ApiError> {
@@ -27,9 +26,9 @@ async fn owned_pause_id(env: &Env, caller: &Caller, raw: &str) -> Result<String,
 }
 
 /// `GET /v1/pause/{id}/webhooks`
-pub async fn list(env: &Env, caller: &Caller, raw_id: &str) -> Result<Response, ApiError> {
+pub async fn list(env: &Env, db: &Db, caller: &Caller, raw_id: &str) -> Result<Response, ApiError> {
     let id = owned_pause_id(env, caller, raw_id).await?;
-    let (events, attempts) = ws::for_pause(env, &caller.account_id, &id).await?;
+    let (events, attempts) = ws::for_pause(db, &caller.account_id, &id).await?;
     let data: Vec<_> = events.iter().map(|e| to_api(e, &attempts)).collect();
     Ok(json(200, &json!({ "object": "list", "data": data })))
 }
@@ -38,19 +37,20 @@ pub async fn list(env: &Env, caller: &Caller, raw_id: &str) -> Result<Response, 
 /// same id and body, with a fresh schedule; re-enables an endpoint that said 410.
 pub async fn replay(
     env: &Env,
+    db: &Db,
     caller: &Caller,
     raw_id: &str,
     event_id: &str,
 ) -> Result<Response, ApiError> {
     let id = owned_pause_id(env, caller, raw_id).await?;
-    let e = ws::event(env, event_id)
+    let e = ws::event(db, event_id)
         .await?
         .filter(|e| e.pause_id == id && e.account_id == caller.account_id)
         .ok_or(ApiError::WebhookEventNotFound)?;
-    if !webhooks::replay(env, &e).await? {
+    if !producer::replay(env, &e).await? {
         return Err(ApiError::WebhookEventPending);
     }
-    let (events, attempts) = ws::for_pause(env, &caller.account_id, &id).await?;
+    let (events, attempts) = ws::for_pause(db, &caller.account_id, &id).await?;
     let now = events.iter().find(|x| x.id == e.id).unwrap_or(&e);
     Ok(json(202, &to_api(now, &attempts)))
 }
@@ -61,7 +61,7 @@ pub async fn replay(
 /// events. A test key rotates only the test secret.
 pub async fn rotate_secret(
     mut req: Request,
-    env: &Env,
+    db: &Db,
     caller: &Caller,
 ) -> Result<Response, ApiError> {
     let obj = api::optional_object(&mut req, &["mode"]).await?;
@@ -75,7 +75,7 @@ pub async fn rotate_secret(
     };
     let mode = rotation_mode(caller.key_mode(), asked)?;
     let (secret, until) =
-        ws::rotate_secret(env, &caller.account_id, mode.is_live(), now_ms()).await?;
+        ws::rotate_secret(db, &caller.account_id, mode.is_live(), now_ms()).await?;
     Ok(json(
         200,
         &json!({

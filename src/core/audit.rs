@@ -19,18 +19,58 @@ use super::time::{parse_rfc3339, rfc3339};
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 const DOMAIN: &str = "pausepoint-audit-v1";
 
-/// Event types recorded today (webhook attempts are `webhook.attempted`).
-pub const EVENT_TYPES: &[&str] = &[
-    "pause.created",
-    "message.sent",
-    "message.delivered",
-    "message.failed",
-    "page.opened",
-    "pause.responded",
-    "pause.timed_out",
-    "pause.cancelled",
-    "webhook.attempted",
-];
+/// Event types recorded today. Stored in D1 and hashed as these strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AuditKind {
+    #[serde(rename = "pause.created")]
+    PauseCreated,
+    #[serde(rename = "message.sent")]
+    MessageSent,
+    #[serde(rename = "message.delivered")]
+    MessageDelivered,
+    #[serde(rename = "message.failed")]
+    MessageFailed,
+    #[serde(rename = "page.opened")]
+    PageOpened,
+    #[serde(rename = "pause.responded")]
+    PauseResponded,
+    #[serde(rename = "pause.timed_out")]
+    PauseTimedOut,
+    #[serde(rename = "pause.cancelled")]
+    PauseCancelled,
+    #[serde(rename = "webhook.attempted")]
+    WebhookAttempted,
+}
+
+impl AuditKind {
+    pub const ALL: [AuditKind; 9] = [
+        AuditKind::PauseCreated,
+        AuditKind::MessageSent,
+        AuditKind::MessageDelivered,
+        AuditKind::MessageFailed,
+        AuditKind::PageOpened,
+        AuditKind::PauseResponded,
+        AuditKind::PauseTimedOut,
+        AuditKind::PauseCancelled,
+        AuditKind::WebhookAttempted,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditKind::PauseCreated => "pause.created",
+            AuditKind::MessageSent => "message.sent",
+            AuditKind::MessageDelivered => "message.delivered",
+            AuditKind::MessageFailed => "message.failed",
+            AuditKind::PageOpened => "page.opened",
+            AuditKind::PauseResponded => "pause.responded",
+            AuditKind::PauseTimedOut => "pause.timed_out",
+            AuditKind::PauseCancelled => "pause.cancelled",
+            AuditKind::WebhookAttempted => "webhook.attempted",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
 
 /// One row of the audit log, as stored in D1 and hashed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,7 +134,7 @@ pub struct NewEvent<'a> {
     pub account_id: &'a str,
     pub at: i64,
     pub actor: String,
-    pub kind: &'a str,
+    pub kind: AuditKind,
     pub context: &'a Value,
 }
 
@@ -106,7 +146,7 @@ pub fn append(head: &ChainHead, n: NewEvent) -> (AuditEvent, ChainHead) {
         account_id: n.account_id.to_string(),
         at: n.at,
         actor: n.actor,
-        kind: n.kind.to_string(),
+        kind: n.kind.as_str().to_string(),
         context: n.context.to_string(),
         seq: head.seq + 1,
         prev_hash: head.hash.clone(),
@@ -354,13 +394,15 @@ pub fn parse_filter(pairs: &[(String, String)]) -> Result<Filter, ApiError> {
                 f.pause_id = Some(v.clone());
             }
             "type" => {
-                if !EVENT_TYPES.contains(&v.as_str()) {
+                let Some(kind) = AuditKind::parse(v) else {
+                    let all: Vec<&str> = AuditKind::ALL.iter().map(|k| k.as_str()).collect();
                     return Err(ApiError::invalid(
                         "type",
-                        format!("`{v}` is not an event type: use one of {}.", EVENT_TYPES.join(", ")),
+                        format!("`{v}` is not an event type: use one of {}.", all.join(", ")),
                     ));
-                }
-                f.kind = Some(v.clone());
+                };
+                // Kept as its string for the D1 query (the db module binds it).
+                f.kind = Some(kind.as_str().to_string());
             }
             "actor" => {
                 let ok = v == "recipient"
@@ -445,7 +487,7 @@ mod tests {
                     account_id: "acct_1",
                     at: 1_700_000_000_000 + i as i64,
                     actor: "system".into(),
-                    kind: "pause.created",
+                    kind: AuditKind::PauseCreated,
                     context: &ctx,
                 },
             );
@@ -518,7 +560,7 @@ mod tests {
                 account_id: "acct_1",
                 at: 1_800_000_000_000,
                 actor: "recipient".into(),
-                kind: "pause.responded",
+                kind: AuditKind::PauseResponded,
                 context: &ctx,
             },
         )
@@ -657,5 +699,17 @@ mod tests {
             ("until", "2026-01-01T00:00:00Z")
         ]))
         .is_err());
+    }
+
+    #[test]
+    fn audit_kinds_keep_their_strings() {
+        for k in AuditKind::ALL {
+            assert_eq!(AuditKind::parse(k.as_str()), Some(k));
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            assert_eq!(serde_json::from_str::<AuditKind>(&json).unwrap(), k);
+        }
+        assert_eq!(AuditKind::parse("pause.Created"), None);
+        assert_eq!(AuditKind::parse(""), None);
     }
 }

@@ -4,13 +4,16 @@ use sha2::{Digest, Sha256};
 
 use super::ids::hex;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum KeyMode {
     Live,
     Test,
 }
 
 impl KeyMode {
+    pub const ALL: [KeyMode; 2] = [KeyMode::Live, KeyMode::Test];
+
     pub fn as_str(self) -> &'static str {
         match self {
             KeyMode::Live => "live",

@@ -17,6 +17,8 @@
 
 use serde_json::Value;
 
+use super::audit::AuditKind;
+
 /// One data point, ready for `writeDataPoint`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataPoint {
@@ -80,22 +82,27 @@ fn code(ctx: &Value, keys: &[&str]) -> String {
 
 /// The metric an audit event counts as, if any (`page.opened` and the like count nothing).
 /// `now_ms` is when it happened, for the time to answer.
-pub fn from_audit(kind: &str, p: PauseFacts<'_>, ctx: &Value, now_ms: i64) -> Option<DataPoint> {
+pub fn from_audit(
+    kind: AuditKind,
+    p: PauseFacts<'_>,
+    ctx: &Value,
+    now_ms: i64,
+) -> Option<DataPoint> {
     let live = Some(p.livemode);
     let ch = p.channel;
     Some(match kind {
-        "pause.created" => point("pause_created", ch, "", "", live, 0.0),
-        "pause.responded" => {
+        AuditKind::PauseCreated => point("pause_created", ch, "", "", live, 0.0),
+        AuditKind::PauseResponded => {
             let seconds = now_ms.saturating_sub(p.created_at_ms).max(0) as f64 / 1000.0;
             point("pause_answered", ch, text(ctx, "via"), "", live, seconds)
         }
-        "pause.timed_out" => {
+        AuditKind::PauseTimedOut => {
             let fired = ctx.get("default_fired").is_some_and(|v| !v.is_null());
             let detail = if fired { "default_fired" } else { "no_default" };
             point("pause_timed_out", ch, detail, "", live, 0.0)
         }
-        "pause.cancelled" => point("pause_cancelled", ch, "", "", live, 0.0),
-        "message.sent" => point(
+        AuditKind::PauseCancelled => point("pause_cancelled", ch, "", "", live, 0.0),
+        AuditKind::MessageSent => point(
             "delivery_sent",
             ch,
             text(ctx, "provider"),
@@ -103,7 +110,7 @@ pub fn from_audit(kind: &str, p: PauseFacts<'_>, ctx: &Value, now_ms: i64) -> Op
             live,
             attempt(ctx),
         ),
-        "message.delivered" => point(
+        AuditKind::MessageDelivered => point(
             "delivery_delivered",
             ch,
             text(ctx, "provider"),
@@ -111,7 +118,7 @@ pub fn from_audit(kind: &str, p: PauseFacts<'_>, ctx: &Value, now_ms: i64) -> Op
             live,
             0.0,
         ),
-        "message.failed" => {
+        AuditKind::MessageFailed => {
             // A transient failure (retried) has no code of its own.
             let mut c = code(ctx, &["code", "error_code"]);
             if c.is_empty() {
@@ -131,7 +138,7 @@ pub fn from_audit(kind: &str, p: PauseFacts<'_>, ctx: &Value, now_ms: i64) -> Op
                 attempt(ctx),
             )
         }
-        "webhook.attempted" => {
+        AuditKind::WebhookAttempted => {
             let outcome = match text(ctx, "outcome") {
                 "succeeded" => "succeeded",
                 "pending" => "retry",
@@ -149,7 +156,7 @@ pub fn from_audit(kind: &str, p: PauseFacts<'_>, ctx: &Value, now_ms: i64) -> Op
             let latency = ctx.get("latency_ms").and_then(Value::as_f64).unwrap_or(0.0);
             point("webhook_attempt", ch, outcome, &status, live, latency)
         }
-        _ => return None,
+        AuditKind::PageOpened => return None,
     })
 }
 
@@ -180,7 +187,7 @@ mod tests {
 
     #[test]
     fn lifecycle_events_count_per_channel_and_mode() {
-        let created = from_audit("pause.created", SMS_LIVE, &json!({}), 1_000_000).unwrap();
+        let created = from_audit(AuditKind::PauseCreated, SMS_LIVE, &json!({}), 1_000_000).unwrap();
         assert_eq!(created.metric, "pause_created");
         assert_eq!(
             created.blobs,
@@ -192,8 +199,13 @@ mod tests {
             channel: "email",
             ..SMS_LIVE
         };
-        let cancelled =
-            from_audit("pause.cancelled", test_mode, &json!({"key_id": "key_1"}), 0).unwrap();
+        let cancelled = from_audit(
+            AuditKind::PauseCancelled,
+            test_mode,
+            &json!({"key_id": "key_1"}),
+            0,
+        )
+        .unwrap();
         assert_eq!(
             cancelled.blobs[1..].to_vec(),
             ["email", "", "", "test"].map(String::from).to_vec()
@@ -203,7 +215,7 @@ mod tests {
     #[test]
     fn an_answer_carries_its_surface_and_the_seconds_it_took() {
         let p = from_audit(
-            "pause.responded",
+            AuditKind::PauseResponded,
             SMS_LIVE,
             &json!({"via": "slack", "choice": "Approve"}),
             1_090_500,
@@ -214,7 +226,7 @@ mod tests {
         assert_eq!(p.doubles, [1.0, 90.5]);
         // A clock that went backwards never gives a negative time.
         assert_eq!(
-            from_audit("pause.responded", SMS_LIVE, &json!({}), 0)
+            from_audit(AuditKind::PauseResponded, SMS_LIVE, &json!({}), 0)
                 .unwrap()
                 .doubles[1],
             0.0
@@ -224,7 +236,7 @@ mod tests {
     #[test]
     fn timeouts_say_whether_the_default_fired() {
         let fired = from_audit(
-            "pause.timed_out",
+            AuditKind::PauseTimedOut,
             SMS_LIVE,
             &json!({"default_fired": "Reject"}),
             0,
@@ -235,7 +247,7 @@ mod tests {
             ("pause_timed_out", "default_fired")
         );
         let none = from_audit(
-            "pause.timed_out",
+            AuditKind::PauseTimedOut,
             SMS_LIVE,
             &json!({"default_fired": null}),
             0,
@@ -247,7 +259,7 @@ mod tests {
     #[test]
     fn delivery_failures_carry_the_provider_and_its_code() {
         let permanent = json!({"provider": "twilio", "code": "21211", "message": "Invalid 'To' +1312…", "will_retry": false, "attempt": 1});
-        let p = from_audit("message.failed", SMS_LIVE, &permanent, 0).unwrap();
+        let p = from_audit(AuditKind::MessageFailed, SMS_LIVE, &permanent, 0).unwrap();
         assert_eq!(
             p.blobs[..4].to_vec(),
             ["delivery_failed", "sms", "twilio", "21211"]
@@ -260,7 +272,7 @@ mod tests {
             "no message text, no recipient"
         );
         let transient = from_audit(
-            "message.failed",
+            AuditKind::MessageFailed,
             SMS_LIVE,
             &json!({"provider": "slack", "will_retry": true}),
             0,
@@ -269,7 +281,7 @@ mod tests {
         assert_eq!(transient.blobs[3], "transient");
         // A provider's status report names its code `error_code`, sometimes a number.
         let report = from_audit(
-            "message.failed",
+            AuditKind::MessageFailed,
             SMS_LIVE,
             &json!({"provider": "twilio", "error_code": 30003}),
             0,
@@ -277,9 +289,14 @@ mod tests {
         .unwrap();
         assert_eq!(report.blobs[3], "30003");
         assert_eq!(
-            from_audit("message.sent", SMS_LIVE, &json!({"provider": "twilio"}), 0)
-                .unwrap()
-                .blobs[2],
+            from_audit(
+                AuditKind::MessageSent,
+                SMS_LIVE,
+                &json!({"provider": "twilio"}),
+                0
+            )
+            .unwrap()
+            .blobs[2],
             "twilio"
         );
     }
@@ -287,7 +304,7 @@ mod tests {
     #[test]
     fn webhook_attempts_carry_outcome_status_and_latency_but_never_the_url() {
         let ctx = json!({"url": "https://hooks.example.invalid/secret-path", "status_code": 503, "latency_ms": 120, "outcome": "pending"});
-        let p = from_audit("webhook.attempted", SMS_LIVE, &ctx, 0).unwrap();
+        let p = from_audit(AuditKind::WebhookAttempted, SMS_LIVE, &ctx, 0).unwrap();
         assert_eq!(
             p.blobs[2..4].to_vec(),
             ["retry", "503"].map(String::from).to_vec()
@@ -295,13 +312,13 @@ mod tests {
         assert_eq!(p.doubles, [1.0, 120.0]);
         assert!(!format!("{p:?}").contains("secret-path"));
         let exhausted = json!({"status_code": null, "outcome": "failed", "failure_reason": "attempts_exhausted"});
-        let e = from_audit("webhook.attempted", SMS_LIVE, &exhausted, 0).unwrap();
+        let e = from_audit(AuditKind::WebhookAttempted, SMS_LIVE, &exhausted, 0).unwrap();
         assert_eq!(
             e.blobs[2..4].to_vec(),
             ["exhausted", "network"].map(String::from).to_vec()
         );
         let ok = from_audit(
-            "webhook.attempted",
+            AuditKind::WebhookAttempted,
             SMS_LIVE,
             &json!({"outcome": "succeeded", "status_code": 200}),
             0,
@@ -312,11 +329,13 @@ mod tests {
 
     #[test]
     fn other_events_count_nothing_and_blobs_stay_short() {
-        assert_eq!(from_audit("page.opened", SMS_LIVE, &json!({}), 0), None);
-        assert_eq!(from_audit("", SMS_LIVE, &Value::Null, 0), None);
+        assert_eq!(
+            from_audit(AuditKind::PageOpened, SMS_LIVE, &json!({}), 0),
+            None
+        );
         let long = "x".repeat(500);
         let p = from_audit(
-            "message.failed",
+            AuditKind::MessageFailed,
             SMS_LIVE,
             &json!({"provider": long, "code": long}),
             0,
@@ -329,11 +348,10 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn any_event_and_context_maps_without_panicking(kind in proptest::prelude::any::<String>(), key in proptest::prelude::any::<String>(), val in proptest::prelude::any::<String>(), now in proptest::prelude::any::<i64>()) {
+        fn any_event_and_context_maps_without_panicking(key in proptest::prelude::any::<String>(), val in proptest::prelude::any::<String>(), now in proptest::prelude::any::<i64>()) {
             let ctx = json!({ key: val.clone(), "code": val.clone(), "via": val, "latency_ms": now });
-            let _ = from_audit(&kind, PauseFacts { channel: "sms", livemode: true, created_at_ms: i64::MIN }, &ctx, now);
-            for k in ["pause.responded", "message.failed", "webhook.attempted"] {
-                let p = from_audit(k, PauseFacts { channel: "sms", livemode: true, created_at_ms: i64::MIN }, &ctx, now).unwrap();
+            for k in AuditKind::ALL {
+                let Some(p) = from_audit(k, PauseFacts { channel: "sms", livemode: true, created_at_ms: i64::MIN }, &ctx, now) else { continue };
                 proptest::prop_assert!(p.blobs.iter().all(|b| b.chars().count() <= MAX_BLOB));
             }
         }

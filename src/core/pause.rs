@@ -70,11 +70,58 @@ pub enum Responder {
     TimeoutDefault,
 }
 
+/// Where the message that carries the question is. Stored and shown as these
+/// strings (`delivery.status` in the API and in each object's stored pause).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Not sent yet.
+    #[default]
+    Queued,
+    /// A provider call that must not be repeated is in flight (written before it).
+    Sending,
+    /// The last attempt failed transiently; the outbox tries again.
+    Retrying,
+    /// Handed to the provider.
+    Sent,
+    /// The provider reports it reached the recipient.
+    Delivered,
+    /// The provider reports it was read.
+    Read,
+    /// Will not arrive (refused, undeliverable, or interrupted and not repeated).
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 7] = [
+        DeliveryStatus::Queued,
+        DeliveryStatus::Sending,
+        DeliveryStatus::Retrying,
+        DeliveryStatus::Sent,
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Read,
+        DeliveryStatus::Failed,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Queued => "queued",
+            DeliveryStatus::Sending => "sending",
+            DeliveryStatus::Retrying => "retrying",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Read => "read",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
 /// What happened to the message that carries the question.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Delivery {
-    /// `queued`, `sent`, `delivered` or `failed`.
-    pub status: String,
+    pub status: DeliveryStatus,
     pub provider: Option<String>,
     pub attempts: u32,
     pub error_code: Option<String>,
@@ -345,7 +392,7 @@ pub(crate) mod tests {
             answer: AnswerSettings::default(),
             response_comment: None,
             delivery: Delivery {
-                status: "queued".into(),
+                status: DeliveryStatus::Queued,
                 ..Default::default()
             },
             version: 1,
@@ -471,5 +518,17 @@ pub(crate) mod tests {
             Ok(Transition::Responded)
         );
         assert_eq!(q.response_choice.as_deref(), Some("Reject"));
+    }
+
+    #[test]
+    fn delivery_status_strings_round_trip() {
+        for d in DeliveryStatus::ALL {
+            assert_eq!(DeliveryStatus::parse(d.as_str()), Some(d));
+            let json = serde_json::to_string(&d).unwrap();
+            assert_eq!(json, format!("\"{}\"", d.as_str()));
+            assert_eq!(serde_json::from_str::<DeliveryStatus>(&json).unwrap(), d);
+        }
+        assert_eq!(DeliveryStatus::parse("Sent"), None);
+        assert_eq!(DeliveryStatus::default(), DeliveryStatus::Queued);
     }
 }

@@ -17,13 +17,6 @@ impl KeyMode {
     pub(crate) fn is_live(self) -> bool {
         self == KeyMode::Live
     }
-    pub(crate) fn of_livemode(livemode: bool) -> Self {
-        if livemode {
-            KeyMode::Live
-        } else {
-            KeyMode::Test
-        }
-    }
 }
 
 /// A pause exists for a caller only in the caller's own mode: a test key never sees a
@@ -104,8 +97,6 @@ mod tests {
         assert!(visible(false, KeyMode::Test));
         assert!(!visible(true, KeyMode::Test));
         assert!(!visible(false, KeyMode::Live));
-        assert_eq!(KeyMode::of_livemode(true), KeyMode::Live);
-        assert_eq!(KeyMode::of_livemode(false), KeyMode::Test);
     }
 
     #[test]

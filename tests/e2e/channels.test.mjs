@@ -20,6 +20,7 @@ const EMAIL_FROM = 'PausePoint <ask@pausepoint.example>';
 
 /// A fake provider: records every request (method, path, headers, raw body) and lets
 /// `handler` answer it.
+const hung = [];
 async function fakeServer(handler) {
   const requests = [];
   const server = http.createServer((req, res) => {
@@ -28,7 +29,10 @@ async function fakeServer(handler) {
     req.on('end', () => {
       const r = { method: req.method, path: req.url, headers: req.headers, body };
       requests.push(r);
-      const [status, answer] = handler(r);
+      const reply = handler(r);
+      // `null`: never answer (a provider call still in flight when the Worker dies).
+      if (reply === null) return hung.push(res);
+      const [status, answer] = reply;
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(typeof answer === 'string' ? answer : JSON.stringify(answer));
     });
@@ -61,6 +65,7 @@ function twilioHandler(r) {
   if (to === '+15005550003') return twilioError(21408, `Permission to send an SMS has not been enabled for the region indicated by the 'To' number: ${to}.`);
   if (to === '+15005550016') return twilioError(63016, 'Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template.');
   if (to === '+13125550503' && n === 1) return [503, '<html>Service Unavailable</html>'];
+  if (to === '+13125550777') return null;
   return [201, {
     sid: 'SM' + crypto.randomBytes(16).toString('hex'), account_sid: TWILIO_SID, to: f.get('To'),
     from: f.get('From'), body: f.get('Body'), status: 'queued', num_segments: '1',
@@ -111,6 +116,7 @@ before(async () => {
 });
 after(async () => {
   await svc?.cleanup();
+  for (const res of hung) res.destroy();
   for (const f of [twilio, slack, resend]) f?.server.close();
 });
 
@@ -430,4 +436,30 @@ test('Slack: a timestamp far outside the window is refused without overflow', as
   const health = await fetch(`${svc.base}/healthz`);
   assert.equal(health.status, 200);
   assert.ok(!svc.logs.includes('Reinitializing'), 'the instance never restarted');
+});
+
+test('a send cut off by a crash is not repeated: the pause records outcome_unknown', async () => {
+  // Twilio is not safe to call twice: `sending` is committed before the call, so the
+  // attempt after a crash finds it and gives up rather than risk a second message.
+  const to = '+13125550777';
+  const r = await create({ ...seedRequest(), recipient: '+1 (312) 555-0777' });
+  assert.equal(r.status, 201, r.text);
+  const id = r.json.pause_id;
+  assert.ok(await eventually(() => twilioTo(to).length === 1, { timeoutMs: 30_000 }), 'the call reached Twilio');
+  assert.equal((await get(id)).delivery.status, 'sending');
+  await svc.restart(); // killed while the call is in flight
+  const p = await settled(id);
+  assert.ok(p, 'the delivery settled after the restart');
+  assert.equal(p.delivery.status, 'failed', JSON.stringify(p.delivery));
+  assert.equal(p.delivery.error_code, 'outcome_unknown');
+  assert.equal(p.status, 'pending', 'the pause itself still waits for an answer');
+  await sleep(1500);
+  assert.equal(twilioTo(to).length, 1, 'never sent twice');
+  const failed = await eventually(async () => {
+    const a = await svc.request('GET', `/v1/audit?pause_id=${id}&type=message.failed`, { key: acct.live_key });
+    return a.json?.data?.[0];
+  });
+  assert.ok(failed, 'message.failed is in the audit log');
+  assert.equal(failed.context.code, 'outcome_unknown');
+  assert.equal(failed.context.will_retry, false);
 });

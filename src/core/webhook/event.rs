@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::core::ids::hex;
 use crate::core::pause::{Pause, Transition};
 use crate::core::time::rfc3339;
+use crate::core::webhook::status::{AttemptStatus, WebhookStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -81,7 +82,7 @@ pub struct EventRow {
     pub kind: String,
     pub url: String,
     pub body: String,
-    pub status: String,
+    pub status: WebhookStatus,
     pub failure_reason: Option<String>,
     pub attempts: i64,
     pub round_start: i64,
@@ -114,7 +115,7 @@ pub struct AttemptRow {
     pub status_code: Option<i64>,
     pub latency_ms: Option<i64>,
     pub error: Option<String>,
-    pub outcome: String,
+    pub outcome: AttemptStatus,
 }
 
 /// The event as the API shows it, with every attempt.
@@ -129,7 +130,7 @@ pub fn to_api(e: &EventRow, attempts: &[AttemptRow]) -> Value {
         "status": e.status,
         "failure_reason": e.failure_reason,
         "attempt_count": e.attempts,
-        "next_attempt_at": (e.status == "pending").then(|| rfc3339(e.next_attempt_at.max(e.lease_until))),
+        "next_attempt_at": (e.status == WebhookStatus::Pending).then(|| rfc3339(e.next_attempt_at.max(e.lease_until))),
         "created_at": rfc3339(e.created_at),
         "completed_at": ts(e.completed_at),
         "dead_lettered_at": ts(e.dead_lettered_at),

@@ -1,46 +1,32 @@
-//! Webhook delivery through Cloudflare Queues. The pause's object records the event
-//! and enqueues a job (its outbox retries that until it succeeds); the consumer makes
-//! one attempt per job and enqueues the next one with the back-off delay. D1 holds the
-//! truth (`webhook_events`), so a lost or duplicated job changes nothing: duplicates
-//! lose the claim, and the sweep enqueues again what stalled.
+//! The queue consumer: one attempt per job, the next one enqueued with the back-off
+//! delay, every attempt recorded with the event and in the pause's audit log.
 
 use std::time::Duration;
 
 use futures_util::future::{join_all, select, Either};
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::{
-    AbortController, Env, Fetch, Headers, Message, MessageBatch, MessageBuilder, MessageExt,
-    Method, Request, RequestInit, RequestRedirect,
+    AbortController, Env, Fetch, Headers, Message, MessageBatch, MessageExt, Method, Request,
+    RequestInit, RequestRedirect,
 };
 
 use crate::config;
+use crate::core::audit::AuditKind;
 use crate::core::error::ApiError;
-use crate::core::pause::Pause;
-use crate::core::webhook::event::{self, EventRow, EventType};
+use crate::core::webhook::event::EventRow;
 use crate::core::webhook::schedule::{decide, parse_retry_after, Schedule, Verdict};
 use crate::core::webhook::sign::signature_header;
+use crate::core::webhook::status::{AttemptStatus, WebhookStatus};
+use crate::db::webhooks::{self as ws, Finish};
+use crate::db::Db;
 use crate::http::{internal, now_ms, random_bytes};
-use crate::webhook_store::{self as ws, Finish, NewEvent};
+use crate::pause_object::client;
 
-pub const QUEUE: &str = "pausepoint-webhooks";
-pub const DEAD_LETTER_QUEUE: &str = "pausepoint-webhooks-dlq";
+use super::{send_job, Job, DEAD_LETTER_QUEUE};
+
 const TIMEOUT: Duration = Duration::from_secs(15);
 /// An attempt still leased after this long crashed; it may be taken again.
 const LEASE_MS: i64 = 60_000;
-/// The longest delay a queue message can carry.
-const MAX_QUEUE_DELAY_SECS: i64 = 43_200;
-/// In production the cron re-enqueues jobs overdue by this much (queues are durable:
-/// this only catches what was lost between two writes).
-const STALL_GRACE_MS: i64 = 120_000;
-
-/// A queue message: attempt `attempt` (1-based, counted over the event's life) of an
-/// event. A typed struct: a `serde_json::Value` does not survive the queue.
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct Job {
-    pub event_id: String,
-    pub attempt: i64,
-}
 
 fn schedule(env: &Env) -> Schedule {
     match config::string(env, "WEBHOOK_RETRY_SCHEDULE") {
@@ -59,103 +45,8 @@ fn random_fraction() -> f64 {
     u32::from_le_bytes(b) as f64 / (u32::MAX as f64 + 1.0)
 }
 
-async fn send_job(env: &Env, job: Job, delay_ms: i64) -> Result<(), ApiError> {
-    let secs = (delay_ms.max(0).saturating_add(999) / 1000).min(MAX_QUEUE_DELAY_SECS) as u32;
-    let mut msg = MessageBuilder::new(job);
-    if secs > 0 {
-        msg = msg.delay_seconds(secs);
-    }
-    env.queue("WEBHOOKS")
-        .map_err(internal)?
-        .send(msg.build())
-        .await
-        .map_err(internal)
-}
-
-/// The outbox effect of a state change: records the event (once) and enqueues its
-/// first attempt. Running it again re-sends the same job, which the claim dedupes.
-pub async fn emit(env: &Env, p: &Pause, t: EventType) -> Result<(), ApiError> {
-    let Some(url) = p.webhook_url.as_deref() else {
-        return Ok(());
-    };
-    let now = now_ms();
-    let id = event::event_id(&p.id, t);
-    let body = event::body(t, p, now);
-    ws::insert_event(
-        env,
-        &NewEvent {
-            id: &id,
-            livemode: p.livemode,
-            pause_id: &p.id,
-            account_id: &p.account_id,
-            kind: t.as_str(),
-            url,
-            body: &body,
-        },
-        now,
-    )
-    .await?;
-    let Some(e) = ws::event(env, &id).await? else {
-        return Err(internal("webhook event vanished after insert"));
-    };
-    if e.status == "pending" {
-        send_job(
-            env,
-            Job {
-                event_id: id,
-                attempt: e.attempts + 1,
-            },
-            0,
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-/// Starts a new round for a finished event (API replay). `Ok(false)`: still pending.
-pub async fn replay(env: &Env, e: &EventRow) -> Result<bool, ApiError> {
-    if !ws::replay(env, e, now_ms()).await? {
-        return Ok(false);
-    }
-    send_job(
-        env,
-        Job {
-            event_id: e.id.clone(),
-            attempt: e.attempts + 1,
-        },
-        0,
-    )
-    .await?;
-    Ok(true)
-}
-
-/// Enqueues again the jobs of pending events that stalled. The cron passes the
-/// overdue ones; a local start (queues are in memory there) passes all of them.
-pub async fn requeue_stalled(env: &Env, all: bool) {
-    let now = now_ms();
-    let cutoff = if all {
-        i64::MAX / 2
-    } else {
-        now - STALL_GRACE_MS
-    };
-    let rows = match ws::stalled(env, cutoff, 500).await {
-        Ok(r) => r,
-        Err(e) => return worker::console_error!("webhook sweep failed: {e}"),
-    };
-    for e in rows {
-        let delay = e.next_attempt_at.max(e.lease_until) - now;
-        let job = Job {
-            event_id: e.id.clone(),
-            attempt: e.attempts + 1,
-        };
-        if let Err(err) = send_job(env, job, delay).await {
-            worker::console_error!("webhook sweep: {}: {err}", e.id);
-        }
-    }
-}
-
 /// The queue consumer: every message is acked or retried, and the handler never fails.
-pub async fn consume(batch: MessageBatch<Job>, env: &Env) {
+pub(crate) async fn consume(batch: MessageBatch<Job>, env: &Env) {
     let messages = match batch.messages() {
         Ok(m) => m,
         Err(e) => {
@@ -167,7 +58,9 @@ pub async fn consume(batch: MessageBatch<Job>, env: &Env) {
     join_all(messages.into_iter().map(|m| async move {
         let res = if dead_letters {
             crate::metrics::write(env, crate::core::metrics::dead_letter("dead_lettered"));
-            ws::fail_pending(env, &m.body().event_id, "dead_lettered", true, now_ms()).await
+            let id = &m.body().event_id;
+            async { ws::fail_pending(&Db::new(env)?, id, "dead_lettered", true, now_ms()).await }
+                .await
         } else {
             attempt(env, &m).await
         };
@@ -196,11 +89,12 @@ struct Answer {
 async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
     let job = m.body();
     let now = now_ms();
-    let Some(e) = ws::event(env, &job.event_id).await? else {
+    let db = Db::new(env)?;
+    let Some(e) = ws::event(&db, &job.event_id).await? else {
         return Ok(());
     };
     // A copy of a job that already ran, or of an event that is done: nothing to do.
-    if e.status != "pending" || job.attempt != e.attempts + 1 {
+    if e.status != WebhookStatus::Pending || job.attempt != e.attempts + 1 {
         return Ok(());
     }
     let due = e.next_attempt_at.max(e.lease_until);
@@ -212,16 +106,16 @@ async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
     // a URL the rules refuse is never fetched.
     if let Err(why) = config::webhook_target(env, &e.url, None) {
         worker::console_warn!("webhook event {} not sent: {why}", e.id);
-        return ws::fail_pending(env, &e.id, "url_refused", false, now).await;
+        return ws::fail_pending(&db, &e.id, "url_refused", false, now).await;
     }
-    if ws::endpoint_disabled(env, &e.account_id, e.is_live(), &e.url).await? {
-        return ws::fail_pending(env, &e.id, "endpoint_disabled", false, now).await;
+    if ws::endpoint_disabled(&db, &e.account_id, e.is_live(), &e.url).await? {
+        return ws::fail_pending(&db, &e.id, "endpoint_disabled", false, now).await;
     }
-    if !ws::claim(env, &e.id, job.attempt, now, now + LEASE_MS).await? {
+    if !ws::claim(&db, &e.id, job.attempt, now, now + LEASE_MS).await? {
         return Ok(());
     }
     // Each mode signs with its own secret: a test secret never verifies a live event.
-    let secrets = ws::signing_secrets(env, &e.account_id, e.is_live(), now).await?;
+    let secrets = ws::signing_secrets(&db, &e.account_id, e.is_live(), now).await?;
     let answer = post(&e, &secrets).await;
     let n_in_round = (job.attempt - e.round_start).max(1) as u32;
     let retry_after = answer
@@ -243,16 +137,16 @@ async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
             .map(|s| format!("HTTP {s}"))
     });
     let (event_status, reason, next_at) = match verdict {
-        Verdict::Delivered => ("succeeded", None, done),
-        Verdict::Retry { delay_ms } => ("pending", None, done + delay_ms),
-        Verdict::Exhausted => ("failed", Some("attempts_exhausted"), done),
-        Verdict::Gone => ("failed", Some("endpoint_gone"), done),
+        Verdict::Delivered => (WebhookStatus::Succeeded, None, done),
+        Verdict::Retry { delay_ms } => (WebhookStatus::Pending, None, done + delay_ms),
+        Verdict::Exhausted => (WebhookStatus::Failed, Some("attempts_exhausted"), done),
+        Verdict::Gone => (WebhookStatus::Failed, Some("endpoint_gone"), done),
     };
     if verdict == Verdict::Gone {
-        ws::disable_endpoint(env, &e.account_id, e.is_live(), &e.url, done).await?;
+        ws::disable_endpoint(&db, &e.account_id, e.is_live(), &e.url, done).await?;
     }
     ws::finish(
-        env,
+        &db,
         &e.id,
         &Finish {
             attempt: job.attempt,
@@ -260,9 +154,9 @@ async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
             latency_ms: answer.latency_ms,
             error: error.as_deref(),
             outcome: if verdict == Verdict::Delivered {
-                "succeeded"
+                AttemptStatus::Succeeded
             } else {
-                "failed"
+                AttemptStatus::Failed
             },
             event_status,
             failure_reason: reason,
@@ -280,7 +174,7 @@ async fn attempt(env: &Env, m: &Message<Job>) -> Result<(), ApiError> {
         "outcome": event_status, "failure_reason": reason,
     });
     if let Err(err) =
-        crate::pause_object::record(env, &e.pause_id, "system", "webhook.attempted", ctx).await
+        client::record(env, &e.pause_id, "system", AuditKind::WebhookAttempted, ctx).await
     {
         worker::console_warn!("audit of webhook attempt {} failed: {err}", e.id);
     }

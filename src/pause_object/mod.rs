@@ -1,0 +1,360 @@
+//! One Durable Object per pause: the single source of truth for its state.
+//!
+//! Every change is written together with the effects it causes (index update,
+//! delivery, ...) in the object's own SQLite storage: a transactional outbox. The
+//! writes between two `.await`s commit atomically, so a crash never leaves a state
+//! without its effects. Effects are then run and deleted once done; the alarm retries
+//! what failed and also fires the timeout.
+//!
+//! Here: the adapter (fetch/alarm → `handle(Command)` → `Reply`) and the commands.
+//! `storage` is the object's SQLite, `outbox` runs what `core::outbox` says is due,
+//! `effects` are the runners, `client` is the Worker's side. The wire protocol is
+//! `core::protocol`.
+
+pub(crate) mod client;
+mod effects;
+mod outbox;
+mod storage;
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use futures_channel::oneshot;
+use futures_util::future::{select, Either};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+
+use crate::core::audit::AuditKind;
+use crate::core::delivery::apply_status_report;
+use crate::core::error::ApiError;
+use crate::core::link;
+use crate::core::outbox::{effects_of, Effect};
+use crate::core::pause::{DeliveryStatus, Pause, Refusal, Status};
+use crate::core::protocol::{Command, Outcome, Reply, SlackUser};
+use crate::core::waiters::Waiters;
+use crate::http::{internal, now_ms};
+
+pub(crate) const MAX_WAIT_MS: u64 = 55_000;
+
+#[durable_object]
+pub struct PauseObject {
+    state: State,
+    env: Env,
+    /// Long-polls waiting for this pause to leave `pending` (only those in progress).
+    waiters: RefCell<Waiters<oneshot::Sender<()>>>,
+    /// Who holds an effect's lease. A Durable Object runs as one instance at a time,
+    /// so a lease taken by an earlier instance died with it and is taken over at once.
+    instance: String,
+}
+
+impl DurableObject for PauseObject {
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            state,
+            env,
+            waiters: RefCell::new(Waiters::default()),
+            instance: crate::core::ids::hex(&crate::http::random_bytes::<8>()),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let cmd: Command = req.json().await?;
+        let reply = match self.handle(cmd).await {
+            Ok(r) => r,
+            Err(e) => return Response::error(e.to_string(), 500),
+        };
+        Response::from_json(&reply)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        if let Err(e) = self.on_alarm().await {
+            worker::console_error!("pause alarm failed: {e}");
+            // Try again soon rather than lose the wake-up.
+            self.state
+                .storage()
+                .set_alarm(Duration::from_secs(5))
+                .await?;
+        }
+        Response::ok("")
+    }
+}
+
+impl PauseObject {
+    async fn handle(&self, cmd: Command) -> std::result::Result<Reply, ApiError> {
+        let now = now_ms();
+        let (cmd, account) = match cmd {
+            Command::ForAccount {
+                account_id,
+                livemode,
+                cmd,
+            } => (*cmd, Some((account_id, livemode))),
+            cmd => (cmd, None),
+        };
+        if let Command::Create { pause, key_id } = cmd {
+            return self.create(*pause, key_id).await;
+        }
+        let not_found = Reply {
+            outcome: Outcome::NotFound,
+            pause: None,
+            audit_head: None,
+        };
+        let Some(mut p) = self.load()? else {
+            return Ok(not_found);
+        };
+        if account.is_some_and(|(a, live)| a != p.account_id || live != p.livemode) {
+            return Ok(not_found);
+        }
+        self.expire_if_due(&mut p, now)?;
+        let outcome = match cmd {
+            // Create is handled above; ForAccount wraps once, never twice.
+            Command::Create { .. } | Command::ForAccount { .. } => {
+                return Err(internal("command not valid here"))
+            }
+            Command::Get { wait_ms } => {
+                if p.status == Status::Pending && wait_ms > 0 {
+                    self.wait_for_change(wait_ms.min(MAX_WAIT_MS)).await;
+                    p = self
+                        .load()?
+                        .ok_or_else(|| internal("pause vanished while waiting"))?;
+                    self.expire_if_due(&mut p, now_ms())?;
+                }
+                Outcome::Unchanged
+            }
+            Command::Respond {
+                choice,
+                via,
+                country,
+                user_agent,
+                slack_user,
+            } => {
+                let seen = Seen {
+                    via,
+                    country,
+                    user_agent,
+                    slack_user,
+                };
+                self.respond(&mut p, choice, None, true, now, seen)?
+            }
+            Command::RespondWithComment(a) => {
+                let seen = Seen {
+                    via: a.via,
+                    country: a.country,
+                    user_agent: a.user_agent,
+                    slack_user: None,
+                };
+                self.respond(
+                    &mut p,
+                    a.choice,
+                    a.comment.as_deref(),
+                    a.confirmed,
+                    now,
+                    seen,
+                )?
+            }
+            Command::DeliveryReport {
+                provider,
+                message_id,
+                status,
+                error_code,
+                error_message,
+            } => {
+                let ours = p.delivery.provider.as_deref() == Some(provider.as_str())
+                    && (p.delivery.message_id.is_none() || p.delivery.message_id == message_id);
+                if ours
+                    && apply_status_report(
+                        &mut p.delivery,
+                        &status,
+                        error_code.as_deref(),
+                        error_message.clone(),
+                        now,
+                    )
+                {
+                    p.version += 1;
+                    // Provider reports: failures and deliveries are audit events of their own.
+                    let kind = match p.delivery.status {
+                        DeliveryStatus::Failed => AuditKind::MessageFailed,
+                        DeliveryStatus::Delivered => AuditKind::MessageDelivered,
+                        _ => AuditKind::MessageSent,
+                    };
+                    let ctx = serde_json::json!({
+                        "provider": provider, "message_id": message_id, "status": status,
+                        "error_code": error_code, "error_message": error_message,
+                    });
+                    self.audit(&p, "system", kind, &ctx)?;
+                    self.commit(&p, &[Effect::Index])?;
+                    Outcome::Changed
+                } else {
+                    Outcome::Unchanged
+                }
+            }
+            Command::Cancel { key_id } => match p.cancel(now) {
+                Ok(t) => {
+                    let actor = key_actor(key_id.as_deref());
+                    let ctx = serde_json::json!({ "key_id": key_id });
+                    self.audit(&p, &actor, AuditKind::PauseCancelled, &ctx)?;
+                    self.commit(&p, &effects_of(p.webhook_url.is_some(), t.into()))?;
+                    Outcome::Changed
+                }
+                Err(_) => Outcome::NotPending,
+            },
+            Command::PageOpened { context } => {
+                if link::record_open(p.status, self.last_page_open(), now) {
+                    self.audit(&p, "recipient", AuditKind::PageOpened, &context)?;
+                    self.set_last_page_open(now)?;
+                }
+                Outcome::Unchanged
+            }
+            Command::Record {
+                actor,
+                kind,
+                context,
+            } => {
+                self.audit(&p, &actor, kind, &context)?;
+                Outcome::Unchanged
+            }
+        };
+        self.flush(false).await;
+        self.arm().await?;
+        Ok(Reply {
+            outcome,
+            pause: Some(p),
+            audit_head: Some(self.audit_head()?),
+        })
+    }
+
+    fn respond(
+        &self,
+        p: &mut Pause,
+        choice: usize,
+        comment: Option<&str>,
+        confirmed: bool,
+        now: i64,
+        seen: Seen,
+    ) -> std::result::Result<Outcome, ApiError> {
+        let via = seen.via.as_str();
+        Ok(
+            match p.respond_with_comment(choice, comment, confirmed, now, via) {
+                Ok(t) => {
+                    let mut ctx = serde_json::json!({
+                        "choice": p.response_choice, "choice_index": choice,
+                        "channel": p.channel.as_str(), "via": via,
+                        "comment": p.response_comment,
+                        "ip_country": seen.country, "user_agent": seen.user_agent,
+                    });
+                    if let Some(u) = seen.slack_user {
+                        ctx["slack_user"] = serde_json::json!({ "id": u.id, "name": u.name });
+                    }
+                    self.audit(p, "recipient", AuditKind::PauseResponded, &ctx)?;
+                    self.commit(p, &effects_of(p.webhook_url.is_some(), t.into()))?;
+                    Outcome::Changed
+                }
+                Err(Refusal::NotPending(_)) => Outcome::NotPending,
+                Err(Refusal::NoSuchOption) => Outcome::NoSuchOption,
+                Err(Refusal::CommentNotAllowed | Refusal::CommentTooLong) => {
+                    Outcome::CommentRefused
+                }
+                Err(Refusal::NeedsConfirmation) => Outcome::NeedsConfirmation,
+            },
+        )
+    }
+
+    /// Creates the pause (once: a repeated create returns the existing one).
+    async fn create(
+        &self,
+        p: Pause,
+        key_id: Option<String>,
+    ) -> std::result::Result<Reply, ApiError> {
+        self.ensure_schema()?;
+        if let Some(existing) = self.load()? {
+            return Ok(Reply {
+                outcome: Outcome::Unchanged,
+                pause: Some(existing),
+                audit_head: Some(self.audit_head()?),
+            });
+        }
+        self.commit(&p, &[Effect::Index, Effect::Deliver])?;
+        // The full request as created (never the key itself, nor the response link).
+        let mut request = p.to_api();
+        if let Some(o) = request.as_object_mut() {
+            o.remove("delivery");
+        }
+        let ctx = serde_json::json!({ "request": request, "key_id": key_id });
+        let actor = key_actor(key_id.as_deref());
+        self.audit(&p, &actor, AuditKind::PauseCreated, &ctx)?;
+        // The listing row now, so a list right after create shows it; delivery
+        // waits for the alarm, which fires as soon as this request is answered.
+        self.flush(false).await;
+        self.arm().await?;
+        Ok(Reply {
+            outcome: Outcome::Changed,
+            pause: Some(p),
+            audit_head: Some(self.audit_head()?),
+        })
+    }
+
+    async fn on_alarm(&self) -> std::result::Result<(), ApiError> {
+        let Some(mut p) = self.load()? else {
+            return Ok(());
+        };
+        self.expire_if_due(&mut p, now_ms())?;
+        self.flush(true).await;
+        self.arm().await
+    }
+
+    fn expire_if_due(&self, p: &mut Pause, now: i64) -> std::result::Result<(), ApiError> {
+        if let Some(t) = p.expire_if_due(now) {
+            let ctx = serde_json::json!({
+                "deadline": crate::core::time::rfc3339(p.expires_at),
+                "default_fired": p.timeout_default, "status": p.status.as_str(),
+            });
+            // With a default the pause becomes `responded`; the audit type says why.
+            self.audit(p, "system", AuditKind::PauseTimedOut, &ctx)?;
+            self.commit(p, &effects_of(p.webhook_url.is_some(), t.into()))?;
+        }
+        Ok(())
+    }
+
+    async fn wait_for_change(&self, wait_ms: u64) {
+        let (tx, rx) = oneshot::channel();
+        let ticket = {
+            let mut w = self.waiters.borrow_mut();
+            w.prune(oneshot::Sender::is_canceled);
+            w.park(tx)
+        };
+        // Leaves the registry however the wait ends: woken, timed out, or dropped.
+        let _leave = LeaveOnDrop {
+            waiters: &self.waiters,
+            ticket,
+        };
+        let timer = worker::Delay::from(Duration::from_millis(wait_ms));
+        match select(rx, timer).await {
+            Either::Left(_) | Either::Right(_) => {}
+        }
+    }
+}
+
+/// Removes a long-poll's waiter from the registry when its wait ends.
+struct LeaveOnDrop<'a> {
+    waiters: &'a RefCell<Waiters<oneshot::Sender<()>>>,
+    ticket: u64,
+}
+
+impl Drop for LeaveOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut w) = self.waiters.try_borrow_mut() {
+            w.remove(self.ticket);
+        }
+    }
+}
+
+/// Where a page answer came from, for the audit log.
+struct Seen {
+    /// How the answer arrived: `page`, `slack`.
+    via: String,
+    country: Option<String>,
+    user_agent: Option<String>,
+    slack_user: Option<SlackUser>,
+}
+
+fn key_actor(key_id: Option<&str>) -> String {
+    key_id.map_or_else(|| "system".to_string(), |k| format!("api_key:{k}"))
+}
