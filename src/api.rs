@@ -14,6 +14,7 @@ use crate::core::protocol::{Command, Outcome, Reply};
 use crate::core::request::parse_create;
 use crate::core::tenancy::visible;
 use crate::core::token::{self, Claims};
+use crate::db::create::{Created as Batch, NewCreate};
 use crate::db::{self, Caller, Db};
 use crate::http::{
     internal, json, now_ms, query_param, random_bytes, read_body, require_json, MAX_BODY_BYTES,
@@ -63,9 +64,10 @@ pub async fn create_pause(
     Ok(resp)
 }
 
-/// Creates a pause from a JSON body; shared by REST and MCP so they cannot drift.
-/// `origin` is this service's origin, used in the link when `PUBLIC_BASE_URL` is unset.
-/// Returns the pause and whether it is the replay of an earlier request with `idem_key`.
+/// Creates a pause: the deployment's webhook rules and the plan's limits, then one D1
+/// batch (the key's claim, the listing row and the month's count, each conditional on
+/// the others: see `db::create`), then the pause's Durable Object. `origin` is this
+/// service's origin, used in the link when `PUBLIC_BASE_URL` is unset.
 pub async fn create(
     env: &Env,
     db: &Db,
@@ -85,117 +87,56 @@ pub async fn create(
 
     let now = now_ms();
     let period = period_of(now);
-    // The Idempotency-Key first: the retry of a create that succeeded gets its pause back
-    // even when the month's allowance ran out since, and takes nothing from it.
-    let claimed = PauseId(random_bytes::<PAUSE_ID_BYTES>());
-    let (id, replay) = match idem_key {
-        Some(key) => claim(db, caller, key, &new, claimed, now).await?,
-        None => (claimed, false),
-    };
-    // Live pauses count against the plan's monthly allowance; test mode is free.
-    let cap = if caller.livemode() && !replay {
-        plan.limits().monthly_pauses
-    } else {
-        None
-    };
-    if let Some(cap) = cap {
-        if !db::usage::reserve_pause(db, &caller.account_id, &period, cap).await? {
-            forget_claim(db, caller, idem_key, id, replay).await?;
-            return Err(plan.quota_error());
-        }
-    }
-    let uncapped_live = caller.livemode() && cap.is_none() && !replay;
-    let created = create_object(
-        env,
-        db,
-        caller,
-        new,
-        origin,
-        id,
+    let hash = idem_key.map(|_| new.fingerprint());
+    // The link is signed before anything is written: a missing secret changes nothing.
+    let id = PauseId(random_bytes::<PAUSE_ID_BYTES>());
+    let fresh = build(env, caller, &new, origin, id, now)?;
+    let batch = NewCreate {
+        pause: &fresh,
+        period: &period,
+        // Live pauses count against the plan's monthly allowance; test mode is free.
+        cap: caller
+            .livemode()
+            .then(|| plan.limits().monthly_pauses)
+            .flatten(),
+        idempotency: idem_key.zip(hash.as_deref()),
         now,
-        &period,
-        uncapped_live,
-    )
-    .await;
-    // A failure after the reservation and the key's claim (link secret missing, the
-    // object unreachable) gives both back, so a corrected retry is a new create that is
-    // counted. A success stands even when the object already held the pause: only a
-    // retry under this request's own claim can have made it (it overtook this request,
-    // and took no quota), so this request's reservation is that pause's one count.
-    if created.is_err() {
-        if cap.is_some() {
-            db::usage::release_pause(db, &caller.account_id, &period).await?;
+    };
+    match db::create::create(db, &batch).await? {
+        Batch::New => {
+            let made = create_object(env, caller, &fresh).await;
+            if let Err(e) = &made {
+                // Off the success path: the place, the claim and the listing row go
+                // back, so a corrected retry is a new create that is counted.
+                worker::console_error!("create {}: the object failed ({e}); undoing", fresh.id);
+                if let Err(u) = db::create::undo(db, &batch).await {
+                    worker::console_error!("create {}: undo failed: {u}", fresh.id);
+                }
+            }
+            Ok((made?, false))
         }
-        forget_claim(db, caller, idem_key, id, replay).await?;
-    }
-    // Replayed: this request is the retry, whichever of the two reached the object first.
-    created.map(|(pause, _)| (pause, replay))
-}
-
-/// Claims `key` for `id`, or finds the earlier request that holds it. Returns the
-/// pause id in force and whether this request is a retry of that earlier one.
-async fn claim(
-    db: &Db,
-    caller: &Caller,
-    key: &str,
-    new: &crate::core::request::NewPause,
-    id: PauseId,
-    now: i64,
-) -> Result<(PauseId, bool), ApiError> {
-    let hash = new.fingerprint();
-    let claim = db::idempotency::claim_idempotency_key(
-        db,
-        &caller.account_id,
-        caller.livemode(),
-        key,
-        &id.to_string(),
-        &hash,
-        now,
-    )
-    .await?;
-    if claim.pause_id == id.to_string() {
-        return Ok((id, false));
-    }
-    // An earlier request holds this key: this one is its retry, or a mistake.
-    if claim.request_hash != hash {
-        return Err(ApiError::IdempotencyKeyReused);
-    }
-    let held =
-        PauseId::parse(&claim.pause_id).ok_or_else(|| internal("stored pause id unreadable"))?;
-    Ok((held, true))
-}
-
-/// Forgets this request's own claim of the key (never an earlier request's).
-async fn forget_claim(
-    db: &Db,
-    caller: &Caller,
-    idem_key: Option<&str>,
-    id: PauseId,
-    replay: bool,
-) -> Result<(), ApiError> {
-    match idem_key {
-        Some(key) if !replay => {
-            let (account, live) = (&caller.account_id, caller.livemode());
-            db::idempotency::drop_idempotency_key(db, account, live, key, &id.to_string()).await
+        // A retry of an earlier request with this key and body: its pause (if this retry
+        // reaches the object first, it makes the same pause there).
+        Batch::Replay(held) => {
+            let held =
+                PauseId::parse(&held).ok_or_else(|| internal("stored pause id unreadable"))?;
+            let pause = build(env, caller, &new, origin, held, now)?;
+            Ok((create_object(env, caller, &pause).await?, true))
         }
-        _ => Ok(()),
+        Batch::KeyReused => Err(ApiError::IdempotencyKeyReused),
+        Batch::OverQuota => Err(plan.quota_error()),
     }
 }
 
-/// Builds the pause and has its Durable Object create it. Returns the pause and whether
-/// the object already held it (a replay).
-#[allow(clippy::too_many_arguments)]
-async fn create_object(
+/// The pause a create makes, with its signed link.
+fn build(
     env: &Env,
-    db: &Db,
     caller: &Caller,
-    new: crate::core::request::NewPause,
+    new: &crate::core::request::NewPause,
     origin: &str,
     id: PauseId,
     now: i64,
-    period: &str,
-    count_for_display: bool,
-) -> Result<(Pause, bool), ApiError> {
+) -> Result<Pause, ApiError> {
     let expires_at = now + new.timeout_seconds as i64 * 1000;
     let secret = config::token_secret(env)?;
     let token = token::sign(
@@ -205,18 +146,18 @@ async fn create_object(
             expires_at: (expires_at / 1000) as u32 + 1,
         },
     );
-    let pause = Pause {
+    Ok(Pause {
         id: id.to_string(),
         account_id: caller.account_id.clone(),
         requester_name: caller.account_name.clone(),
         livemode: caller.livemode(),
         channel: new.channel,
-        recipient: new.recipient,
-        message: new.message,
-        options: new.options,
-        timeout_default: new.timeout_default,
-        webhook_url: new.webhook_url,
-        metadata: new.metadata,
+        recipient: new.recipient.clone(),
+        message: new.message.clone(),
+        options: new.options.clone(),
+        timeout_default: new.timeout_default.clone(),
+        webhook_url: new.webhook_url.clone(),
+        metadata: new.metadata.clone(),
         link: format!("{}/r/{token}", config::base_url(env, origin)),
         created_at: now,
         expires_at,
@@ -226,33 +167,25 @@ async fn create_object(
         responded_by: None,
         responded_via: None,
         cancelled_at: None,
-        answer: new.answer,
+        answer: new.answer.clone(),
         response_comment: None,
         delivery: Delivery {
             status: crate::core::pause::DeliveryStatus::Queued,
             ..Default::default()
         },
         version: 1,
-    };
-    let pause_id = pause.id.clone();
-    // The object creates at most once: a concurrent retry with the same key lands on
-    // the same object and gets the pause the first one made.
+    })
+}
+
+/// Has the pause's Durable Object create `pause` (once: a retry under the same key
+/// lands on the same object and gets the pause the first one made). No D1 here.
+async fn create_object(env: &Env, caller: &Caller, pause: &Pause) -> Result<Pause, ApiError> {
     let command = Command::Create {
-        pause: Box::new(pause),
+        pause: Box::new(pause.clone()),
         key_id: Some(caller.key_id.clone()),
     };
-    let create = client::call(env, &pause_id, &command);
-    // Unlimited plans count only for display: counted beside the create, not after it.
-    let reply = if count_for_display {
-        let count = db::usage::count_pause(db, &caller.account_id, period);
-        let (reply, counted) = futures_util::future::join(create, count).await;
-        counted?;
-        reply?
-    } else {
-        create.await?
-    };
-    let created = owned(reply.pause, caller)?;
-    Ok((created, reply.outcome == Outcome::Unchanged))
+    let reply = client::call(env, &pause.id, &command).await?;
+    owned(reply.pause, caller)
 }
 
 /// Looks the pause up for this account and mode: another account's pause, or one of

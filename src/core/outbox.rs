@@ -322,7 +322,11 @@ mod tests {
         assert!(Effect::Index.d1_write() && audit().d1_write());
         assert!(!Effect::Deliver.d1_write() && !webhook().d1_write());
         // A create: listing row, delivery, the pause.created audit row.
-        let created = [row(1, Effect::Index), row(2, Effect::Deliver), row(3, audit())];
+        let created = [
+            row(1, Effect::Index),
+            row(2, Effect::Deliver),
+            row(3, audit()),
+        ];
         let all: Vec<&Row> = created.iter().collect();
         assert_eq!(next_step(&all), Step::Batch(vec![1, 3]));
         assert_eq!(next_step(&all[1..2]), Step::One(2));

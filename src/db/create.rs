@@ -196,7 +196,11 @@ mod tests {
     use super::*;
     use crate::core::pause::tests::sample;
 
-    fn new_create(p: &Pause, cap: Option<u32>, key: Option<(&'static str, &'static str)>) -> Vec<(String, Vec<Arg>)> {
+    fn new_create(
+        p: &Pause,
+        cap: Option<u32>,
+        key: Option<(&'static str, &'static str)>,
+    ) -> Vec<(String, Vec<Arg>)> {
         statements(&NewCreate {
             pause: p,
             period: "2026-11",
@@ -231,7 +235,10 @@ mod tests {
             .into_iter()
             .chain(new_create(&p, None, None))
         {
-            let highest = (1..=20).rev().find(|i| sql.contains(&format!("?{i}"))).unwrap_or(0);
+            let highest = (1..=20)
+                .rev()
+                .find(|i| sql.contains(&format!("?{i}")))
+                .unwrap_or(0);
             assert_eq!(highest, args.len(), "{sql}");
         }
         // No cap binds NULL, so the room test passes; no key binds NULL, so the claim
@@ -241,7 +248,11 @@ mod tests {
         assert_eq!(s[0].1[10], Arg::Null);
         let s = new_create(&p, Some(7), Some(("k", "h")));
         assert_eq!(s[0].1[8], Arg::Int(7));
-        assert_eq!(s[0].1[6], Arg::Int(5), "claims at or before now - TTL are taken over");
+        assert_eq!(
+            s[0].1[6],
+            Arg::Int(5),
+            "claims at or before now - TTL are taken over"
+        );
     }
 
     #[test]
@@ -257,7 +268,10 @@ mod tests {
             row(0, Some("p0"), Some("h")).read(Some("h")),
             Created::Replay("p0".into())
         );
-        assert_eq!(row(0, Some("p0"), Some("x")).read(Some("h")), Created::KeyReused);
+        assert_eq!(
+            row(0, Some("p0"), Some("x")).read(Some("h")),
+            Created::KeyReused
+        );
         assert_eq!(row(0, None, None).read(Some("h")), Created::OverQuota);
         assert_eq!(row(0, None, None).read(None), Created::OverQuota);
     }
