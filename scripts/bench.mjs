@@ -65,6 +65,11 @@ const d1Queries = (headers) => {
   const m = /d1;[^,]*desc="?(\d+) quer/.exec(headers.get('server-timing') ?? '');
   return m ? Number(m[1]) : null;
 };
+/// A Server-Timing metric's duration (`name;dur=…`), or null when absent.
+const stDur = (headers, name) => {
+  const m = new RegExp(`(?:^|,)\\s*${name};dur=([\\d.]+)`).exec(headers.get('server-timing') ?? '');
+  return m ? Number(m[1]) : null;
+};
 const mode = (xs) => {
   const c = new Map();
   for (const x of xs) c.set(x, (c.get(x) ?? 0) + 1);
@@ -122,7 +127,11 @@ async function hotService(vars, devArgs = []) {
 /// windows for throughput, so a change in the machine's load weighs on all alike.
 async function measure(svcs) {
   const n = QUICK ? 60 : 150;
-  const out = svcs.map(() => ({ floor: [], create: [], get: [], made: [], q: { create: [], get: [] }, errors: 0, codes: {}, floorRate: 0, createRate: 0 }));
+  const out = svcs.map(() => ({ floor: [], create: [], get: [], made: [], q: { create: [], get: [] }, st: { create: { do: [], d1: [] }, get: { do: [], d1: [] } }, errors: 0, codes: {}, floorRate: 0, createRate: 0 }));
+  const note = (o, op, r) => {
+    o.q[op].push(d1Queries(r.headers));
+    for (const k of ['do', 'd1']) { const v = stDur(r.headers, k); if (v != null) o.st[op][k].push(v); }
+  };
   const timed = async (o, list, fn) => {
     const t = performance.now();
     const ok = await fn();
@@ -136,7 +145,7 @@ async function measure(svcs) {
     for (const [j, svc] of svcs.entries()) {
       await timed(out[j], 'create', async () => {
         const r = await svc.post();
-        out[j].q.create.push(d1Queries(r.headers));
+        note(out[j], 'create', r);
         if (r.status === 201) out[j].made.push({ id: r.json.pause_id, key: r.key });
         return r.status === 201;
       });
@@ -147,7 +156,7 @@ async function measure(svcs) {
       const m = out[j].made[i % out[j].made.length];
       await timed(out[j], 'get', async () => {
         const r = await svc.request('GET', `/v1/pause/${m.id}`, { key: m.key });
-        out[j].q.get.push(d1Queries(r.headers));
+        note(out[j], 'get', r);
         return r.status === 200;
       });
     }
@@ -176,6 +185,8 @@ async function measure(svcs) {
     createP99: pct(o.create, 99), getP99: pct(o.get, 99),
     errors: o.errors, codes: o.codes, floorRate: o.floorRate, createRate: o.createRate,
     createQueries: mode(o.q.create), getQueries: mode(o.q.get),
+    createSt: { do: o.st.create.do.length ? pct(o.st.create.do, 50) : null, d1: o.st.create.d1.length ? pct(o.st.create.d1, 50) : null },
+    getSt: { do: o.st.get.do.length ? pct(o.st.get.do, 50) : null, d1: o.st.get.d1.length ? pct(o.st.get.d1, 50) : null },
   }));
 }
 
@@ -207,12 +218,13 @@ const [h0, h80] = hot;
 const jsonAt = process.argv.indexOf('--json');
 if (jsonAt > 0) writeFileSync(process.argv[jsonAt + 1], JSON.stringify({ hot, before }, null, 2));
 const pass = (ok) => (ok ? 'PASS' : 'FAIL');
-const qs = (x) => (x == null ? 'no Server-Timing' : `${x} D1 queries (Server-Timing)`);
+const qs = (x, st) => (x == null ? 'no Server-Timing' : `Server-Timing: ${x} D1 queries` +
+  (st?.do != null ? `, p50 do ${ms(st.do)}` : '') + (st?.d1 != null ? `, d1 ${ms(st.d1)}` : ''));
 for (const h of [...(before ? [{ ...before, tag: 'before issue 14, D1 RTT 0 ms' }] : []), ...hot]) {
   const tag = h.tag ?? `D1 RTT ${h.rtt} ms`;
   row(`[${tag}] floor: GET /healthz @1`, `p50 ${ms(h.floor)}`, 'the runtime itself');
-  row(`[${tag}] create @1`, `p50 ${ms(h.create)} p99 ${ms(h.createP99)}`, `${(h.create / h.floor).toFixed(1)}x the floor; ${qs(h.createQueries)}`);
-  row(`[${tag}] get @1`, `p50 ${ms(h.get)} p99 ${ms(h.getP99)}`, `${(h.get / h.floor).toFixed(1)}x the floor; ${qs(h.getQueries)}`);
+  row(`[${tag}] create @1`, `p50 ${ms(h.create)} p99 ${ms(h.createP99)}`, `${(h.create / h.floor).toFixed(1)}x the floor; ${qs(h.createQueries, h.createSt)}`);
+  row(`[${tag}] get @1`, `p50 ${ms(h.get)} p99 ${ms(h.getP99)}`, `${(h.get / h.floor).toFixed(1)}x the floor; ${qs(h.getQueries, h.getSt)}`);
   row(`[${tag}] creates/s @16 in flight`, `${h.createRate.toFixed(0)}/s${h.errors ? ` (${h.errors} errors ${JSON.stringify(h.codes)})` : ''}`,
     `/healthz serves ${h.floorRate.toFixed(0)}/s at 16 in flight`);
 }
