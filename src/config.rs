@@ -91,9 +91,14 @@ pub fn base_url(env: &Env, request_origin: &str) -> String {
 
 /// CORS is closed unless `CORS_ALLOWED_ORIGINS` lists the origin (or is `*`).
 pub fn cors_allows(env: &Env, origin: &str) -> bool {
-    string(env, "CORS_ALLOWED_ORIGINS").is_some_and(|list| {
-        list.split(',')
-            .map(str::trim)
-            .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
-    })
+    crate::core::cors::cors_allows(string(env, "CORS_ALLOWED_ORIGINS").as_deref(), origin)
+}
+
+/// `/mcp`'s Origin check against `PUBLIC_BASE_URL` and `MCP_ALLOWED_ORIGINS`.
+pub fn mcp_origin_allowed(env: &Env, origin: &str) -> bool {
+    crate::core::cors::mcp_origin_allowed(
+        string(env, "PUBLIC_BASE_URL").as_deref(),
+        string(env, "MCP_ALLOWED_ORIGINS").as_deref(),
+        origin,
+    )
 }

@@ -170,7 +170,6 @@ mod signatures {
 /// bytes, and valid prefixes followed by arbitrary Unicode (where slicing bugs hide):
 /// none may panic, since a panic in wasm tears the instance down.
 mod total {
-    use pausepoint::api::{parse_wait, ListQuery};
     use pausepoint::core::audit::parse_filter;
     use pausepoint::core::ids::{unhex, PauseId};
     use pausepoint::core::keys::{mode_of, secrets_equal};
@@ -181,8 +180,8 @@ mod total {
     use pausepoint::core::plans::{period_of, Plan};
     use pausepoint::core::providers::{email, slack, twilio};
     use pausepoint::core::request::{
-        parse_create, parse_idempotency_key, parse_object, parse_webhook_url, whole_number, Limits,
-        MAX_TIMEOUT_SECONDS,
+        parse_create, parse_object, parse_wait, parse_webhook_url, whole_number, IdempotencyKey,
+        Limits, ListQuery, MAX_TIMEOUT_SECONDS,
     };
     use pausepoint::core::routes::{resolve, Routing};
     use pausepoint::core::time::{parse_rfc3339, rfc3339};
@@ -333,14 +332,15 @@ mod total {
 
         #[test]
         fn idempotency_keys_are_total(s in text()) {
-            if let Ok(k) = parse_idempotency_key(&s) {
+            if let Ok(k) = IdempotencyKey::parse(&s) {
+                let k = k.as_str();
                 prop_assert!(!k.is_empty() && k.len() <= 255 && k.bytes().all(|c| (0x20..0x7f).contains(&c)));
             }
         }
 
         #[test]
         fn wait_is_total_and_bounded(s in prop_oneof![text(), around(&["0.", "55", "1e", "-0", "NaN", "inf"])]) {
-            if let Ok(ms) = parse_wait(Some(&s)) {
+            if let Ok(ms) = parse_wait(Some(&s), "wait") {
                 prop_assert!(ms <= 55_000);
             }
         }

@@ -312,29 +312,6 @@ pub fn arg_text(args: &Map<String, Value>, name: &str) -> Option<String> {
     }
 }
 
-/// The origin of `PUBLIC_BASE_URL`, or one listed in `MCP_ALLOWED_ORIGINS`
-/// (comma-separated). Never the request's own URL or Host: the client controls those
-/// (DNS rebinding). Clients that are not browsers send no Origin at all.
-pub fn origin_allowed(
-    public_base_url: Option<&str>,
-    allowlist: Option<&str>,
-    presented: &str,
-) -> bool {
-    let presented = presented.trim().trim_end_matches('/');
-    if presented.is_empty() || presented == "null" {
-        return false;
-    }
-    let base_origin = public_base_url
-        .and_then(|b| url::Url::parse(b).ok())
-        .map(|u| u.origin().ascii_serialization());
-    base_origin.is_some_and(|b| b.eq_ignore_ascii_case(presented))
-        || allowlist.is_some_and(|list| {
-            list.split(',')
-                .map(|o| o.trim().trim_end_matches('/'))
-                .any(|o| !o.is_empty() && o.eq_ignore_ascii_case(presented))
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,40 +440,5 @@ mod tests {
         assert_eq!(arg_text(&m, "a").as_deref(), Some("2.5"));
         assert_eq!(arg_text(&m, "b").as_deref(), Some("x"));
         assert_eq!(arg_text(&m, "c"), None);
-    }
-
-    #[test]
-    fn origins_are_checked_against_the_configured_base_and_allowlist_only() {
-        let base = Some("https://pausepoint.example.com/");
-        let list = Some("https://agent.example, http://localhost:5173/ ,");
-        assert!(origin_allowed(base, list, "https://pausepoint.example.com"));
-        assert!(origin_allowed(
-            base,
-            list,
-            "https://PausePoint.example.com/"
-        ));
-        assert!(origin_allowed(base, list, "https://agent.example"));
-        assert!(origin_allowed(base, list, "http://localhost:5173"));
-        for bad in [
-            "https://evil.example",
-            "null",
-            "",
-            " ",
-            "https://agent.example.evil",
-            "http://pausepoint.example.com",
-        ] {
-            assert!(!origin_allowed(base, list, bad), "{bad}");
-        }
-        // Nothing configured: no browser origin is allowed, whatever the request says.
-        assert!(!origin_allowed(None, None, "http://127.0.0.1:8787"));
-        assert!(!origin_allowed(Some("not a url"), Some(""), "not a url"));
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn the_origin_check_is_total(o in proptest::prelude::any::<String>(), base in proptest::prelude::any::<String>()) {
-            proptest::prop_assert!(!origin_allowed(None, None, &o));
-            let _ = origin_allowed(Some(&base), Some(&base), &o);
-        }
     }
 }

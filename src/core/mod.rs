@@ -1,5 +1,6 @@
 //! The pure core: no `worker` types here, so `cargo test` runs all of it natively.
 pub mod audit;
+pub mod cors;
 pub mod delivery;
 pub mod error;
 pub mod ids;
@@ -22,6 +23,7 @@ pub mod retry;
 pub mod routes;
 pub mod tenancy;
 pub mod time;
+pub mod timing;
 pub mod token;
 pub mod waiters;
 pub mod webhook;

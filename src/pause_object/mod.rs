@@ -30,10 +30,9 @@ use crate::core::link;
 use crate::core::outbox::{effects_of, Effect};
 use crate::core::pause::{DeliveryStatus, Pause, Refusal, Status};
 use crate::core::protocol::{Command, Outcome, Reply, SlackUser};
+use crate::core::request::wait::MAX_WAIT_MS;
 use crate::core::waiters::Waiters;
 use crate::http::{internal, now_ms};
-
-pub(crate) const MAX_WAIT_MS: u64 = 55_000;
 
 #[durable_object]
 pub struct PauseObject {

@@ -1,33 +1,30 @@
 //! Webhook endpoints: a pause's events with every attempt, replay, secret rotation.
 
-use serde_json::{json, Value};
-use worker::{Env, Request, Response};
+use serde_json::json;
+use worker::{Request, Response};
 
-use crate::api;
+use super::optional_body;
 use crate::core::error::ApiError;
-use crate::core::ids::PauseId;
-use crate::core::keys::KeyMode;
-use crate::core::protocol::Command;
+use crate::core::request::keys::parse_secret_rotation;
 use crate::core::tenancy::rotation_mode;
 use crate::core::time::rfc3339;
 use crate::core::webhook::event::to_api;
-use crate::db::{webhooks as ws, Caller, Db};
+use crate::db::{webhooks as ws, Caller};
 use crate::http::{json, now_ms};
+use crate::service::{pauses, Ctx};
 use crate::webhook::producer;
 
 /// Another account's pause, one of the other mode, or no pause: not found either way.
-async fn owned_pause_id(env: &Env, caller: &Caller, raw: &str) -> Result<String, ApiError> {
-    let id = PauseId::parse(raw)
-        .ok_or(ApiError::PauseNotFound)?
-        .to_string();
-    let reply = api::call_for(env, caller, &id, Command::Get { wait_ms: 0 }).await?;
-    api::owned(reply.pause, caller)?;
-    Ok(id)
+async fn owned_pause_id(ctx: &Ctx, caller: &Caller, raw: &str) -> Result<String, ApiError> {
+    let id = pauses::pause_id(raw)?;
+    pauses::get(ctx, caller, &id, 0).await?;
+    Ok(id.to_string())
 }
 
 /// `GET /v1/pause/{id}/webhooks`
-pub async fn list(env: &Env, db: &Db, caller: &Caller, raw_id: &str) -> Result<Response, ApiError> {
-    let id = owned_pause_id(env, caller, raw_id).await?;
+pub(crate) async fn list(ctx: &Ctx, caller: &Caller, raw_id: &str) -> Result<Response, ApiError> {
+    let db = &ctx.db;
+    let id = owned_pause_id(ctx, caller, raw_id).await?;
     let (events, attempts) = ws::for_pause(db, &caller.account_id, &id).await?;
     let data: Vec<_> = events.iter().map(|e| to_api(e, &attempts)).collect();
     Ok(json(200, &json!({ "object": "list", "data": data })))
@@ -35,14 +32,14 @@ pub async fn list(env: &Env, db: &Db, caller: &Caller, raw_id: &str) -> Result<R
 
 /// `POST /v1/pause/{id}/webhooks/{event_id}/replay`: sends a finished event again,
 /// same id and body, with a fresh schedule; re-enables an endpoint that said 410.
-pub async fn replay(
-    env: &Env,
-    db: &Db,
+pub(crate) async fn replay(
+    ctx: &Ctx,
     caller: &Caller,
     raw_id: &str,
     event_id: &str,
 ) -> Result<Response, ApiError> {
-    let id = owned_pause_id(env, caller, raw_id).await?;
+    let (env, db) = (&ctx.env, &ctx.db);
+    let id = owned_pause_id(ctx, caller, raw_id).await?;
     let e = ws::event(db, event_id)
         .await?
         .filter(|e| e.pause_id == id && e.account_id == caller.account_id)
@@ -59,20 +56,13 @@ pub async fn replay(
 /// key's mode by default): a new secret of that mode, shown once; the previous one
 /// keeps signing beside it for 24 hours, so receivers can switch without losing
 /// events. A test key rotates only the test secret.
-pub async fn rotate_secret(
+pub(crate) async fn rotate_secret(
     mut req: Request,
-    db: &Db,
+    ctx: &Ctx,
     caller: &Caller,
 ) -> Result<Response, ApiError> {
-    let obj = api::optional_object(&mut req, &["mode"]).await?;
-    let asked = match obj.get("mode") {
-        None => None,
-        Some(Value::String(m)) => Some(
-            KeyMode::parse(m)
-                .ok_or_else(|| ApiError::invalid("mode", "`mode` must be live or test."))?,
-        ),
-        Some(_) => return Err(ApiError::invalid("mode", "`mode` must be live or test.")),
-    };
+    let db = &ctx.db;
+    let asked = parse_secret_rotation(&optional_body(&mut req).await?)?;
     let mode = rotation_mode(caller.key_mode(), asked)?;
     let (secret, until) =
         ws::rotate_secret(db, &caller.account_id, mode.is_live(), now_ms()).await?;

@@ -5,7 +5,7 @@
 use futures_util::stream;
 use serde_json::json;
 use serde_json::Value;
-use worker::{Env, Headers, Request, Response};
+use worker::{Headers, Request, Response};
 
 use crate::db::{self, Caller, Db, Page};
 
@@ -14,7 +14,7 @@ use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
 use crate::core::protocol::Command;
 use crate::http::json;
-use crate::pause_object::client;
+use crate::service::{pauses, Ctx};
 
 /// Rows read from D1 per step of a streamed export: memory stays bounded.
 const EXPORT_CHUNK: u32 = 200;
@@ -32,7 +32,8 @@ fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
         .collect())
 }
 
-pub async fn list(req: &Request, db: &Db, caller: &Caller) -> Result<Response, ApiError> {
+pub(crate) async fn list(req: &Request, ctx: &Ctx, caller: &Caller) -> Result<Response, ApiError> {
+    let db = &ctx.db;
     let f = audit::parse_filter(&query_pairs(req)?)?;
     if f.format != Format::Page {
         check_cursor(db, caller, &f).await?;
@@ -42,7 +43,7 @@ pub async fn list(req: &Request, db: &Db, caller: &Caller) -> Result<Response, A
 }
 
 /// One page of the log as JSON; shared by REST and the MCP tool.
-pub async fn page_json(
+pub(crate) async fn page_json(
     db: &Db,
     caller: &Caller,
     pairs: &[(String, String)],
@@ -186,10 +187,9 @@ fn export(
     Ok(Response::from_stream(body)?.with_headers(headers))
 }
 
-pub async fn verify(
+pub(crate) async fn verify(
     req: &Request,
-    env: &Env,
-    db: &Db,
+    ctx: &Ctx,
     caller: &Caller,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(req)?;
@@ -208,11 +208,13 @@ pub async fn verify(
     let pause_id = pause_id.ok_or_else(|| ApiError::missing("pause_id"))?;
     // Another account's pause, one of the other mode, or none: not found.
     let id = PauseId::parse(&pause_id).ok_or(ApiError::PauseNotFound)?;
-    let reply = client::call(env, &id.to_string(), &Command::Get { wait_ms: 0 }).await?;
-    crate::api::owned(reply.pause, caller)?;
+    let reply = ctx
+        .call(&id.to_string(), &Command::Get { wait_ms: 0 })
+        .await?;
+    pauses::owned(reply.pause, caller)?;
     let head = reply.audit_head.unwrap_or_default();
     let mut v = ChainVerifier::new(head);
-    let result = verify_pages(env, db, &caller.account_id, &pause_id, &mut v).await?;
+    let result = verify_pages(ctx, &caller.account_id, &pause_id, &mut v).await?;
     let last = v.last();
     let head = (last.seq > 0).then(|| json!({ "seq": last.seq, "hash": last.hash }));
     Ok(json(
@@ -229,8 +231,8 @@ pub async fn verify(
 }
 
 /// The object's chain head now (a Get also flushes its pending audit rows to D1).
-async fn object_head(env: &Env, pause_id: &str) -> Result<ChainHead, ApiError> {
-    let reply = client::call(env, pause_id, &Command::Get { wait_ms: 0 }).await?;
+async fn object_head(ctx: &Ctx, pause_id: &str) -> Result<ChainHead, ApiError> {
+    let reply = ctx.call(pause_id, &Command::Get { wait_ms: 0 }).await?;
     Ok(reply.audit_head.unwrap_or_default())
 }
 
@@ -239,8 +241,7 @@ async fn object_head(env: &Env, pause_id: &str) -> Result<ChainHead, ApiError> {
 /// short of it, may be an event recorded meanwhile: the head is asked again (a few
 /// times) before either counts as a break.
 async fn verify_pages(
-    env: &Env,
-    db: &Db,
+    ctx: &Ctx,
     account_id: &str,
     pause_id: &str,
     v: &mut ChainVerifier,
@@ -250,13 +251,13 @@ async fn verify_pages(
     // the integers a JS number holds exactly (it is bound through one).
     let mut after = -(1_i64 << 53);
     loop {
-        let rows = db::audit::chain_page(db, account_id, pause_id, after, VERIFY_PAGE).await?;
+        let rows = db::audit::chain_page(&ctx.db, account_id, pause_id, after, VERIFY_PAGE).await?;
         for e in &rows {
             match v.push(e) {
                 Ok(()) => {}
                 Err(b) if b.reason == "beyond_head" && second_looks < SECOND_LOOKS => {
                     second_looks += 1;
-                    v.learn_head(object_head(env, pause_id).await?);
+                    v.learn_head(object_head(ctx, pause_id).await?);
                     if let Err(b) = v.push(e) {
                         return Ok(Err(b));
                     }
@@ -279,7 +280,7 @@ async fn verify_pages(
                 if second_looks > 1 {
                     worker::Delay::from(std::time::Duration::from_millis(200)).await;
                 }
-                v.learn_head(object_head(env, pause_id).await?);
+                v.learn_head(object_head(ctx, pause_id).await?);
             }
         }
     }

@@ -35,7 +35,7 @@ fn empty_ok() -> Result<Response, ApiError> {
 }
 
 /// `POST /callbacks/twilio/status?pause_id=...`: `MessageStatus` and `ErrorCode`.
-pub async fn twilio_status(mut req: Request, env: &Env) -> Result<Response, ApiError> {
+pub(crate) async fn twilio_status(mut req: Request, env: &Env) -> Result<Response, ApiError> {
     // Capped first (413 while it streams), before anything else is looked at.
     let body = read_body(&mut req, MAX_CALLBACK_BYTES).await?;
     let token = channels::twilio_auth_token(env).ok_or_else(forged)?;
@@ -79,7 +79,7 @@ pub async fn twilio_status(mut req: Request, env: &Env) -> Result<Response, ApiE
 
 /// `POST /callbacks/slack/interactivity`: a button click resolves the pause through
 /// the same single-use path as the page, then the message shows the decision.
-pub async fn slack_interactivity(mut req: Request, env: &Env) -> Result<Response, ApiError> {
+pub(crate) async fn slack_interactivity(mut req: Request, env: &Env) -> Result<Response, ApiError> {
     let body = read_body(&mut req, MAX_CALLBACK_BYTES).await?;
     let secret = channels::slack_signing_secret(env).ok_or_else(forged)?;
     let ts = header(&req, "x-slack-request-timestamp").ok_or_else(forged)?;

@@ -48,7 +48,7 @@ fn expired() -> Response {
 
 /// Per-client limit on `/r/*` (the `PAGE_RATE_LIMITER` binding, keyed by the address
 /// Cloudflare saw): `Some(429 page)` beyond it. A limiter outage lets requests through.
-pub async fn rate_limited(req: &Request, env: &Env) -> Option<Response> {
+pub(crate) async fn rate_limited(req: &Request, env: &Env) -> Option<Response> {
     let limiter = env.rate_limiter("PAGE_RATE_LIMITER").ok()?;
     let ip = req.headers().get("cf-connecting-ip").ok().flatten();
     match limiter.limit(link::client_key(ip.as_deref())).await {
@@ -112,7 +112,7 @@ fn seen_from(req: &Request) -> (Option<String>, Option<String>) {
     (country, user_agent)
 }
 
-pub async fn get(
+pub(crate) async fn get(
     req: &Request,
     env: &Env,
     raw_token: &str,
@@ -139,7 +139,7 @@ pub async fn get(
 
 /// `GET /r/{token}?c=N` (the email buttons): the confirm view for choice N. Like
 /// every GET it changes nothing.
-pub async fn get_confirm(
+pub(crate) async fn get_confirm(
     env: &Env,
     raw_token: &str,
     path: &str,
@@ -162,7 +162,7 @@ pub async fn get_confirm(
     Ok(html(final_status(&p), page_html::final_state(&p, false)))
 }
 
-pub async fn post(
+pub(crate) async fn post(
     mut req: Request,
     env: &Env,
     raw_token: &str,

@@ -1,27 +1,26 @@
 //! `/mcp`: the Model Context Protocol over Streamable HTTP, answering with plain JSON
 //! (no SSE, no sessions). The envelope and catalogue are in `core::mcp`; the tools
-//! call the same functions as the REST handlers, so the two cannot drift.
+//! call the same services as the REST routes (`service::pauses`), so the two cannot
+//! drift.
 
 use serde_json::{json, Map, Value};
-use worker::{Env, Request, Response};
+use worker::{Request, Response};
 
-use crate::api::{self, ListQuery};
 use crate::config;
 use crate::core::error::ApiError;
 use crate::core::mcp::{self as proto, Incoming, RpcError, Tool};
-use crate::core::request::reject_unknown;
-use crate::db::{Caller, Db};
+use crate::core::request::{parse_create, parse_wait, reject_unknown, ListQuery};
+use crate::db::Caller;
 use crate::http::{internal, json, read_body, require_json, MAX_BODY_BYTES};
+use crate::service::pauses::{self, pause_id};
+use crate::service::Ctx;
 
-pub async fn handle(mut req: Request, env: &Env, db: &Db) -> Result<Response, ApiError> {
+pub(crate) async fn handle(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
+    let env = &ctx.env;
     let origin = req.url()?.origin().ascii_serialization();
     // DNS-rebinding defence: a browser page from another site must not reach us.
     if let Some(o) = header(&req, "origin") {
-        if !proto::origin_allowed(
-            config::string(env, "PUBLIC_BASE_URL").as_deref(),
-            config::string(env, "MCP_ALLOWED_ORIGINS").as_deref(),
-            &o,
-        ) {
+        if !config::mcp_origin_allowed(env, &o) {
             let err = RpcError::new(
                 proto::INVALID_REQUEST,
                 format!("Origin `{o}` is not allowed."),
@@ -29,8 +28,8 @@ pub async fn handle(mut req: Request, env: &Env, db: &Db) -> Result<Response, Ap
             return Ok(json(403, &proto::failure(&Value::Null, &err)));
         }
     }
-    let caller = api::authenticate(&req, db).await?;
-    crate::rate_limit(env, &caller).await?;
+    let caller = super::authenticate(&req, ctx).await?;
+    super::rate_limit(ctx, &caller).await?;
     require_json(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
     let (id, method, params) = match proto::parse_message(&body) {
@@ -52,7 +51,7 @@ pub async fn handle(mut req: Request, env: &Env, db: &Db) -> Result<Response, Ap
         "initialize" => Ok(proto::initialize_result(&params, env!("CARGO_PKG_VERSION"))),
         "ping" => Ok(json!({})),
         "tools/list" => Ok(json!({ "tools": proto::tool_definitions() })),
-        "tools/call" => call_tool(env, db, &caller, &origin, &params).await,
+        "tools/call" => call_tool(ctx, &caller, &origin, &params).await,
         other => Err(RpcError::new(
             proto::METHOD_NOT_FOUND,
             format!("Method `{other}` is not supported; this server offers tools only."),
@@ -71,8 +70,7 @@ fn header(req: &Request, name: &str) -> Option<String> {
 /// `tools/call`. An unknown tool is a protocol error; everything the tool itself
 /// refuses is an `isError` result carrying the API's error, so a model can correct it.
 async fn call_tool(
-    env: &Env,
-    db: &Db,
+    ctx: &Ctx,
     caller: &Caller,
     origin: &str,
     params: &Map<String, Value>,
@@ -99,7 +97,7 @@ async fn call_tool(
             ))
         }
     };
-    Ok(match run(tool, env, db, caller, origin, &args).await {
+    Ok(match run(tool, ctx, caller, origin, &args).await {
         Ok(v) => proto::tool_result(&v, false),
         Err(e) => {
             if let ApiError::Internal(detail) = &e {
@@ -116,35 +114,28 @@ async fn call_tool(
 
 async fn run(
     tool: Tool,
-    env: &Env,
-    db: &Db,
+    ctx: &Ctx,
     caller: &Caller,
     origin: &str,
     args: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
     let text = |n: &str| proto::arg_text(args, n);
-    let pause_id = || text("pause_id").ok_or_else(|| ApiError::missing("pause_id"));
+    let id = || pause_id(&text("pause_id").ok_or_else(|| ApiError::missing("pause_id"))?);
     Ok(match tool {
         Tool::Create => {
             let body = serde_json::to_vec(args).map_err(internal)?;
-            api::create(env, db, caller, &body, origin, None)
-                .await?
-                .0
-                .to_api()
+            let new = parse_create(&body, &config::limits(&ctx.env))?;
+            let created = pauses::create(ctx, caller, new, origin, None).await?;
+            created.pause.to_api()
         }
         Tool::Poll => {
             reject_unknown(args, &["pause_id", "wait_seconds"])?;
-            let wait_ms = api::parse_wait(text("wait_seconds").as_deref()).map_err(|_| {
-                ApiError::invalid(
-                    "wait_seconds",
-                    "`wait_seconds` must be a number of seconds from 0 to 55.",
-                )
-            })?;
-            api::get(env, caller, &pause_id()?, wait_ms).await?.to_api()
+            let wait_ms = parse_wait(text("wait_seconds").as_deref(), "wait_seconds")?;
+            pauses::get(ctx, caller, &id()?, wait_ms).await?.to_api()
         }
         Tool::Cancel => {
             reject_unknown(args, &["pause_id"])?;
-            api::cancel(env, caller, &pause_id()?).await?.to_api()
+            pauses::cancel(ctx, caller, &id()?).await?.to_api()
         }
         Tool::List => {
             reject_unknown(args, &["status", "limit", "cursor"])?;
@@ -153,20 +144,24 @@ async fn run(
                 text("limit").as_deref(),
                 text("cursor"),
             )?;
-            api::list(db, caller, q).await?
+            pauses::list(ctx, caller, q).await?
         }
         Tool::Audit => {
             reject_unknown(args, &["pause_id", "limit", "cursor"])?;
-            audit_log(db, caller, args).await?
+            audit_log(ctx, caller, args).await?
         }
     })
 }
 
 /// One page of the audit log, with the same filters as `GET /v1/audit`.
-async fn audit_log(db: &Db, caller: &Caller, args: &Map<String, Value>) -> Result<Value, ApiError> {
+async fn audit_log(
+    ctx: &Ctx,
+    caller: &Caller,
+    args: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     let pairs: Vec<(String, String)> = ["pause_id", "limit", "cursor"]
         .iter()
         .filter_map(|k| proto::arg_text(args, k).map(|v| (k.to_string(), v)))
         .collect();
-    crate::audit_api::page_json(db, caller, &pairs).await
+    super::audit::page_json(&ctx.db, caller, &pairs).await
 }
