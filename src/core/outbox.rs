@@ -26,6 +26,11 @@ impl Effect {
     pub(crate) fn background(&self) -> bool {
         matches!(self, Effect::Deliver)
     }
+
+    /// One D1 write and nothing else: a flush sends those due in one batch.
+    pub(crate) fn d1_write(&self) -> bool {
+        matches!(self, Effect::Index | Effect::Audit { .. })
+    }
 }
 
 /// The effects of a transition: the webhook if one is wanted, then the listing row.
@@ -114,6 +119,38 @@ pub(crate) fn plan(
         }
     }
     Plan { due, wake_at }
+}
+
+/// What a flush does next with the rows [`plan`] gives as due (less those it tried).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Run this effect alone: it calls out (the webhook, delivery).
+    One(i64),
+    /// Send these D1 writes (audit rows, the listing row) in one batch.
+    Batch(Vec<i64>),
+    Done,
+}
+
+/// The order of a flush: effects that call out and that the listing row may wait for
+/// (the webhook) first, one at a time, planning again after each; then every D1 write
+/// due, together, in one round trip; background effects (delivery) last, so no audit
+/// row waits for a provider.
+pub(crate) fn next_step(due: &[&Row]) -> Step {
+    if let Some(r) = due
+        .iter()
+        .find(|r| !r.effect.d1_write() && !r.effect.background())
+    {
+        return Step::One(r.seq);
+    }
+    let writes: Vec<i64> = due
+        .iter()
+        .filter(|r| r.effect.d1_write())
+        .map(|r| r.seq)
+        .collect();
+    if !writes.is_empty() {
+        return Step::Batch(writes);
+    }
+    due.first().map_or(Step::Done, |r| Step::One(r.seq))
 }
 
 #[cfg(test)]
@@ -278,5 +315,38 @@ mod tests {
         let rows = vec![d, a, row(3, Effect::Index)];
         let p = plan(&rows, 100, ME, true, None);
         assert_eq!((p.due, p.wake_at), (vec![], Some(1_000)));
+    }
+
+    #[test]
+    fn a_flush_calls_out_first_then_batches_the_d1_writes_then_delivers() {
+        assert!(Effect::Index.d1_write() && audit().d1_write());
+        assert!(!Effect::Deliver.d1_write() && !webhook().d1_write());
+        // A create: listing row, delivery, the pause.created audit row.
+        let created = [
+            row(1, Effect::Index),
+            row(2, Effect::Deliver),
+            row(3, audit()),
+        ];
+        let all: Vec<&Row> = created.iter().collect();
+        assert_eq!(next_step(&all), Step::Batch(vec![1, 3]));
+        assert_eq!(next_step(&all[1..2]), Step::One(2));
+        // An answer with a webhook: the webhook first, alone; then audit and index.
+        let answered = [row(4, audit()), row(5, webhook()), row(6, Effect::Index)];
+        let all: Vec<&Row> = answered.iter().collect();
+        assert_eq!(next_step(&all), Step::One(5));
+        let rest: Vec<&Row> = [&answered[0], &answered[2]].into();
+        assert_eq!(next_step(&rest), Step::Batch(vec![4, 6]));
+        assert_eq!(next_step(&[]), Step::Done);
+    }
+
+    #[test]
+    fn after_a_failing_webhook_the_batch_holds_the_audit_row_but_not_the_index() {
+        let mut w = row(2, webhook());
+        w.next_at = 5_000; // failed, retried later
+        let rows = vec![row(1, audit()), w, row(3, Effect::Index)];
+        let due = plan(&rows, 100, ME, false, None).due;
+        assert_eq!(due, vec![1]);
+        let due: Vec<&Row> = rows.iter().filter(|r| due.contains(&r.seq)).collect();
+        assert_eq!(next_step(&due), Step::Batch(vec![1]));
     }
 }

@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use worker::D1PreparedStatement;
+
 use super::{Db, Page, Where};
 use crate::core::audit::{AuditEvent, Filter};
 use crate::core::error::ApiError;
@@ -15,11 +17,16 @@ const PAGE: Page = Page {
     descending: false,
 };
 
-/// Idempotent on event_id: a retried flush inserts nothing twice and never updates.
+/// Idempotent on event_id: a retried flush inserts nothing twice and never updates
+/// (a statement for the object's flush batch).
 /// `livemode` is the pause's mode (not hashed: the chain's fields are fixed), by
 /// which the log is filtered.
-pub async fn insert(db: &Db, e: &AuditEvent, livemode: bool) -> Result<(), ApiError> {
-    db.run(
+pub(crate) fn insert_stmt(
+    db: &Db,
+    e: &AuditEvent,
+    livemode: bool,
+) -> Result<D1PreparedStatement, ApiError> {
+    db.stmt(
         "INSERT OR IGNORE INTO audit_events
          (event_id, pause_id, account_id, at, actor, type, context, seq, prev_hash, hash, livemode)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -37,7 +44,6 @@ pub async fn insert(db: &Db, e: &AuditEvent, livemode: bool) -> Result<(), ApiEr
             livemode.into(),
         ],
     )
-    .await
 }
 
 /// One page of one mode's rows in (at, pause_id, seq) order, after the event `after`

@@ -3,6 +3,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use worker::D1PreparedStatement;
+
 use super::{Db, Page, Where};
 use crate::core::error::ApiError;
 use crate::core::pause::{Pause, Status};
@@ -15,13 +17,16 @@ const PAGE: Page = Page {
     descending: true,
 };
 
-/// Upserts the listing row; an older version never overwrites a newer one.
-pub async fn index_pause(db: &Db, p: &Pause) -> Result<(), ApiError> {
-    db.run(
+/// Upserts the listing row (a statement for the object's flush batch). An older
+/// version never overwrites a newer one; the same version rewrites it, so the object's
+/// own row replaces the one the create's batch wrote (they differ only when a retry
+/// reached the object first with its own timestamps).
+pub(crate) fn index_stmt(db: &Db, p: &Pause) -> Result<D1PreparedStatement, ApiError> {
+    db.stmt(
         "INSERT INTO pauses (id, account_id, status, created_at, expires_at, version, doc, livemode)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT(id) DO UPDATE SET status = excluded.status, version = excluded.version, doc = excluded.doc
-         WHERE excluded.version > pauses.version",
+         WHERE excluded.version >= pauses.version",
         &[
             (&p.id).into(),
             (&p.account_id).into(),
@@ -33,7 +38,6 @@ pub async fn index_pause(db: &Db, p: &Pause) -> Result<(), ApiError> {
             p.livemode.into(),
         ],
     )
-    .await
 }
 
 #[derive(Deserialize)]

@@ -9,7 +9,6 @@ use crate::core::error::ApiError;
 use crate::core::outbox::{effects_of, Effect};
 use crate::core::pause::{DeliveryStatus, Pause, Status};
 use crate::core::webhook::event::EventType;
-use crate::db::{self, Db};
 use crate::http::{internal, now_ms};
 use crate::webhook::producer;
 
@@ -17,14 +16,11 @@ impl PauseObject {
     pub(super) async fn run(&self, effect: Effect) -> Result<(), ApiError> {
         let Some(p) = self.load()? else { return Ok(()) };
         match effect {
-            Effect::Index => db::pauses::index_pause(&Db::new(&self.env)?, &p).await,
+            Effect::Index | Effect::Audit { .. } => self.write_batch(&[&effect]).await,
             // A pause answered or cancelled before its message left needs no message.
             Effect::Deliver if p.status != Status::Pending => Ok(()),
             Effect::Deliver => self.deliver(p).await,
             Effect::Webhook { event } => producer::emit(&self.env, &p, event).await,
-            Effect::Audit { event } => {
-                db::audit::insert(&Db::new(&self.env)?, &event, p.livemode).await
-            }
         }
     }
 

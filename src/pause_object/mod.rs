@@ -211,7 +211,12 @@ impl PauseObject {
                 Outcome::Unchanged
             }
         };
-        self.flush(false).await;
+        // A change's effects run before the answer (a list right after a cancel shows
+        // it; the webhook leaves with the tap); a read's leftovers leave through the
+        // alarm, so a GET never waits for D1.
+        if outcome == Outcome::Changed {
+            self.flush(false).await;
+        }
         self.arm().await?;
         Ok(Reply {
             outcome,
@@ -279,9 +284,9 @@ impl PauseObject {
         let ctx = serde_json::json!({ "request": request, "key_id": key_id });
         let actor = key_actor(key_id.as_deref());
         self.audit(&p, &actor, AuditKind::PauseCreated, &ctx)?;
-        // The listing row now, so a list right after create shows it; delivery
-        // waits for the alarm, which fires as soon as this request is answered.
-        self.flush(false).await;
+        // Nothing goes to D1 before the answer: the Worker's create batch wrote the
+        // listing row already. The audit row (with the listing row, in one batch) and
+        // the delivery leave through the alarm, set to now, right after the answer.
         self.arm().await?;
         Ok(Reply {
             outcome: Outcome::Changed,

@@ -1,14 +1,16 @@
-//! Runs the outbox: `flush` runs the effects `core::outbox::plan` says are due, `arm`
-//! sets the alarm to the wake time it gives. The rule itself is pure and lives in core.
+//! Runs the outbox: `flush` runs the effects `core::outbox::plan` says are due (the D1
+//! writes among them in one batch), `arm` sets the alarm to the wake time it gives. The
+//! rules themselves are pure and live in core.
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
 use super::PauseObject;
 use crate::core::error::ApiError;
-use crate::core::outbox::{plan, Effect, Row};
+use crate::core::outbox::{next_step, plan, Effect, Row, Step};
 use crate::core::pause::Status;
 use crate::core::retry::outbox_delay_ms;
+use crate::db::{self, Db};
 use crate::http::{internal, now_ms};
 
 /// Effects still running after this long are taken to have crashed and are retried.
@@ -54,10 +56,12 @@ impl PauseObject {
         Ok(out)
     }
 
-    /// Runs the effects that are due, one at a time, planning again after each (a
-    /// failure holds back the listing row behind it). Each is leased first
-    /// (synchronously), so two flushes never run one effect twice; a failure is
-    /// retried with back-off. Rows added while flushing wait for the next flush.
+    /// Runs the effects that are due, in the order `core::outbox::next_step` gives:
+    /// effects that call out one at a time, planning again after each (a failure holds
+    /// back the listing row behind it); the D1 writes due together, in one batch (one
+    /// round trip); delivery last. Each row is leased first (synchronously), so two
+    /// flushes never run one effect twice; a failure is retried with back-off. Rows
+    /// added while flushing wait for the next flush.
     pub(super) async fn flush(&self, background: bool) {
         let now = now_ms();
         let mut last_seq = None;
@@ -70,20 +74,78 @@ impl PauseObject {
             let last = *last_seq.get_or_insert_with(|| rows.last().map_or(0, |r| r.seq));
             rows.retain(|r| r.seq <= last);
             let due = plan(&rows, now, &self.instance, background, None).due;
-            let Some(row) = due
+            let due: Vec<&Row> = rows
                 .iter()
-                .find(|s| !tried.contains(s))
-                .and_then(|s| rows.into_iter().find(|r| r.seq == *s))
-            else {
-                return;
-            };
-            tried.push(row.seq);
-            if !self.claim(row.seq) {
-                // Someone holds it after all: what follows waits for the next flush.
-                return;
+                .filter(|r| due.contains(&r.seq) && !tried.contains(&r.seq))
+                .collect();
+            match next_step(&due) {
+                Step::Done => return,
+                Step::One(seq) => {
+                    tried.push(seq);
+                    let Some(row) = due.into_iter().find(|r| r.seq == seq).cloned() else {
+                        return;
+                    };
+                    if !self.claim(seq) {
+                        // Someone holds it after all: what follows waits for the next flush.
+                        return;
+                    }
+                    let result = self.run(row.effect.clone()).await;
+                    self.settle(&row, &result);
+                }
+                Step::Batch(seqs) => {
+                    tried.extend(&seqs);
+                    let mut held_elsewhere = false;
+                    let mut batch: Vec<Row> = Vec::with_capacity(seqs.len());
+                    for r in due.into_iter().filter(|r| seqs.contains(&r.seq)) {
+                        if self.claim(r.seq) {
+                            batch.push(r.clone());
+                        } else {
+                            held_elsewhere = true;
+                        }
+                    }
+                    // The listing row never overtakes a row it waits for.
+                    if held_elsewhere {
+                        batch.retain(|r| r.effect != Effect::Index);
+                    }
+                    if batch.is_empty() {
+                        return;
+                    }
+                    let effects: Vec<&Effect> = batch.iter().map(|r| &r.effect).collect();
+                    let result = self.write_batch(&effects).await;
+                    for row in &batch {
+                        self.settle(row, &result);
+                    }
+                }
             }
-            self.run_row(row).await;
         }
+    }
+
+    /// Sends D1 writes (audit rows, the listing row) in one batch, one transaction,
+    /// against the pause's current state: the listing row once, however many ask.
+    pub(super) async fn write_batch(&self, effects: &[&Effect]) -> Result<(), ApiError> {
+        let Some(p) = self.load()? else {
+            return Ok(());
+        };
+        let db = Db::new(&self.env)?;
+        let mut stmts = Vec::with_capacity(effects.len());
+        let mut indexed = false;
+        for e in effects {
+            match e {
+                Effect::Audit { event } => {
+                    stmts.push(db::audit::insert_stmt(&db, event, p.livemode)?)
+                }
+                Effect::Index if !indexed => {
+                    indexed = true;
+                    stmts.push(db::pauses::index_stmt(&db, &p)?);
+                }
+                Effect::Index => {}
+                Effect::Deliver | Effect::Webhook { .. } => {
+                    return Err(internal("not a D1 write"));
+                }
+            }
+        }
+        db.batch(stmts).await?;
+        Ok(())
     }
 
     /// Takes the lease on a row unless this instance already holds a live one.
@@ -107,9 +169,10 @@ impl PauseObject {
             .unwrap_or(false)
     }
 
-    async fn run_row(&self, row: Row) {
+    /// Deletes a row whose effect succeeded, or schedules its retry.
+    fn settle(&self, row: &Row, result: &Result<(), ApiError>) {
         let sql = self.state.storage().sql();
-        match self.run(row.effect.clone()).await {
+        match result {
             Ok(()) => {
                 let _ = sql.exec("DELETE FROM outbox WHERE seq = ?", vec![row.seq.into()]);
             }

@@ -3,6 +3,7 @@
 //! cannot drift.
 
 use serde_json::{json, Value};
+use worker::Env;
 
 use super::Ctx;
 use crate::config;
@@ -14,7 +15,8 @@ use crate::core::protocol::{Command, Outcome, Reply};
 use crate::core::request::{IdempotencyKey, ListQuery, NewPause};
 use crate::core::tenancy::visible;
 use crate::core::token::{self, Claims};
-use crate::db::{self, Caller, Db};
+use crate::db::create::{Created as Batch, NewCreate};
+use crate::db::{self, Caller};
 use crate::http::{internal, now_ms, random_bytes};
 
 /// A pause made by [`create`], or found again by its `Idempotency-Key`.
@@ -24,9 +26,10 @@ pub(crate) struct Created {
     pub replayed: bool,
 }
 
-/// Creates a pause: the deployment's webhook rules, the plan's limits, the key's claim,
-/// the monthly quota, then the pause's Durable Object. `origin` is this service's
-/// origin, used in the link when `PUBLIC_BASE_URL` is unset.
+/// Creates a pause: the deployment's webhook rules and the plan's limits, then one D1
+/// batch (the key's claim, the listing row and the month's count, each conditional on
+/// the others: see `db::create`), then the pause's Durable Object. `origin` is this
+/// service's origin, used in the link when `PUBLIC_BASE_URL` is unset.
 pub(crate) async fn create(
     ctx: &Ctx,
     caller: &Caller,
@@ -34,8 +37,7 @@ pub(crate) async fn create(
     origin: &str,
     idem_key: Option<&IdempotencyKey>,
 ) -> Result<Created, ApiError> {
-    let (env, db) = (&ctx.env, &ctx.db);
-    let idem_key = idem_key.map(IdempotencyKey::as_str);
+    let env = &ctx.env;
     // The deployment's own rules on top of the parser's (own host, egress guard).
     if let Some(url) = &new.webhook_url {
         config::webhook_target(env, url, Some(origin))
@@ -46,109 +48,62 @@ pub(crate) async fn create(
 
     let now = now_ms();
     let period = period_of(now);
-    // The Idempotency-Key first: the retry of a create that succeeded gets its pause back
-    // even when the month's allowance ran out since, and takes nothing from it.
-    let claimed = PauseId(random_bytes::<PAUSE_ID_BYTES>());
-    let (id, replay) = match idem_key {
-        Some(key) => claim(db, caller, key, &new, claimed, now).await?,
-        None => (claimed, false),
-    };
-    // Live pauses count against the plan's monthly allowance; test mode is free.
-    let cap = if caller.livemode() && !replay {
-        plan.limits().monthly_pauses
-    } else {
-        None
-    };
-    if let Some(cap) = cap {
-        if !db::usage::reserve_pause(db, &caller.account_id, &period, cap).await? {
-            forget_claim(db, caller, idem_key, id, replay).await?;
-            return Err(plan.quota_error());
-        }
-    }
-    let uncapped_live = caller.livemode() && cap.is_none() && !replay;
-    let created = create_object(ctx, caller, new, origin, id, now, &period, uncapped_live).await;
-    // A failure after the reservation and the key's claim (link secret missing, the
-    // object unreachable) gives both back, so a corrected retry is a new create that is
-    // counted. A success stands even when the object already held the pause: only a
-    // retry under this request's own claim can have made it (it overtook this request,
-    // and took no quota), so this request's reservation is that pause's one count.
-    if created.is_err() {
-        if cap.is_some() {
-            db::usage::release_pause(db, &caller.account_id, &period).await?;
-        }
-        forget_claim(db, caller, idem_key, id, replay).await?;
-    }
-    // Replayed: this request is the retry, whichever of the two reached the object first.
-    Ok(Created {
-        pause: created?,
-        replayed: replay,
-    })
-}
-
-/// Claims `key` for `id`, or finds the earlier request that holds it. Returns the
-/// pause id in force and whether this request is a retry of that earlier one.
-async fn claim(
-    db: &Db,
-    caller: &Caller,
-    key: &str,
-    new: &NewPause,
-    id: PauseId,
-    now: i64,
-) -> Result<(PauseId, bool), ApiError> {
-    let hash = new.fingerprint();
-    let claim = db::idempotency::claim_idempotency_key(
-        db,
-        &caller.account_id,
-        caller.livemode(),
-        key,
-        &id.to_string(),
-        &hash,
+    let hash = idem_key.map(|_| new.fingerprint());
+    // The link is signed before anything is written: a missing secret changes nothing.
+    let id = PauseId(random_bytes::<PAUSE_ID_BYTES>());
+    let fresh = build(env, caller, &new, origin, id, now)?;
+    let batch = NewCreate {
+        pause: &fresh,
+        period: &period,
+        // Live pauses count against the plan's monthly allowance; test mode is free.
+        cap: caller
+            .livemode()
+            .then(|| plan.limits().monthly_pauses)
+            .flatten(),
+        idempotency: idem_key.map(IdempotencyKey::as_str).zip(hash.as_deref()),
         now,
-    )
-    .await?;
-    if claim.pause_id == id.to_string() {
-        return Ok((id, false));
-    }
-    // An earlier request holds this key: this one is its retry, or a mistake.
-    if claim.request_hash != hash {
-        return Err(ApiError::IdempotencyKeyReused);
-    }
-    let held =
-        PauseId::parse(&claim.pause_id).ok_or_else(|| internal("stored pause id unreadable"))?;
-    Ok((held, true))
-}
-
-/// Forgets this request's own claim of the key (never an earlier request's).
-async fn forget_claim(
-    db: &Db,
-    caller: &Caller,
-    idem_key: Option<&str>,
-    id: PauseId,
-    replay: bool,
-) -> Result<(), ApiError> {
-    match idem_key {
-        Some(key) if !replay => {
-            let (account, live) = (&caller.account_id, caller.livemode());
-            db::idempotency::drop_idempotency_key(db, account, live, key, &id.to_string()).await
+    };
+    match db::create::create(&ctx.db, &batch).await? {
+        Batch::New => {
+            let made = create_object(ctx, caller, &fresh).await;
+            if let Err(e) = &made {
+                // Off the success path: the place, the claim and the listing row go
+                // back, so a corrected retry is a new create that is counted.
+                worker::console_error!("create {}: the object failed ({e}); undoing", fresh.id);
+                if let Err(u) = db::create::undo(&ctx.db, &batch).await {
+                    worker::console_error!("create {}: undo failed: {u}", fresh.id);
+                }
+            }
+            Ok(Created {
+                pause: made?,
+                replayed: false,
+            })
         }
-        _ => Ok(()),
+        // A retry of an earlier request with this key and body: its pause (if this retry
+        // reaches the object first, it makes the same pause there).
+        Batch::Replay(held) => {
+            let held =
+                PauseId::parse(&held).ok_or_else(|| internal("stored pause id unreadable"))?;
+            let pause = build(env, caller, &new, origin, held, now)?;
+            Ok(Created {
+                pause: create_object(ctx, caller, &pause).await?,
+                replayed: true,
+            })
+        }
+        Batch::KeyReused => Err(ApiError::IdempotencyKeyReused),
+        Batch::OverQuota => Err(plan.quota_error()),
     }
 }
 
-/// Builds the pause and has its Durable Object create it (once: a retry under the
-/// same key lands on the same object and gets the pause the first one made).
-#[allow(clippy::too_many_arguments)]
-async fn create_object(
-    ctx: &Ctx,
+/// The pause a create makes, with its signed link.
+fn build(
+    env: &Env,
     caller: &Caller,
-    new: NewPause,
+    new: &NewPause,
     origin: &str,
     id: PauseId,
     now: i64,
-    period: &str,
-    count_for_display: bool,
 ) -> Result<Pause, ApiError> {
-    let env = &ctx.env;
     let expires_at = now + new.timeout_seconds as i64 * 1000;
     let secret = config::token_secret(env)?;
     let token = token::sign(
@@ -158,18 +113,18 @@ async fn create_object(
             expires_at: (expires_at / 1000) as u32 + 1,
         },
     );
-    let pause = Pause {
+    Ok(Pause {
         id: id.to_string(),
         account_id: caller.account_id.clone(),
         requester_name: caller.account_name.clone(),
         livemode: caller.livemode(),
         channel: new.channel,
-        recipient: new.recipient,
-        message: new.message,
-        options: new.options,
-        timeout_default: new.timeout_default,
-        webhook_url: new.webhook_url,
-        metadata: new.metadata,
+        recipient: new.recipient.clone(),
+        message: new.message.clone(),
+        options: new.options.clone(),
+        timeout_default: new.timeout_default.clone(),
+        webhook_url: new.webhook_url.clone(),
+        metadata: new.metadata.clone(),
         link: format!("{}/r/{token}", config::base_url(env, origin)),
         created_at: now,
         expires_at,
@@ -179,31 +134,24 @@ async fn create_object(
         responded_by: None,
         responded_via: None,
         cancelled_at: None,
-        answer: new.answer,
+        answer: new.answer.clone(),
         response_comment: None,
         delivery: Delivery {
             status: DeliveryStatus::Queued,
             ..Default::default()
         },
         version: 1,
-    };
-    let pause_id = pause.id.clone();
-    // The object creates at most once: a concurrent retry with the same key lands on
-    // the same object and gets the pause the first one made.
+    })
+}
+
+/// Has the pause's Durable Object create `pause` (once: a retry under the same key
+/// lands on the same object and gets the pause the first one made). No D1 here.
+async fn create_object(ctx: &Ctx, caller: &Caller, pause: &Pause) -> Result<Pause, ApiError> {
     let command = Command::Create {
-        pause: Box::new(pause),
+        pause: Box::new(pause.clone()),
         key_id: Some(caller.key_id.clone()),
     };
-    let create = ctx.call(&pause_id, &command);
-    // Unlimited plans count only for display: counted beside the create, not after it.
-    let reply = if count_for_display {
-        let count = db::usage::count_pause(&ctx.db, &caller.account_id, period);
-        let (reply, counted) = futures_util::future::join(create, count).await;
-        counted?;
-        reply?
-    } else {
-        create.await?
-    };
+    let reply = ctx.call(&pause.id, &command).await?;
     owned(reply.pause, caller)
 }
 
