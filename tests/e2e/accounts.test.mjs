@@ -177,7 +177,9 @@ test('rate limit per key: 429 with Retry-After, other keys unaffected', async ()
   const a = await svc.createAccount('Busy Co', 'pro');
   const statuses = [];
   let limited;
-  for (let batch = 0; batch < 30 && !limited; batch++) {
+  // Up to 2,500 requests: the local limiter counts in fixed one-minute windows, so 1,500
+  // could split 700 + 800 across a boundary; any two windows with 2,001 must exceed 1,000.
+  for (let batch = 0; batch < 50 && !limited; batch++) {
     const rs = await Promise.all(Array.from({ length: 50 }, () => svc.request('GET', '/v1/account', { key: a.live_key })));
     statuses.push(...rs.map((r) => r.status));
     limited = rs.find((r) => r.status === 429);
