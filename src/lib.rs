@@ -14,6 +14,7 @@ pub mod audit_store;
 pub mod callbacks;
 pub mod channels;
 pub mod config;
+pub mod console;
 pub mod http;
 pub mod mcp;
 pub mod metrics;
@@ -53,7 +54,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         // Preflight: answered here; without an allowed Origin it grants nothing.
         Response::empty()?.with_status(204)
     } else {
-        match route(req, &env).await {
+        match route(req, &env, &ctx).await {
             Ok(r) => r,
             Err(e) => error_response(&e, &request_id),
         }
@@ -85,7 +86,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(resp)
 }
 
-async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiError> {
+async fn route(req: Request, env: &Env, ctx: &Context) -> std::result::Result<Response, ApiError> {
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     if segments == ["dev", "outbox"] && !config::is_local(env) {
@@ -105,6 +106,7 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
     }
     match (segments.as_slice(), method) {
         (["healthz"], _) => Ok(json(200, &serde_json::json!({ "ok": true }))),
+        (["console", rest @ ..], m) => Ok(console::handle(req, env, ctx, rest, m).await),
         (["r", token], "GET") => {
             match http::query_param(&req, "c").and_then(|c| c.parse::<usize>().ok()) {
                 Some(c) => page::get_confirm(env, token, &path, c).await,

@@ -843,8 +843,14 @@ struct Seen {
     slack_user: Option<SlackUser>,
 }
 
+/// The actor of a command: `api_key:<id>`, or `member:<id>` for the console (whose
+/// caller's key id is already `member:<id>`).
 fn key_actor(key_id: Option<&str>) -> String {
-    key_id.map_or_else(|| "system".to_string(), |k| format!("api_key:{k}"))
+    match key_id {
+        None => "system".to_string(),
+        Some(k) if k.starts_with("member:") => k.to_string(),
+        Some(k) => format!("api_key:{k}"),
+    }
 }
 
 fn delivery_event(outcome: &DeliveryOutcome, p: &Pause) -> (&'static str, serde_json::Value) {
