@@ -8,7 +8,8 @@ use serde_json::Value;
 use super::Role;
 use crate::core::time::parse_rfc3339;
 
-pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The response page's policy plus `connect-src 'self'`: the live lists fetch from us.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 pub const CSS: &str = include_str!("console.css");
 pub const JS: &str = include_str!("console.js");
 
@@ -32,9 +33,9 @@ pub fn document(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<meta name=\"referrer\" content=\"no-referrer\">\
+<meta name=\"referrer\" content=\"same-origin\">\
 <title>{} · PausePoint console</title>\
-<link rel=\"stylesheet\" href=\"/console/assets/console.css\">\
+<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/console/assets/console.css\">\
 <script src=\"/console/assets/console.js\" defer></script></head><body>{body}</body></html>",
         escape(title)
     )
