@@ -1,7 +1,8 @@
-//! Operations shared by the REST routes, the MCP tools and (later) the console: each
+//! Operations shared by the REST routes, the MCP tools and the console: each
 //! takes a typed request and a `Ctx`, and returns typed values or an `ApiError`. No
 //! HTTP here: the routes turn requests into arguments and results into responses.
 
+pub(crate) mod accounts;
 pub(crate) mod keys;
 pub(crate) mod pauses;
 
