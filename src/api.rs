@@ -347,6 +347,8 @@ pub async fn list_pauses(req: &Request, env: &Env, caller: &Caller) -> Result<Re
 /// The filters of a listing, parsed from their text form (query string or MCP).
 pub struct ListQuery {
     pub status: Option<Status>,
+    /// Only pauses sent on this channel (the console's filter; not a REST parameter yet).
+    pub channel: Option<crate::core::pause::Channel>,
     pub limit: u32,
     pub cursor: Option<String>,
 }
@@ -380,6 +382,7 @@ impl ListQuery {
         };
         Ok(ListQuery {
             status,
+            channel: None,
             limit,
             cursor,
         })
@@ -403,6 +406,7 @@ pub async fn list(env: &Env, caller: &Caller, q: ListQuery) -> Result<Value, Api
         &caller.account_id,
         caller.livemode(),
         q.status.map(Status::as_str),
+        q.channel.map(crate::core::pause::Channel::as_str),
         q.cursor.as_deref(),
         q.limit,
     )
@@ -550,9 +554,14 @@ pub(crate) async fn optional_object(
     Ok(obj)
 }
 
-pub async fn list_keys(env: &Env, caller: &Caller) -> Result<Response, ApiError> {
+/// The account's keys (never their secrets). Shared by REST and the console.
+pub(crate) async fn keys(env: &Env, caller: &Caller) -> Result<Vec<accounts::KeyRow>, ApiError> {
     require_live(caller)?;
-    let keys = accounts::list_keys(env, &caller.account_id).await?;
+    accounts::list_keys(env, &caller.account_id).await
+}
+
+pub async fn list_keys(env: &Env, caller: &Caller) -> Result<Response, ApiError> {
+    let keys = keys(env, caller).await?;
     Ok(json(
         200,
         &json!({ "object": "list", "data": keys.iter().map(|k| key_json(k, None)).collect::<Vec<_>>() }),
@@ -572,8 +581,19 @@ pub async fn create_key(
             .ok_or_else(|| ApiError::invalid("mode", "`mode` must be live or test."))?,
         Some(_) => return Err(ApiError::invalid("mode", "`mode` must be live or test.")),
     };
-    let (row, secret) = accounts::create_key(env, &caller.account_id, mode, None, now_ms()).await?;
+    let (row, secret) = new_key(env, caller, mode).await?;
     Ok(json(201, &key_json(&row, Some(&secret))))
+}
+
+/// A new key of `mode` for the caller's account, and its secret (shown once). Shared
+/// by REST and the console.
+pub(crate) async fn new_key(
+    env: &Env,
+    caller: &Caller,
+    mode: KeyMode,
+) -> Result<(accounts::KeyRow, String), ApiError> {
+    require_live(caller)?;
+    accounts::create_key(env, &caller.account_id, mode, None, now_ms()).await
 }
 
 const MAX_GRACE_SECONDS: i64 = 7 * 86_400;
@@ -599,6 +619,22 @@ pub async fn rotate_key(
                 )
             })?,
     };
+    let (row, secret, old_after) = rotate(env, caller, key_id, grace).await?;
+    Ok(json(
+        201,
+        &json!({ "new_key": key_json(&row, Some(&secret)), "old_key": old_after.map(|k| key_json(&k, None)) }),
+    ))
+}
+
+/// Rotates a live or test key of the caller's account: the new key (and its secret,
+/// shown once) and the old key as it is now. Shared by REST and the console.
+pub(crate) async fn rotate(
+    env: &Env,
+    caller: &Caller,
+    key_id: &str,
+    grace: i64,
+) -> Result<(accounts::KeyRow, String, Option<accounts::KeyRow>), ApiError> {
+    require_live(caller)?;
     let keys = accounts::list_keys(env, &caller.account_id).await?;
     let now = now_ms();
     let old = keys
@@ -621,13 +657,24 @@ pub async fn rotate_key(
         .await?
         .into_iter()
         .find(|k| k.id == key_id);
-    Ok(json(
-        201,
-        &json!({ "new_key": key_json(&row, Some(&secret)), "old_key": old_after.map(|k| key_json(&k, None)) }),
-    ))
+    Ok((row, secret, old_after))
 }
 
 pub async fn revoke_key(env: &Env, caller: &Caller, key_id: &str) -> Result<Response, ApiError> {
+    let after = revoke(env, caller, key_id).await?;
+    Ok(json(
+        200,
+        &after.map(|k| key_json(&k, None)).unwrap_or(Value::Null),
+    ))
+}
+
+/// Revokes a key of the caller's account at once; the key as it is now. Shared by REST
+/// and the console.
+pub(crate) async fn revoke(
+    env: &Env,
+    caller: &Caller,
+    key_id: &str,
+) -> Result<Option<accounts::KeyRow>, ApiError> {
     require_live(caller)?;
     // One conditional statement decides: two concurrent revocations of the last two
     // live keys cannot both pass a check made before either writes.
@@ -643,8 +690,5 @@ pub async fn revoke_key(env: &Env, caller: &Caller, key_id: &str) -> Result<Resp
             _ => ApiError::KeyNotFound,
         });
     }
-    Ok(json(
-        200,
-        &after.map(|k| key_json(&k, None)).unwrap_or(Value::Null),
-    ))
+    Ok(after)
 }

@@ -50,19 +50,24 @@ pub async fn page_json(
     page_of(env, caller, &audit::parse_filter(pairs)?).await
 }
 
-async fn check_cursor(env: &Env, caller: &Caller, f: &Filter) -> Result<(), ApiError> {
-    if let Some(c) = &f.cursor {
-        if !audit_store::event_exists(env, &caller.account_id, caller.livemode(), c).await? {
-            return Err(ApiError::invalid(
-                "cursor",
-                "`cursor` must be the `next_cursor` of a previous page.",
-            ));
-        }
-    }
-    Ok(())
+/// The filters of an export, parsed and checked as REST does; the console's export.
+pub(crate) async fn export_for(
+    env: &Env,
+    caller: &Caller,
+    pairs: &[(String, String)],
+) -> Result<Response, ApiError> {
+    let f = audit::parse_filter(pairs)?;
+    check_cursor(env, caller, &f).await?;
+    export(env.clone(), caller.account_id.clone(), caller.livemode(), f)
 }
 
-async fn page_of(env: &Env, caller: &Caller, f: &Filter) -> Result<Value, ApiError> {
+/// One page of events (and the cursor of the next) for the parsed filter: the console's
+/// listing, through the same query as REST's.
+pub(crate) async fn events(
+    env: &Env,
+    caller: &Caller,
+    f: &Filter,
+) -> Result<(Vec<AuditEvent>, Option<String>), ApiError> {
     check_cursor(env, caller, f).await?;
     let mut rows = audit_store::page(
         env,
@@ -80,8 +85,25 @@ async fn page_of(env: &Env, caller: &Caller, f: &Filter) -> Result<Value, ApiErr
     } else {
         None
     };
+    Ok((rows, next))
+}
+
+async fn check_cursor(env: &Env, caller: &Caller, f: &Filter) -> Result<(), ApiError> {
+    if let Some(c) = &f.cursor {
+        if !audit_store::event_exists(env, &caller.account_id, caller.livemode(), c).await? {
+            return Err(ApiError::invalid(
+                "cursor",
+                "`cursor` must be the `next_cursor` of a previous page.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn page_of(env: &Env, caller: &Caller, f: &Filter) -> Result<Value, ApiError> {
+    let (rows, next) = events(env, caller, f).await?;
     let data: Vec<_> = rows.iter().map(AuditEvent::to_api).collect();
-    Ok(json!({ "object": "list", "data": data, "has_more": has_more, "next_cursor": next }))
+    Ok(json!({ "object": "list", "data": data, "has_more": next.is_some(), "next_cursor": next }))
 }
 
 struct ExportState {
@@ -95,8 +117,9 @@ struct ExportState {
     done: bool,
 }
 
-/// Streams every matching row, reading D1 a chunk at a time while writing.
-fn export(
+/// Streams every matching row, reading D1 a chunk at a time while writing. Shared by
+/// REST and the console (after `check_export`).
+pub(crate) fn export(
     env: Env,
     account_id: String,
     livemode: bool,
@@ -204,26 +227,36 @@ pub async fn verify(req: &Request, env: &Env, caller: &Caller) -> Result<Respons
         }
     }
     let pause_id = pause_id.ok_or_else(|| ApiError::missing("pause_id"))?;
-    // Another account's pause, one of the other mode, or none: not found.
-    let id = PauseId::parse(&pause_id).ok_or(ApiError::PauseNotFound)?;
-    let reply = pause_object::call(env, &id.to_string(), &Command::Get { wait_ms: 0 }).await?;
-    crate::api::owned(reply.pause, caller)?;
-    let head = reply.audit_head.unwrap_or_default();
-    let mut v = ChainVerifier::new(head);
-    let result = verify_pages(env, &caller.account_id, &pause_id, &mut v).await?;
-    let last = v.last();
+    let (events, last, first_break) = verify_chain(env, caller, &pause_id).await?;
     let head = (last.seq > 0).then(|| json!({ "seq": last.seq, "hash": last.hash }));
     Ok(json(
         200,
         &json!({
             "object": "audit_verification",
             "pause_id": pause_id,
-            "valid": result.is_ok(),
-            "events": v.rows(),
+            "valid": first_break.is_none(),
+            "events": events,
             "head": head,
-            "first_break": result.err(),
+            "first_break": first_break,
         }),
     ))
+}
+
+/// Verifies one pause's chain: the rows accepted, the head they reach, and the first
+/// break if any. Shared by REST and the console.
+pub(crate) async fn verify_chain(
+    env: &Env,
+    caller: &Caller,
+    pause_id: &str,
+) -> Result<(u64, ChainHead, Option<audit::Break>), ApiError> {
+    // Another account's pause, one of the other mode, or none: not found.
+    let id = PauseId::parse(pause_id).ok_or(ApiError::PauseNotFound)?;
+    let reply = pause_object::call(env, &id.to_string(), &Command::Get { wait_ms: 0 }).await?;
+    crate::api::owned(reply.pause, caller)?;
+    let head = reply.audit_head.unwrap_or_default();
+    let mut v = ChainVerifier::new(head);
+    let result = verify_pages(env, &caller.account_id, pause_id, &mut v).await?;
+    Ok((v.rows(), v.last().clone(), result.err()))
 }
 
 /// The object's chain head now (a Get also flushes its pending audit rows to D1).

@@ -151,6 +151,7 @@ pub async fn list_pauses(
     account_id: &str,
     livemode: bool,
     status: Option<&str>,
+    channel: Option<&str>,
     cursor: Option<&str>,
     limit: u32,
 ) -> Result<(Vec<Value>, Option<String>), ApiError> {
@@ -160,6 +161,10 @@ pub async fn list_pauses(
     if let Some(st) = status {
         args.push(s(st));
         sql.push_str(&format!(" AND status = ?{}", args.len()));
+    }
+    if let Some(ch) = channel {
+        args.push(s(ch));
+        sql.push_str(&format!(" AND json_extract(doc, '$.channel') = ?{}", args.len()));
     }
     if let Some(c) = cursor {
         args.push(s(c));

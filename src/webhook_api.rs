@@ -9,7 +9,7 @@ use crate::core::ids::PauseId;
 use crate::core::keys::KeyMode;
 use crate::core::tenancy::rotation_mode;
 use crate::core::time::rfc3339;
-use crate::core::webhook::event::to_api;
+use crate::core::webhook::event::{to_api, AttemptRow, EventRow};
 use crate::http::{json, now_ms};
 use crate::pause_object::Command;
 use crate::store::Caller;
@@ -28,10 +28,19 @@ async fn owned_pause_id(env: &Env, caller: &Caller, raw: &str) -> Result<String,
 
 /// `GET /v1/pause/{id}/webhooks`
 pub async fn list(env: &Env, caller: &Caller, raw_id: &str) -> Result<Response, ApiError> {
-    let id = owned_pause_id(env, caller, raw_id).await?;
-    let (events, attempts) = ws::for_pause(env, &caller.account_id, &id).await?;
+    let (events, attempts) = deliveries(env, caller, raw_id).await?;
     let data: Vec<_> = events.iter().map(|e| to_api(e, &attempts)).collect();
     Ok(json(200, &json!({ "object": "list", "data": data })))
+}
+
+/// A pause's webhook events and all their attempts. Shared by REST and the console.
+pub(crate) async fn deliveries(
+    env: &Env,
+    caller: &Caller,
+    raw_id: &str,
+) -> Result<(Vec<EventRow>, Vec<AttemptRow>), ApiError> {
+    let id = owned_pause_id(env, caller, raw_id).await?;
+    ws::for_pause(env, &caller.account_id, &id).await
 }
 
 /// `POST /v1/pause/{id}/webhooks/{event_id}/replay`: sends a finished event again,
@@ -42,6 +51,19 @@ pub async fn replay(
     raw_id: &str,
     event_id: &str,
 ) -> Result<Response, ApiError> {
+    let (id, e) = replay_event(env, caller, raw_id, event_id).await?;
+    let (events, attempts) = ws::for_pause(env, &caller.account_id, &id).await?;
+    let now = events.iter().find(|x| x.id == e.id).unwrap_or(&e);
+    Ok(json(202, &to_api(now, &attempts)))
+}
+
+/// Starts a finished event's delivery again. Shared by REST and the console.
+pub(crate) async fn replay_event(
+    env: &Env,
+    caller: &Caller,
+    raw_id: &str,
+    event_id: &str,
+) -> Result<(String, EventRow), ApiError> {
     let id = owned_pause_id(env, caller, raw_id).await?;
     let e = ws::event(env, event_id)
         .await?
@@ -50,9 +72,7 @@ pub async fn replay(
     if !webhooks::replay(env, &e).await? {
         return Err(ApiError::WebhookEventPending);
     }
-    let (events, attempts) = ws::for_pause(env, &caller.account_id, &id).await?;
-    let now = events.iter().find(|x| x.id == e.id).unwrap_or(&e);
-    Ok(json(202, &to_api(now, &attempts)))
+    Ok((id, e))
 }
 
 /// `POST /v1/webhook_secret/rotate` (optional body `{"mode": "live"|"test"}`, the
@@ -73,9 +93,7 @@ pub async fn rotate_secret(
         ),
         Some(_) => return Err(ApiError::invalid("mode", "`mode` must be live or test.")),
     };
-    let mode = rotation_mode(caller.key_mode(), asked)?;
-    let (secret, until) =
-        ws::rotate_secret(env, &caller.account_id, mode.is_live(), now_ms()).await?;
+    let (mode, secret, until) = rotate(env, caller, asked).await?;
     Ok(json(
         200,
         &json!({
@@ -85,4 +103,18 @@ pub async fn rotate_secret(
             "previous_secrets_expire_at": rfc3339(until),
         }),
     ))
+}
+
+/// Rotates the signing secret of the asked mode (the caller's by default): the mode,
+/// the new secret (shown once) and when the previous one stops. Shared by REST and
+/// the console.
+pub(crate) async fn rotate(
+    env: &Env,
+    caller: &Caller,
+    asked: Option<KeyMode>,
+) -> Result<(KeyMode, String, i64), ApiError> {
+    let mode = rotation_mode(caller.key_mode(), asked)?;
+    let (secret, until) =
+        ws::rotate_secret(env, &caller.account_id, mode.is_live(), now_ms()).await?;
+    Ok((mode, secret, until))
 }

@@ -134,7 +134,7 @@ pub(crate) fn audit_page(
     error: Option<&str>,
     verification: Option<&Verification>,
 ) -> String {
-    let mut out = String::from("<h1>Audit log</h1>");
+    let mut out = String::new();
     if let Some(e) = error {
         out.push_str(&notice(false, e));
     }

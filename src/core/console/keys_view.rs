@@ -61,7 +61,7 @@ fn state(k: &KeyView, now: i64) -> String {
 
 /// The body of the keys page.
 pub(crate) fn keys_page(keys: &[KeyView], can_manage: bool, csrf: &str, outcome: Outcome, now: i64) -> String {
-    let mut out = String::from("<h1>API keys and webhook secrets</h1>");
+    let mut out = String::new();
     match outcome {
         Outcome::Secret(label, secret, text) => {
             out.push_str(&notice(true, text));

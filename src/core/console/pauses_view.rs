@@ -130,7 +130,7 @@ fn select(name: &str, label: &str, current: Option<&str>, choices: &[(&str, &str
 /// The whole list page body.
 pub(crate) fn list_page(f: &ListFilter, rows: &[ListRow], next: Option<&str>, now: i64) -> String {
     let mode = if f.test { "test" } else { "live" };
-    let mut out = String::from("<h1>Pauses</h1><form class=\"filters\" method=\"get\" action=\"/console/pauses\">");
+    let mut out = String::from("<form class=\"filters\" method=\"get\" action=\"/console/pauses\">");
     out.push_str(&select(
         "status",
         "Status",
@@ -215,9 +215,8 @@ pub(crate) fn pause_page(d: &PauseDetail) -> String {
         out.push_str(&notice(ok, text));
     }
     out.push_str(&format!(
-        "<p><a href=\"/console/pauses?mode={}\">← All pauses</a></p><h1>{}</h1>",
+        "<p><a href=\"/console/pauses?mode={}\">← All pauses</a></p>",
         if p.livemode { "live" } else { "test" },
-        escape(&clip(&p.message, 140))
     ));
     out.push_str("<dl class=\"kv\">");
     let mut kv = |k: &str, v: String| out.push_str(&format!("<dt>{k}</dt><dd>{v}</dd>"));

@@ -33,7 +33,7 @@ fn allowance(n: Option<u32>) -> String {
 /// The body of the usage page. `period` is `2026-11`; `used` the month's live pauses.
 pub(crate) fn usage_page(plan: Plan, period: &str, used: u32, contact: &str) -> String {
     let limits = plan.limits();
-    let mut out = format!("<h1>Usage and plan</h1><p>Your team is on the <strong>{}</strong> plan.</p>", plan.as_str());
+    let mut out = format!("<p>Your team is on the <strong>{}</strong> plan.</p>", plan.as_str());
     match limits.monthly_pauses {
         Some(cap) => {
             let pct = (u64::from(used) * 100 / u64::from(cap.max(1))).min(100);
