@@ -14,6 +14,7 @@ pub mod audit_store;
 pub mod callbacks;
 pub mod channels;
 pub mod config;
+pub mod console;
 pub mod http;
 pub mod mcp;
 pub mod metrics;
@@ -122,6 +123,10 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
         (["admin", "accounts"], _) => api::admin_create_account(req, env).await,
         (["dev", "outbox"], _) => api::dev_outbox(&req, env).await,
         (["mcp"], _) => mcp::handle(req, env).await,
+        (["console", rest @ ..], _) => {
+            let rest: Vec<&str> = rest.to_vec();
+            console::handle(req, env, &rest, method).await
+        }
         (["v1", rest @ ..], _) => {
             let caller = api::authenticate(&req, env).await?;
             rate_limit(env, &caller).await?;

@@ -844,7 +844,12 @@ struct Seen {
 }
 
 fn key_actor(key_id: Option<&str>) -> String {
-    key_id.map_or_else(|| "system".to_string(), |k| format!("api_key:{k}"))
+    match key_id {
+        // The console acts as a member (its `Caller` carries `member:<id>`).
+        Some(k) if k.starts_with("member:") => k.to_string(),
+        Some(k) => format!("api_key:{k}"),
+        None => "system".to_string(),
+    }
 }
 
 fn delivery_event(outcome: &DeliveryOutcome, p: &Pause) -> (&'static str, serde_json::Value) {

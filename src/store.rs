@@ -164,7 +164,10 @@ pub async fn list_pauses(
     }
     if let Some(ch) = channel {
         args.push(s(ch));
-        sql.push_str(&format!(" AND json_extract(doc, '$.channel') = ?{}", args.len()));
+        sql.push_str(&format!(
+            " AND json_extract(doc, '$.channel') = ?{}",
+            args.len()
+        ));
     }
     if let Some(c) = cursor {
         args.push(s(c));

@@ -27,6 +27,21 @@ const ROUTES: &[(&str, &str)] = &[
     ("v1/webhook_secret/rotate", "POST"),
     ("v1/audit", "GET, HEAD"),
     ("v1/audit/verify", "GET, HEAD"),
+    // The console's pages of pauses, audit, keys and usage (cpages).
+    ("console/assets/*", "GET, HEAD"),
+    ("console/pauses", "GET, HEAD"),
+    ("console/pauses/rows", "GET, HEAD"),
+    ("console/pauses/*", "GET, HEAD"),
+    ("console/pauses/*/cancel", "POST"),
+    ("console/pauses/*/webhooks/*/replay", "POST"),
+    ("console/audit", "GET, HEAD"),
+    ("console/audit/export", "GET, HEAD"),
+    ("console/audit/verify", "GET, HEAD"),
+    ("console/keys", "GET, HEAD, POST"),
+    ("console/keys/*/rotate", "POST"),
+    ("console/keys/*/revoke", "POST"),
+    ("console/webhook-secret/rotate", "POST"),
+    ("console/usage", "GET, HEAD"),
 ];
 
 /// The `Allow` value of a path (segments without the slashes), if it is one of ours.

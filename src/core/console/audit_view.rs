@@ -16,6 +16,8 @@ pub(crate) struct AuditQuery {
     pub pause_id: String,
     pub kind: String,
     pub cursor: String,
+    /// The test-mode log rather than the live one.
+    pub test: bool,
 }
 
 /// `2026-11-29T14:02` (a datetime-local value) as RFC 3339 UTC; anything else as is,
@@ -40,6 +42,7 @@ impl AuditQuery {
                 "pause_id" => q.pause_id = v,
                 "type" => q.kind = v,
                 "cursor" => q.cursor = v,
+                "mode" => q.test = v == "test",
                 _ => {}
             }
         }
@@ -67,7 +70,15 @@ impl AuditQuery {
     /// This page's own query string (form names), for links.
     pub(crate) fn query(&self, cursor: Option<&str>) -> String {
         let mut parts = Vec::new();
-        for (k, v) in [("from", &self.from), ("to", &self.to), ("pause_id", &self.pause_id), ("type", &self.kind)] {
+        if self.test {
+            parts.push("mode=test".to_string());
+        }
+        for (k, v) in [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("pause_id", &self.pause_id),
+            ("type", &self.kind),
+        ] {
             if !v.is_empty() {
                 parts.push(format!("{k}={}", qs(v)));
             }
@@ -93,7 +104,9 @@ fn reason_words(reason: &str) -> &'static str {
         "seq_gap" => "an event is missing or out of order before it",
         "prev_hash_mismatch" => "it does not point at the hash of the event before it",
         "hash_mismatch" => "its content no longer matches its own hash (it was altered)",
-        "beyond_head" => "it lies past the last event the pause itself recorded (inserted afterwards)",
+        "beyond_head" => {
+            "it lies past the last event the pause itself recorded (inserted afterwards)"
+        }
         "head_mismatch" => "it differs from the last event the pause itself recorded (rewritten)",
         "missing_tail" => "events the pause recorded are missing from the log (deleted)",
         _ => "the chain does not hold here",
@@ -151,13 +164,24 @@ pub(crate) fn audit_page(
     out.push_str("<form class=\"filters\" method=\"get\" action=\"/console/audit\">");
     out.push_str(&input("from", "From (UTC)", "datetime-local", &q.from, ""));
     out.push_str(&input("to", "To (UTC)", "datetime-local", &q.to, ""));
-    out.push_str(&input("pause_id", "Pause", "text", &q.pause_id, " placeholder=\"pause_…\" spellcheck=\"false\""));
+    out.push_str(&input(
+        "pause_id",
+        "Pause",
+        "text",
+        &q.pause_id,
+        " placeholder=\"pause_…\" spellcheck=\"false\"",
+    ));
     out.push_str("<div><label for=\"a-type\">Event type</label><select id=\"a-type\" name=\"type\"><option value=\"\">Any</option>");
     for t in EVENT_TYPES {
         let sel = if q.kind == *t { " selected" } else { "" };
         out.push_str(&format!("<option{sel}>{t}</option>"));
     }
-    out.push_str("</select></div><div><button type=\"submit\">Filter</button></div></form>");
+    out.push_str("</select></div>");
+    out.push_str(&format!(
+        "<div><label for=\"a-mode\">Mode</label><select id=\"a-mode\" name=\"mode\"><option value=\"live\">Live</option><option value=\"test\"{}>Test</option></select></div>",
+        if q.test { " selected" } else { "" }
+    ));
+    out.push_str("<div><button type=\"submit\">Filter</button></div></form>");
     let filters = q.query(None);
     let amp = if filters.is_empty() { "" } else { "&amp;" };
     out.push_str(&format!(
@@ -167,9 +191,10 @@ pub(crate) fn audit_page(
     ));
     out.push_str(&format!(
         "<form class=\"filters\" method=\"get\" action=\"/console/audit/verify\"><div><label for=\"v-pause\">Verify the chain of pause</label>\
-<input id=\"v-pause\" name=\"pause_id\" type=\"text\" value=\"{}\" placeholder=\"pause_…\" spellcheck=\"false\" required></div>\
+<input id=\"v-pause\" name=\"pause_id\" type=\"text\" value=\"{}\" placeholder=\"pause_…\" spellcheck=\"false\" required></div>{}\
 <div><button type=\"submit\">Verify</button></div></form>",
-        escape(&q.pause_id)
+        escape(&q.pause_id),
+        if q.test { "<input type=\"hidden\" name=\"mode\" value=\"test\">" } else { "" }
     ));
     out.push_str("<div class=\"scroll\"><table><caption class=\"muted\">Oldest first</caption><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">Event</th><th scope=\"col\">Pause</th><th scope=\"col\">Actor</th><th scope=\"col\" class=\"hide-sm\">#</th></tr></thead><tbody>");
     if rows.is_empty() {
@@ -203,40 +228,81 @@ mod tests {
 
     #[test]
     fn form_values_become_the_api_filters() {
-        let pairs: Vec<(String, String)> = [("from", "2026-11-29T14:02"), ("to", ""), ("type", "pause.created"), ("junk", "1")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let pairs: Vec<(String, String)> = [
+            ("from", "2026-11-29T14:02"),
+            ("to", ""),
+            ("type", "pause.created"),
+            ("junk", "1"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
         let q = AuditQuery::from_pairs(&pairs);
         let f = parse_filter(&q.api_pairs(true)).unwrap();
-        assert_eq!(f.since, crate::core::time::parse_rfc3339("2026-11-29T14:02:00Z"));
+        assert_eq!(
+            f.since,
+            crate::core::time::parse_rfc3339("2026-11-29T14:02:00Z")
+        );
         assert_eq!(f.until, None);
         assert_eq!(f.kind.as_deref(), Some("pause.created"));
         // A bad value is refused by the API's parser, by name.
-        let bad = AuditQuery { to: "yesterday".into(), ..Default::default() };
-        assert_eq!(parse_filter(&bad.api_pairs(false)).unwrap_err().param(), Some("until"));
+        let bad = AuditQuery {
+            to: "yesterday".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            parse_filter(&bad.api_pairs(false)).unwrap_err().param(),
+            Some("until")
+        );
         // Non-ASCII of length 16 is not sliced.
-        let odd = AuditQuery { from: "ééééééééT".into(), ..Default::default() };
+        let odd = AuditQuery {
+            from: "ééééééééT".into(),
+            ..Default::default()
+        };
         assert!(parse_filter(&odd.api_pairs(false)).is_err());
     }
 
     #[test]
     fn verification_says_what_it_proved_or_where_it_broke() {
-        let mut v = Verification { pause_id: "pause_1".into(), events: 4, head: ChainHead { seq: 4, hash: "ab".repeat(32) }, first_break: None };
+        let mut v = Verification {
+            pause_id: "pause_1".into(),
+            events: 4,
+            head: ChainHead {
+                seq: 4,
+                hash: "ab".repeat(32),
+            },
+            first_break: None,
+        };
         let ok = verification_html(&v);
-        assert!(ok.contains("Verified.") && ok.contains("4 audit events") && ok.contains("not prove"));
-        v.first_break = Some(Break { seq: 3, event_id: "evt_<3>".into(), reason: "hash_mismatch" });
+        assert!(
+            ok.contains("Verified.") && ok.contains("4 audit events") && ok.contains("not prove")
+        );
+        v.first_break = Some(Break {
+            seq: 3,
+            event_id: "evt_<3>".into(),
+            reason: "hash_mismatch",
+        });
         v.events = 2;
         let bad = verification_html(&v);
-        assert!(bad.contains("Not verified") && bad.contains("event number 3") && bad.contains("altered"));
+        assert!(
+            bad.contains("Not verified")
+                && bad.contains("event number 3")
+                && bad.contains("altered")
+        );
         assert!(bad.contains("evt_&lt;3&gt;"));
     }
 
     #[test]
     fn export_links_carry_the_filters() {
-        let q = AuditQuery { pause_id: "pause_1".into(), kind: "pause.created".into(), ..Default::default() };
+        let q = AuditQuery {
+            pause_id: "pause_1".into(),
+            kind: "pause.created".into(),
+            ..Default::default()
+        };
         let html = audit_page(&q, &[], None, None, None);
-        assert!(html.contains("/console/audit/export?format=csv&amp;pause_id=pause_1&amp;type=pause.created"));
+        assert!(html.contains(
+            "/console/audit/export?format=csv&amp;pause_id=pause_1&amp;type=pause.created"
+        ));
         assert!(html.contains("/console/audit/export?format=ndjson&amp;"));
     }
 }

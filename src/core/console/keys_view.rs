@@ -31,7 +31,9 @@ pub(crate) const GRACE_CHOICES: &[(i64, &str)] = &[
 pub(crate) fn parse_grace(v: Option<&str>) -> Result<i64, ApiError> {
     v.and_then(|v| v.trim().parse::<i64>().ok())
         .filter(|g| GRACE_CHOICES.iter().any(|(s, _)| s == g))
-        .ok_or_else(|| ApiError::invalid("grace_seconds", "Choose one of the offered grace periods."))
+        .ok_or_else(|| {
+            ApiError::invalid("grace_seconds", "Choose one of the offered grace periods.")
+        })
 }
 
 /// The mode field of the create and rotate-secret forms.
@@ -60,7 +62,13 @@ fn state(k: &KeyView, now: i64) -> String {
 }
 
 /// The body of the keys page.
-pub(crate) fn keys_page(keys: &[KeyView], can_manage: bool, csrf: &str, outcome: Outcome, now: i64) -> String {
+pub(crate) fn keys_page(
+    keys: &[KeyView],
+    can_manage: bool,
+    csrf: &str,
+    outcome: Outcome,
+    now: i64,
+) -> String {
     let mut out = String::new();
     match outcome {
         Outcome::Secret(label, secret, text) => {
@@ -134,7 +142,15 @@ mod tests {
     use super::*;
 
     fn key(active: bool, expires_at: Option<i64>) -> KeyView {
-        KeyView { id: "key_1".into(), mode: "live".into(), display: "pp_live_…abcd".into(), created_at: 0, revoked_at: None, expires_at, active }
+        KeyView {
+            id: "key_1".into(),
+            mode: "live".into(),
+            display: "pp_live_…abcd".into(),
+            created_at: 0,
+            revoked_at: None,
+            expires_at,
+            active,
+        }
     }
 
     #[test]
@@ -156,14 +172,27 @@ mod tests {
 
     #[test]
     fn a_new_secret_is_shown_with_a_copy_button() {
-        let html = keys_page(&[], true, "t", Outcome::Secret("Live key", "pp_live_<s>", "Created."), 0);
+        let html = keys_page(
+            &[],
+            true,
+            "t",
+            Outcome::Secret("Live key", "pp_live_<s>", "Created."),
+            0,
+        );
         assert!(html.contains("pp_live_&lt;s&gt;") && html.contains("data-copy=\"new-secret\""));
     }
 
     #[test]
     fn form_fields_are_checked() {
         assert_eq!(parse_grace(Some("3600")).unwrap(), 3600);
-        for bad in [None, Some(""), Some("5"), Some("-1"), Some("1e3"), Some("９")] {
+        for bad in [
+            None,
+            Some(""),
+            Some("5"),
+            Some("-1"),
+            Some("1e3"),
+            Some("９"),
+        ] {
             assert_eq!(parse_grace(bad).unwrap_err().param(), Some("grace_seconds"));
         }
         assert_eq!(parse_mode(Some("test")).unwrap(), KeyMode::Test);

@@ -28,13 +28,24 @@ impl ListFilter {
             match k.as_str() {
                 "status" => {
                     f.status = Some(Status::parse(v).ok_or_else(|| {
-                        ApiError::invalid("status", "Status must be pending, responded, timed out or cancelled.")
+                        ApiError::invalid(
+                            "status",
+                            "Status must be pending, responded, timed out or cancelled.",
+                        )
                     })?)
                 }
                 "channel" => {
-                    f.channel = Some(Channel::ALL.into_iter().find(|c| c.as_str() == v).ok_or_else(
-                        || ApiError::invalid("channel", "Channel must be sms, email, slack or whatsapp."),
-                    )?)
+                    f.channel = Some(
+                        Channel::ALL
+                            .into_iter()
+                            .find(|c| c.as_str() == v)
+                            .ok_or_else(|| {
+                                ApiError::invalid(
+                                    "channel",
+                                    "Channel must be sms, email, slack or whatsapp.",
+                                )
+                            })?,
+                    )
                 }
                 "mode" => {
                     f.test = match v.as_str() {
@@ -45,7 +56,10 @@ impl ListFilter {
                 }
                 "cursor" => {
                     PauseId::parse(v).ok_or_else(|| {
-                        ApiError::invalid("cursor", "The page link is damaged: start from the first page.")
+                        ApiError::invalid(
+                            "cursor",
+                            "The page link is damaged: start from the first page.",
+                        )
                     })?;
                     f.cursor = Some(v.clone());
                 }
@@ -118,9 +132,15 @@ pub(crate) fn rows_fragment(rows: &[ListRow], now: i64) -> String {
 }
 
 fn select(name: &str, label: &str, current: Option<&str>, choices: &[(&str, &str)]) -> String {
-    let mut out = format!("<div><label for=\"f-{name}\">{label}</label><select id=\"f-{name}\" name=\"{name}\">");
+    let mut out = format!(
+        "<div><label for=\"f-{name}\">{label}</label><select id=\"f-{name}\" name=\"{name}\">"
+    );
     for (value, text) in choices {
-        let sel = if current == Some(*value) { " selected" } else { "" };
+        let sel = if current == Some(*value) {
+            " selected"
+        } else {
+            ""
+        };
         out.push_str(&format!("<option value=\"{value}\"{sel}>{text}</option>"));
     }
     out.push_str("</select></div>");
@@ -130,24 +150,45 @@ fn select(name: &str, label: &str, current: Option<&str>, choices: &[(&str, &str
 /// The whole list page body.
 pub(crate) fn list_page(f: &ListFilter, rows: &[ListRow], next: Option<&str>, now: i64) -> String {
     let mode = if f.test { "test" } else { "live" };
-    let mut out = String::from("<form class=\"filters\" method=\"get\" action=\"/console/pauses\">");
+    let mut out =
+        String::from("<form class=\"filters\" method=\"get\" action=\"/console/pauses\">");
     out.push_str(&select(
         "status",
         "Status",
         f.status.map(Status::as_str),
-        &[("", "Any"), ("pending", "Pending"), ("responded", "Responded"), ("timed_out", "Timed out"), ("cancelled", "Cancelled")],
+        &[
+            ("", "Any"),
+            ("pending", "Pending"),
+            ("responded", "Responded"),
+            ("timed_out", "Timed out"),
+            ("cancelled", "Cancelled"),
+        ],
     ));
     out.push_str(&select(
         "channel",
         "Channel",
         f.channel.map(Channel::as_str),
-        &[("", "Any"), ("sms", "SMS"), ("email", "Email"), ("slack", "Slack"), ("whatsapp", "WhatsApp")],
+        &[
+            ("", "Any"),
+            ("sms", "SMS"),
+            ("email", "Email"),
+            ("slack", "Slack"),
+            ("whatsapp", "WhatsApp"),
+        ],
     ));
-    out.push_str(&select("mode", "Mode", Some(mode), &[("live", "Live"), ("test", "Test")]));
+    out.push_str(&select(
+        "mode",
+        "Mode",
+        Some(mode),
+        &[("live", "Live"), ("test", "Test")],
+    ));
     out.push_str("<div><button type=\"submit\">Filter</button></div></form>");
     // Only the first page updates itself: an older page stays where the reader is.
     let live = if f.cursor.is_none() {
-        format!(" data-live data-src=\"/console/pauses/rows?{}\"", escape(&f.query(false)))
+        format!(
+            " data-live data-src=\"/console/pauses/rows?{}\"",
+            escape(&f.query(false))
+        )
     } else {
         String::new()
     };
@@ -161,14 +202,26 @@ pub(crate) fn list_page(f: &ListFilter, rows: &[ListRow], next: Option<&str>, no
     ));
     let mut nav = Vec::new();
     if f.cursor.is_some() {
-        nav.push(format!("<a href=\"/console/pauses?{}\">Newest</a>", escape(&f.query(false))));
+        nav.push(format!(
+            "<a href=\"/console/pauses?{}\">Newest</a>",
+            escape(&f.query(false))
+        ));
     }
     if let Some(c) = next {
-        let older = ListFilter { cursor: Some(c.to_string()), ..f.clone() };
-        nav.push(format!("<a href=\"/console/pauses?{}\" rel=\"next\">Older pauses</a>", escape(&older.query(true))));
+        let older = ListFilter {
+            cursor: Some(c.to_string()),
+            ..f.clone()
+        };
+        nav.push(format!(
+            "<a href=\"/console/pauses?{}\" rel=\"next\">Older pauses</a>",
+            escape(&older.query(true))
+        ));
     }
     if !nav.is_empty() {
-        out.push_str(&format!("<nav aria-label=\"Pages\"><p>{}</p></nav>", nav.join(" · ")));
+        out.push_str(&format!(
+            "<nav aria-label=\"Pages\"><p>{}</p></nav>",
+            nav.join(" · ")
+        ));
     }
     out.push_str("<script src=\"/console/assets/live.js\" defer></script>");
     out
@@ -184,7 +237,6 @@ pub(crate) struct PauseDetail<'a> {
     pub csrf: &'a str,
     /// The result of the action just taken (`true` = done), if any.
     pub flash: Option<(bool, &'a str)>,
-    pub now: i64,
 }
 
 fn describe(e: &AuditEvent) -> String {
@@ -204,7 +256,11 @@ fn describe(e: &AuditEvent) -> String {
         "webhook.attempted" => "Webhook attempted".into(),
         other => other.to_string(),
     };
-    format!("{} <span class=\"muted\">by {}</span>", escape(&what), describe_actor(&e.actor, &e.context))
+    format!(
+        "{} <span class=\"muted\">by {}</span>",
+        escape(&what),
+        describe_actor(&e.actor, &e.context)
+    )
 }
 
 /// The body of a pause's page.
@@ -221,22 +277,62 @@ pub(crate) fn pause_page(d: &PauseDetail) -> String {
     out.push_str("<dl class=\"kv\">");
     let mut kv = |k: &str, v: String| out.push_str(&format!("<dt>{k}</dt><dd>{v}</dd>"));
     kv("Status", badge(p.status.as_str()));
-    kv("Pause", format!("<code>{}</code>{}", escape(&p.id), if p.livemode { "" } else { " (test mode)" }));
-    kv("Question", format!("<span class=\"pre\">{}</span>", escape(&p.message)));
-    kv("Options", p.options.iter().map(|o| {
-        let default = if p.timeout_default.as_deref() == Some(o.as_str()) { " <span class=\"muted\">(default on timeout)</span>" } else { "" };
-        format!("{}{default}", escape(o))
-    }).collect::<Vec<_>>().join("<br>"));
+    kv(
+        "Pause",
+        format!(
+            "<code>{}</code>{}",
+            escape(&p.id),
+            if p.livemode { "" } else { " (test mode)" }
+        ),
+    );
+    kv(
+        "Question",
+        format!("<span class=\"pre\">{}</span>", escape(&p.message)),
+    );
+    kv(
+        "Options",
+        p.options
+            .iter()
+            .map(|o| {
+                let default = if p.timeout_default.as_deref() == Some(o.as_str()) {
+                    " <span class=\"muted\">(default on timeout)</span>"
+                } else {
+                    ""
+                };
+                format!("{}{default}", escape(o))
+            })
+            .collect::<Vec<_>>()
+            .join("<br>"),
+    );
     if let Some(c) = &p.answer.context {
         kv("Context", escape(c));
     }
-    kv("Recipient", format!("{} by {}", escape(&p.recipient), escape(p.channel.as_str())));
+    kv(
+        "Recipient",
+        format!("{} by {}", escape(&p.recipient), escape(p.channel.as_str())),
+    );
     kv("Created", utc(p.created_at));
-    kv(if p.status == Status::Pending { "Expires" } else { "Deadline" }, utc(p.expires_at));
+    kv(
+        if p.status == Status::Pending {
+            "Expires"
+        } else {
+            "Deadline"
+        },
+        utc(p.expires_at),
+    );
     if let Some(choice) = &p.response_choice {
         let via = p.responded_via.as_deref().unwrap_or("");
-        kv("Answer", format!("{} <span class=\"muted\">via {}{}</span>", escape(choice), escape(via),
-            p.responded_at.map(|t| format!(", {}", utc(t))).unwrap_or_default()));
+        kv(
+            "Answer",
+            format!(
+                "{} <span class=\"muted\">via {}{}</span>",
+                escape(choice),
+                escape(via),
+                p.responded_at
+                    .map(|t| format!(", {}", utc(t)))
+                    .unwrap_or_default()
+            ),
+        );
     }
     if let Some(c) = &p.response_comment {
         kv("Comment", escape(c));
@@ -245,7 +341,13 @@ pub(crate) fn pause_page(d: &PauseDetail) -> String {
         kv("Cancelled", utc(t));
     }
     if let Some(m) = &p.metadata {
-        kv("Metadata", format!("<pre>{}</pre>", escape(&serde_json::to_string_pretty(m).unwrap_or_default())));
+        kv(
+            "Metadata",
+            format!(
+                "<pre>{}</pre>",
+                escape(&serde_json::to_string_pretty(m).unwrap_or_default())
+            ),
+        );
     }
     if let Some(u) = &p.webhook_url {
         kv("Webhook", format!("<code>{}</code>", escape(u)));
@@ -265,7 +367,11 @@ pub(crate) fn pause_page(d: &PauseDetail) -> String {
 
     let dl = &p.delivery;
     out.push_str("<h2>Delivery</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Channel</th><th scope=\"col\">Status</th><th scope=\"col\">Provider</th><th scope=\"col\">Attempts</th><th scope=\"col\">Detail</th></tr></thead><tbody>");
-    let detail = [dl.error_code.as_deref(), dl.error_message.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(": ");
+    let detail = [dl.error_code.as_deref(), dl.error_message.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(": ");
     out.push_str(&format!(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr></tbody></table></div>",
         escape(p.channel.as_str()),
@@ -273,7 +379,9 @@ pub(crate) fn pause_page(d: &PauseDetail) -> String {
         escape(dl.provider.as_deref().unwrap_or("—")),
         dl.attempts,
         escape(&detail),
-        dl.updated_at.map(|t| format!(" {}", utc(t))).unwrap_or_default()
+        dl.updated_at
+            .map(|t| format!(" {}", utc(t)))
+            .unwrap_or_default()
     ));
 
     out.push_str(&format!("<h2>Timeline</h2><p class=\"muted\">From the audit log. <a href=\"/console/audit?pause_id={0}\">All events</a> · <a href=\"/console/audit/verify?pause_id={0}\">Verify its chain</a></p><ol class=\"tl\">", qs(&p.id)));
@@ -287,7 +395,14 @@ pub(crate) fn pause_page(d: &PauseDetail) -> String {
 
     out.push_str("<h2>Webhook deliveries</h2>");
     if d.webhooks.is_empty() {
-        out.push_str(&format!("<p>{}</p>", if p.webhook_url.is_some() { "None yet: an event is sent when the pause ends." } else { "This pause has no webhook URL." }));
+        out.push_str(&format!(
+            "<p>{}</p>",
+            if p.webhook_url.is_some() {
+                "None yet: an event is sent when the pause ends."
+            } else {
+                "This pause has no webhook URL."
+            }
+        ));
     }
     for e in d.webhooks {
         out.push_str(&format!(
@@ -307,8 +422,12 @@ pub(crate) fn pause_page(d: &PauseDetail) -> String {
                 a.attempt,
                 utc(a.started_at),
                 badge(&a.outcome),
-                a.status_code.map(|c| c.to_string()).unwrap_or_else(|| "—".into()),
-                a.latency_ms.map(|l| format!("{l} ms")).unwrap_or_else(|| "—".into()),
+                a.status_code
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "—".into()),
+                a.latency_ms
+                    .map(|l| format!("{l} ms"))
+                    .unwrap_or_else(|| "—".into()),
                 escape(a.error.as_deref().unwrap_or(""))
             ));
         }
@@ -333,19 +452,35 @@ mod tests {
     use crate::core::pause::tests::sample;
 
     fn pairs(q: &[(&str, &str)]) -> Vec<(String, String)> {
-        q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        q.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn filters_parse_and_refuse_by_name() {
-        let f = ListFilter::parse(&pairs(&[("status", "pending"), ("channel", "email"), ("mode", "test"), ("x", "y")])).unwrap();
+        let f = ListFilter::parse(&pairs(&[
+            ("status", "pending"),
+            ("channel", "email"),
+            ("mode", "test"),
+            ("x", "y"),
+        ]))
+        .unwrap();
         assert_eq!(f.status, Some(Status::Pending));
         assert_eq!(f.channel, Some(Channel::Email));
         assert!(f.test);
         assert_eq!(f.query(false), "mode=test&status=pending&channel=email");
         // Empty values are "any" (the form's first option).
-        assert_eq!(ListFilter::parse(&pairs(&[("status", ""), ("channel", "")])).unwrap(), ListFilter::default());
-        for (k, v) in [("status", "done"), ("channel", "fax"), ("mode", "prod"), ("cursor", "x'<")] {
+        assert_eq!(
+            ListFilter::parse(&pairs(&[("status", ""), ("channel", "")])).unwrap(),
+            ListFilter::default()
+        );
+        for (k, v) in [
+            ("status", "done"),
+            ("channel", "fax"),
+            ("mode", "prod"),
+            ("cursor", "x'<"),
+        ] {
             let e = ListFilter::parse(&pairs(&[(k, v)])).unwrap_err();
             assert_eq!(e.param(), Some(k), "{k}");
         }
@@ -364,11 +499,19 @@ mod tests {
 
     #[test]
     fn only_the_first_page_updates_itself_and_paging_keeps_the_filters() {
-        let f = ListFilter { status: Some(Status::Pending), ..Default::default() };
+        let f = ListFilter {
+            status: Some(Status::Pending),
+            ..Default::default()
+        };
         let first = list_page(&f, &[], Some("pause_00"), 0);
-        assert!(first.contains("data-live data-src=\"/console/pauses/rows?mode=live&amp;status=pending\""));
-        assert!(first.contains("href=\"/console/pauses?mode=live&amp;status=pending&amp;cursor=pause_00\""));
-        let older = ListFilter { cursor: Some("pause_00".into()), ..f };
+        assert!(first
+            .contains("data-live data-src=\"/console/pauses/rows?mode=live&amp;status=pending\""));
+        assert!(first
+            .contains("href=\"/console/pauses?mode=live&amp;status=pending&amp;cursor=pause_00\""));
+        let older = ListFilter {
+            cursor: Some("pause_00".into()),
+            ..f
+        };
         assert!(!list_page(&older, &[], None, 0).contains("data-live"));
     }
 
@@ -380,7 +523,15 @@ mod tests {
             "attempts": 1, "round_start": 0, "next_attempt_at": 0, "lease_until": 0, "created_at": 0,
             "completed_at": null, "dead_lettered_at": null})).unwrap();
         let webhooks = [ev];
-        let mut d = PauseDetail { pause: &p, timeline: &[], webhooks: &webhooks, attempts: &[], can_manage: true, csrf: "tok", flash: None, now: 0 };
+        let mut d = PauseDetail {
+            pause: &p,
+            timeline: &[],
+            webhooks: &webhooks,
+            attempts: &[],
+            can_manage: true,
+            csrf: "tok",
+            flash: None,
+        };
         let html = pause_page(&d);
         assert!(html.contains("/cancel\"><input type=\"hidden\" name=\"csrf\" value=\"tok\">"));
         assert!(html.contains("/webhooks/msg_1/replay"));

@@ -33,7 +33,10 @@ fn allowance(n: Option<u32>) -> String {
 /// The body of the usage page. `period` is `2026-11`; `used` the month's live pauses.
 pub(crate) fn usage_page(plan: Plan, period: &str, used: u32, contact: &str) -> String {
     let limits = plan.limits();
-    let mut out = format!("<p>Your team is on the <strong>{}</strong> plan.</p>", plan.as_str());
+    let mut out = format!(
+        "<p>Your team is on the <strong>{}</strong> plan.</p>",
+        plan.as_str()
+    );
     match limits.monthly_pauses {
         Some(cap) => {
             let pct = (u64::from(used) * 100 / u64::from(cap.max(1))).min(100);
@@ -49,13 +52,21 @@ pub(crate) fn usage_page(plan: Plan, period: &str, used: u32, contact: &str) -> 
                 out.push_str("<p class=\"note err\" role=\"alert\">This month's allowance is used up: new live pauses are refused until the month ends or the plan changes. Test-mode pauses still work.</p>");
             }
         }
-        None => out.push_str(&format!("<p>Live pauses in {}: {} (no monthly limit).</p>", escape(period), allowance(Some(used)))),
+        None => out.push_str(&format!(
+            "<p>Live pauses in {}: {} (no monthly limit).</p>",
+            escape(period),
+            allowance(Some(used))
+        )),
     }
     out.push_str("<p class=\"muted\">Test-mode pauses are not counted. The month is the calendar month in UTC.</p>");
     out.push_str("<h2>Plans</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Plan</th><th scope=\"col\">Live pauses a month</th><th scope=\"col\">Channels</th><th scope=\"col\">Longest timeout</th><th scope=\"col\" class=\"hide-sm\">Priority</th></tr></thead><tbody>");
     for p in Plan::ALL {
         let l = p.limits();
-        let current = if p == plan { " aria-current=\"true\"" } else { "" };
+        let current = if p == plan {
+            " aria-current=\"true\""
+        } else {
+            ""
+        };
         out.push_str(&format!(
             "<tr{current}><th scope=\"row\">{}{}</th><td>{}</td><td>{}</td><td>{}</td><td class=\"hide-sm\">{}</td></tr>",
             p.as_str(),
@@ -85,7 +96,12 @@ mod tests {
         for p in Plan::ALL {
             assert!(html.contains(&format!(">{}", p.as_str())), "{p:?}");
         }
-        assert!(html.contains("25,000") && html.contains("unlimited") && html.contains("30 days") && html.contains("24 hours"));
+        assert!(
+            html.contains("25,000")
+                && html.contains("unlimited")
+                && html.contains("30 days")
+                && html.contains("24 hours")
+        );
         assert!(html.contains("mailto:sales@example.com"));
         assert!(!html.contains("used up"));
         assert!(usage_page(Plan::Free, "2026-11", 50, "x").contains("used up"));

@@ -62,21 +62,36 @@ pub(crate) fn qs(v: &str) -> String {
 pub(crate) fn describe_actor(actor: &str, context: &str) -> String {
     let email = serde_json::from_str::<serde_json::Value>(context)
         .ok()
-        .and_then(|c| c.get("member_email").and_then(|e| e.as_str()).map(str::to_string));
+        .and_then(|c| {
+            c.get("member_email")
+                .and_then(|e| e.as_str())
+                .map(str::to_string)
+        });
     match email {
-        Some(e) if actor.starts_with("member:") => format!("{} <span class=\"muted\">({})</span>", escape(&e), escape(actor)),
+        Some(e) if actor.starts_with("member:") => format!(
+            "{} <span class=\"muted\">({})</span>",
+            escape(&e),
+            escape(actor)
+        ),
         _ => escape(actor),
     }
 }
 
 /// A hidden CSRF field for a state-changing form.
 pub(crate) fn csrf_field(csrf: &str) -> String {
-    format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", escape(csrf))
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        escape(csrf)
+    )
 }
 
 /// A one-line notice at the top of a page: `ok` or an error.
 pub(crate) fn notice(ok: bool, text: &str) -> String {
-    let (class, role) = if ok { ("note ok", "status") } else { ("note err", "alert") };
+    let (class, role) = if ok {
+        ("note ok", "status")
+    } else {
+        ("note err", "alert")
+    };
     format!("<p class=\"{class}\" role=\"{role}\">{}</p>", escape(text))
 }
 

@@ -1,0 +1,168 @@
+//! `/console/pauses`: the list (and its live fragment), a pause's page, cancel, replay.
+
+use worker::{Env, Request, Response};
+
+use super::pages::{error_page, form, page, query_pairs, require_manager, see_other};
+use super::session::Member;
+use crate::api::{self, ListQuery};
+use crate::audit_api;
+use crate::core::audit::{Filter, Format};
+use crate::core::console::pauses_view::{self, ListFilter, ListRow, PauseDetail};
+use crate::core::console::view;
+use crate::core::error::ApiError;
+use crate::http::now_ms;
+use crate::webhook_api;
+
+const PAGE_SIZE: u32 = 25;
+
+async fn load(
+    env: &Env,
+    m: &Member,
+    f: &ListFilter,
+) -> Result<(Vec<ListRow>, Option<String>), ApiError> {
+    let q = ListQuery {
+        status: f.status,
+        channel: f.channel,
+        limit: PAGE_SIZE,
+        cursor: f.cursor.clone(),
+    };
+    let listed = api::list(env, &m.caller(!f.test), q).await?;
+    let rows = listed["data"]
+        .as_array()
+        .map(|a| a.iter().map(ListRow::from_doc).collect())
+        .unwrap_or_default();
+    let next = listed["next_cursor"].as_str().map(str::to_string);
+    Ok((rows, next))
+}
+
+/// `GET /console/pauses`
+pub(crate) async fn list(req: &Request, env: &Env, m: &Member) -> Result<Response, ApiError> {
+    let f = match ListFilter::parse(&query_pairs(req)?) {
+        Ok(f) => f,
+        Err(e) => return Ok(error_page(m, "/console/pauses", &e)),
+    };
+    match load(env, m, &f).await {
+        Ok((rows, next)) => {
+            let body = pauses_view::list_page(&f, &rows, next.as_deref(), now_ms());
+            Ok(page(m, 200, "/console/pauses", "Pauses", &body))
+        }
+        Err(e) => Ok(error_page(m, "/console/pauses", &e)),
+    }
+}
+
+/// `GET /console/pauses/rows`: the list's first page of `<tr>`s, for the live script.
+pub(crate) async fn rows(req: &Request, env: &Env, m: &Member) -> Result<Response, ApiError> {
+    let mut f = ListFilter::parse(&query_pairs(req)?)?;
+    f.cursor = None;
+    let (rows, _) = load(env, m, &f).await?;
+    Ok(super::pages::html(
+        200,
+        pauses_view::rows_fragment(&rows, now_ms()),
+    ))
+}
+
+/// A pause of either mode (the console shows both): live first, then test.
+async fn find(
+    env: &Env,
+    m: &Member,
+    id: &str,
+) -> Result<(crate::core::pause::Pause, bool), ApiError> {
+    match api::get(env, &m.caller(true), id, 0).await {
+        Err(ApiError::PauseNotFound) => Ok((api::get(env, &m.caller(false), id, 0).await?, false)),
+        other => Ok((other?, true)),
+    }
+}
+
+/// `GET /console/pauses/{id}` (`?done=` after an action says what was done).
+pub(crate) async fn show(
+    req: &Request,
+    env: &Env,
+    m: &Member,
+    id: &str,
+) -> Result<Response, ApiError> {
+    let flash = match crate::http::query_param(req, "done").as_deref() {
+        Some("cancelled") => Some((true, "The pause is cancelled.")),
+        Some("replayed") => Some((true, "The webhook event is being delivered again.")),
+        _ => None,
+    };
+    let (p, live) = match find(env, m, id).await {
+        Ok(found) => found,
+        Err(e) => return Ok(error_page(m, "/console/pauses", &e)),
+    };
+    let caller = m.caller(live);
+    let f = Filter {
+        pause_id: Some(p.id.clone()),
+        kind: None,
+        actor: None,
+        since: None,
+        until: None,
+        cursor: None,
+        limit: 200,
+        format: Format::Page,
+    };
+    let ((timeline, _), (webhooks, attempts)) = futures_util::try_join!(
+        audit_api::events(env, &caller, &f),
+        webhook_api::deliveries(env, &caller, &p.id)
+    )?;
+    let detail = PauseDetail {
+        pause: &p,
+        timeline: &timeline,
+        webhooks: &webhooks,
+        attempts: &attempts,
+        can_manage: m.role.can_manage(),
+        csrf: &m.csrf,
+        flash,
+    };
+    let title = view::clip(&p.message, 60);
+    Ok(page(
+        m,
+        200,
+        "/console/pauses",
+        &title,
+        &pauses_view::pause_page(&detail),
+    ))
+}
+
+/// `POST /console/pauses/{id}/cancel` (owner and admins).
+pub(crate) async fn cancel(
+    mut req: Request,
+    env: &Env,
+    m: &Member,
+    id: &str,
+) -> Result<Response, ApiError> {
+    let done = async {
+        form(&mut req, m).await?;
+        require_manager(m)?;
+        let (_, live) = find(env, m, id).await?;
+        api::cancel(env, &m.caller(live), id).await
+    }
+    .await;
+    match done {
+        Ok(p) => see_other(&format!(
+            "/console/pauses/{}?done=cancelled",
+            view::qs(&p.id)
+        )),
+        Err(e) => Ok(error_page(m, "/console/pauses", &e)),
+    }
+}
+
+/// `POST /console/pauses/{id}/webhooks/{event}/replay` (owner and admins).
+pub(crate) async fn replay(
+    mut req: Request,
+    env: &Env,
+    m: &Member,
+    id: &str,
+    event_id: &str,
+) -> Result<Response, ApiError> {
+    let done = async {
+        form(&mut req, m).await?;
+        require_manager(m)?;
+        let (_, live) = find(env, m, id).await?;
+        webhook_api::replay_event(env, &m.caller(live), id, event_id).await
+    }
+    .await;
+    match done {
+        Ok((pid, _)) => see_other(&format!("/console/pauses/{}?done=replayed", view::qs(&pid))),
+        Err(e) => Ok(error_page(m, "/console/pauses", &e)),
+    }
+}
