@@ -305,4 +305,15 @@ mod tests {
         ));
         assert!(html.contains("/console/audit/export?format=ndjson&amp;"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn form_values_never_panic_the_filter_or_the_page(k in proptest::prelude::any::<String>(), v in proptest::prelude::any::<String>()) {
+            let pairs = vec![(k, v.clone()), ("from".to_string(), v.clone()), ("to".to_string(), v.clone()), ("pause_id".to_string(), v.clone())];
+            let q = AuditQuery::from_pairs(&pairs);
+            let _ = parse_filter(&q.api_pairs(true));
+            let html = audit_page(&q, &[], Some(&v), Some(&v), None);
+            proptest::prop_assert!(!html.contains("<script"));
+        }
+    }
 }

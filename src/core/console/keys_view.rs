@@ -198,4 +198,12 @@ mod tests {
         assert_eq!(parse_mode(Some("test")).unwrap(), KeyMode::Test);
         assert!(parse_mode(Some("prod")).is_err() && parse_mode(None).is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn form_fields_are_total(v in proptest::prelude::any::<String>()) {
+            let _ = parse_grace(Some(&v));
+            let _ = parse_mode(Some(&v));
+        }
+    }
 }

@@ -540,4 +540,17 @@ mod tests {
         assert!(!html.contains("/cancel\"") && !html.contains("/replay"));
         assert!(html.contains("Viewers cannot cancel"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn filters_and_rows_are_total(k in proptest::prelude::any::<String>(), v in proptest::prelude::any::<String>()) {
+            let pairs = vec![(k.clone(), v.clone()), ("status".to_string(), v.clone()), ("cursor".to_string(), v.clone())];
+            if let Ok(f) = ListFilter::parse(&pairs) {
+                let _ = list_page(&f, &[], Some(&v), 0);
+            }
+            let doc: Value = serde_json::from_str(&v).unwrap_or(Value::String(v.clone()));
+            let html = rows_fragment(&[ListRow::from_doc(&doc)], i64::MIN);
+            proptest::prop_assert!(!html.contains("<script"));
+        }
+    }
 }

@@ -161,4 +161,14 @@ mod tests {
         assert!(notice(false, "<b>").contains("&lt;b&gt;"));
         assert!(badge("<x>").contains("&lt;x&gt;"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn helpers_are_total(s in proptest::prelude::any::<String>(), n in 0usize..64, a in proptest::prelude::any::<i64>(), b in proptest::prelude::any::<i64>()) {
+            let c = clip(&s, n);
+            proptest::prop_assert!(c.chars().count() <= n + 1);
+            proptest::prop_assert!(qs(&s).is_ascii());
+            let _ = (age(a, b), utc(a), describe_actor(&s, &s));
+        }
+    }
 }
