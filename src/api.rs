@@ -478,24 +478,42 @@ pub async fn admin_create_account(mut req: Request, env: &Env) -> Result<Respons
             ))
         }
     };
-    let created = store::create_account(env, &name, &plan, now_ms()).await?;
-    let webhook_secret =
-        crate::webhook_store::create_secret(env, &created.account_id, true, now_ms()).await?;
-    let test_webhook_secret =
-        crate::webhook_store::create_secret(env, &created.account_id, false, now_ms()).await?;
+    let opened = open_account(env, &name, &plan).await?;
     Ok(json(
         201,
         &json!({
             "object": "account",
-            "account_id": created.account_id,
+            "account_id": opened.account.account_id,
             "name": name,
             "plan": plan,
-            "live_key": created.live_key,
-            "test_key": created.test_key,
-            "webhook_secret": webhook_secret,
-            "test_webhook_secret": test_webhook_secret,
+            "live_key": opened.account.live_key,
+            "test_key": opened.account.test_key,
+            "webhook_secret": opened.webhook_secret,
+            "test_webhook_secret": opened.test_webhook_secret,
         }),
     ))
+}
+
+/// A new account with everything it starts with, secrets shown once.
+pub struct OpenedAccount {
+    pub account: store::CreatedAccount,
+    pub webhook_secret: String,
+    pub test_webhook_secret: String,
+}
+
+/// Opens an account: its live and test keys and its two webhook signing secrets. The
+/// one way accounts are made, by `/admin/accounts` and by the console's sign-up.
+pub async fn open_account(env: &Env, name: &str, plan: &str) -> Result<OpenedAccount, ApiError> {
+    let account = store::create_account(env, name, plan, now_ms()).await?;
+    let webhook_secret =
+        crate::webhook_store::create_secret(env, &account.account_id, true, now_ms()).await?;
+    let test_webhook_secret =
+        crate::webhook_store::create_secret(env, &account.account_id, false, now_ms()).await?;
+    Ok(OpenedAccount {
+        account,
+        webhook_secret,
+        test_webhook_secret,
+    })
 }
 
 /// `GET /dev/outbox` (local mode only): the messages that would have been sent.

@@ -54,7 +54,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         // Preflight: answered here; without an allowed Origin it grants nothing.
         Response::empty()?.with_status(204)
     } else {
-        match route(req, &env).await {
+        match route(req, &env, &ctx).await {
             Ok(r) => r,
             Err(e) => error_response(&e, &request_id),
         }
@@ -86,7 +86,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(resp)
 }
 
-async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiError> {
+async fn route(req: Request, env: &Env, ctx: &Context) -> std::result::Result<Response, ApiError> {
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     if segments == ["dev", "outbox"] && !config::is_local(env) {
@@ -106,6 +106,7 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
     }
     match (segments.as_slice(), method) {
         (["healthz"], _) => Ok(json(200, &serde_json::json!({ "ok": true }))),
+        (["console", rest @ ..], m) => Ok(console::handle(req, env, ctx, rest, m).await),
         (["r", token], "GET") => {
             match http::query_param(&req, "c").and_then(|c| c.parse::<usize>().ok()) {
                 Some(c) => page::get_confirm(env, token, &path, c).await,
@@ -123,10 +124,6 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
         (["admin", "accounts"], _) => api::admin_create_account(req, env).await,
         (["dev", "outbox"], _) => api::dev_outbox(&req, env).await,
         (["mcp"], _) => mcp::handle(req, env).await,
-        (["console", rest @ ..], _) => {
-            let rest: Vec<&str> = rest.to_vec();
-            console::handle(req, env, &rest, method).await
-        }
         (["v1", rest @ ..], _) => {
             let caller = api::authenticate(&req, env).await?;
             rate_limit(env, &caller).await?;

@@ -843,12 +843,13 @@ struct Seen {
     slack_user: Option<SlackUser>,
 }
 
+/// The actor of a command: `api_key:<id>`, or `member:<id>` for the console (whose
+/// caller's key id is already `member:<id>`).
 fn key_actor(key_id: Option<&str>) -> String {
     match key_id {
-        // The console acts as a member (its `Caller` carries `member:<id>`).
+        None => "system".to_string(),
         Some(k) if k.starts_with("member:") => k.to_string(),
         Some(k) => format!("api_key:{k}"),
-        None => "system".to_string(),
     }
 }
 

@@ -261,6 +261,29 @@ pub async fn put_dev_outbox(env: &Env, p: &Pause, body: &str, now: i64) -> Resul
     Ok(())
 }
 
+/// Records an email that belongs to no pause (a console magic link) in the local
+/// outbox: its id stands in for the pause id, and it has no account.
+pub async fn put_dev_email(
+    env: &Env,
+    to: &str,
+    body: &str,
+    link: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    let id = format!("mail_{}", hex(&random_bytes::<8>()));
+    db(env)?
+        .prepare(
+            "INSERT INTO dev_outbox (id, pause_id, account_id, channel, recipient, body, link, created_at, livemode)
+             VALUES (?1, ?1, '', 'email', ?2, ?3, ?4, ?5, 1)",
+        )
+        .bind(&[s(&id), s(to), s(body), s(link), n(now)])
+        .map_err(internal)?
+        .run()
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
 #[derive(Deserialize, serde::Serialize)]
 pub struct OutboxRow {
     pub pause_id: String,

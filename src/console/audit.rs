@@ -1,103 +1,134 @@
-//! `/console/audit`: the filtered log, its export (the API's export code) and the chain
-//! check of one pause in plain words.
+//! Console actions in the audit log. Actions about a pause (create, cancel) are
+//! recorded by the pause's own object, with the member as the actor. Actions about
+//! the account (sign-up, sign-in, the team, keys, secrets) have no pause: they form
+//! one more hash chain in the same table, keyed by the account id where a pause id
+//! goes (`pause_id = acct_…`). Same canonical form, same `seq`/`prev_hash` links; the
+//! next row is appended by reading the head and inserting seq + 1, and the table's
+//! UNIQUE (pause_id, seq) refuses a racing second row at the same place, which then
+//! retries on the new head. So the chain stays linear and verifiable by the same
+//! `ChainVerifier`; unlike a pause's chain there is no object holding its head, so a
+//! verification proves the rows link up from the genesis, not that none were cut
+//! from the end.
 
-use worker::{Env, Request, Response};
+use serde_json::{json, Value};
+use worker::Env;
 
-use super::pages::{error_page, page, query_pairs};
-use super::session::Member;
-use crate::audit_api;
-use crate::core::audit::parse_filter;
-use crate::core::console::audit_view::{self, AuditQuery, Verification, PAGE_SIZE};
+use crate::core::audit::{append, ChainHead, NewEvent};
 use crate::core::error::ApiError;
+use crate::core::ids::hex;
+use crate::http::{internal, now_ms, random_bytes};
+use crate::store::{db, n, s};
 
-const ACTIVE: &str = "/console/audit";
+use super::session::Member;
 
-/// The page with `error` or `verification` on top (the listing under them).
-async fn render(
+pub const ACCOUNT_CREATED: &str = "account.created";
+pub const SIGNED_IN: &str = "member.signed_in";
+pub const SIGNED_OUT: &str = "member.signed_out";
+pub const INVITED: &str = "member.invited";
+pub const JOINED: &str = "member.joined";
+pub const REMOVED: &str = "member.removed";
+
+async fn head(env: &Env, account_id: &str) -> Result<ChainHead, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        seq: i64,
+        hash: String,
+    }
+    let row = db(env)?
+        .prepare(
+            "SELECT seq, hash FROM audit_events WHERE pause_id = ?1 AND account_id = ?1
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(&[s(account_id)])
+        .map_err(internal)?
+        .first::<Row>(None)
+        .await
+        .map_err(internal)?;
+    Ok(row.map_or_else(ChainHead::default, |r| ChainHead {
+        seq: r.seq,
+        hash: r.hash,
+    }))
+}
+
+/// Records `kind` done by `member` on their account; `extra` joins the context,
+/// which always names the member and their address.
+pub async fn record(env: &Env, member: &Member, kind: &str, extra: Value) -> Result<(), ApiError> {
+    record_member(
+        env,
+        &member.account_id,
+        &member.id,
+        &member.email,
+        kind,
+        extra,
+    )
+    .await
+}
+
+pub async fn record_member(
     env: &Env,
-    m: &Member,
-    q: &AuditQuery,
-    status: u16,
-    error: Option<&str>,
-    verification: Option<&Verification>,
-) -> Result<Response, ApiError> {
-    let listed = async {
-        let mut pairs = q.api_pairs(true);
-        pairs.push(("limit".into(), PAGE_SIZE.to_string()));
-        let f = parse_filter(&pairs)?;
-        audit_api::events(env, &m.caller(!q.test), &f).await
+    account_id: &str,
+    member_id: &str,
+    email: &str,
+    kind: &str,
+    extra: Value,
+) -> Result<(), ApiError> {
+    let mut ctx = json!({ "member_id": member_id, "email": email });
+    if let (Some(c), Value::Object(e)) = (ctx.as_object_mut(), extra) {
+        c.extend(e);
     }
-    .await;
-    let (rows, next, list_error) = match listed {
-        Ok((rows, next)) => (rows, next, None),
-        Err(e) if e.status() < 500 => (Vec::new(), None, Some(e.message())),
-        Err(e) => return Ok(error_page(m, ACTIVE, &e)),
-    };
-    let status = if list_error.is_some() { 400 } else { status };
-    let error = error.map(str::to_string).or(list_error);
-    let body = audit_view::audit_page(q, &rows, next.as_deref(), error.as_deref(), verification);
-    Ok(page(m, status, ACTIVE, "Audit log", &body))
+    record_as(env, account_id, &format!("member:{member_id}"), kind, &ctx).await
 }
 
-/// `GET /console/audit`
-pub(crate) async fn list(req: &Request, env: &Env, m: &Member) -> Result<Response, ApiError> {
-    let q = AuditQuery::from_pairs(&query_pairs(req)?);
-    render(env, m, &q, 200, None, None).await
-}
-
-/// `GET /console/audit/export?format=csv|ndjson&…`: the API's streamed export of the
-/// same filters (a bad filter is the API's error, as JSON: it is a download).
-pub(crate) async fn export(req: &Request, env: &Env, m: &Member) -> Result<Response, ApiError> {
-    let pairs = query_pairs(req)?;
-    let q = AuditQuery::from_pairs(&pairs);
-    let format = pairs
-        .iter()
-        .find(|(k, _)| k == "format")
-        .map(|(_, v)| v.clone());
-    let format = match format.as_deref() {
-        Some(f @ ("csv" | "ndjson")) => f.to_string(),
-        _ => {
-            return Err(ApiError::invalid(
-                "format",
-                "`format` must be csv or ndjson.",
-            ))
-        }
-    };
-    let mut api_pairs = q.api_pairs(false);
-    api_pairs.push(("format".into(), format));
-    audit_api::export_for(env, &m.caller(!q.test), &api_pairs).await
-}
-
-/// `GET /console/audit/verify?pause_id=…`: runs the chain check (the API's) and says
-/// what it proved. A pause of either mode.
-pub(crate) async fn verify(req: &Request, env: &Env, m: &Member) -> Result<Response, ApiError> {
-    let mut q = AuditQuery::from_pairs(&query_pairs(req)?);
-    let id = q.pause_id.clone();
-    let mut checked = audit_api::verify_chain(env, &m.caller(!q.test), &id).await;
-    if matches!(checked, Err(ApiError::PauseNotFound)) {
-        // The pause page links here without a mode: try the other one.
-        checked = audit_api::verify_chain(env, &m.caller(q.test), &id).await;
-        if checked.is_ok() {
-            q.test = !q.test;
+pub async fn record_as(
+    env: &Env,
+    account_id: &str,
+    actor: &str,
+    kind: &str,
+    ctx: &Value,
+) -> Result<(), ApiError> {
+    let mut last_err = None;
+    for _ in 0..5 {
+        let h = head(env, account_id).await?;
+        let (e, _) = append(
+            &h,
+            NewEvent {
+                event_id: format!("evt_{}", hex(&random_bytes::<12>())),
+                pause_id: account_id,
+                account_id,
+                at: now_ms(),
+                actor: actor.to_string(),
+                kind,
+                context: ctx,
+            },
+        );
+        // A plain INSERT: a row already at this seq (a racing action) fails it.
+        let inserted = db(env)?
+            .prepare(
+                "INSERT INTO audit_events
+                 (event_id, pause_id, account_id, at, actor, type, context, seq, prev_hash, hash, livemode)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1)",
+            )
+            .bind(&[
+                s(&e.event_id),
+                s(&e.pause_id),
+                s(&e.account_id),
+                n(e.at),
+                s(&e.actor),
+                s(&e.kind),
+                s(&e.context),
+                n(e.seq),
+                s(&e.prev_hash),
+                s(&e.hash),
+            ])
+            .map_err(internal)?
+            .run()
+            .await;
+        match inserted {
+            Ok(_) => return Ok(()),
+            Err(e) => last_err = Some(e),
         }
     }
-    match checked {
-        Ok((events, head, first_break)) => {
-            let v = Verification {
-                pause_id: id,
-                events,
-                head,
-                first_break,
-            };
-            render(env, m, &q, 200, None, Some(&v)).await
-        }
-        Err(e) if e.status() < 500 => {
-            let text = match e {
-                ApiError::PauseNotFound => format!("There is no pause `{id}` in this team."),
-                e => e.message(),
-            };
-            render(env, m, &q, 404, Some(&text), None).await
-        }
-        Err(e) => Ok(error_page(m, ACTIVE, &e)),
-    }
+    Err(internal(format!(
+        "account audit append kept conflicting: {last_err:?}"
+    )))
 }

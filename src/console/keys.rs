@@ -2,12 +2,13 @@
 //! signing secrets (rotate). Owners and admins only for every change, checked here;
 //! each new secret is rendered once, in the response to the POST that made it.
 
-use worker::{Env, Request, Response};
+use worker::{Env, Response};
 
-use super::pages::{field, form, page, require_manager};
+use super::pages::{field, page, require_manager};
 use super::session::Member;
 use crate::accounts::{self, KeyRow};
 use crate::api;
+use crate::core::console::form::Form;
 use crate::core::console::keys_view::{self, parse_grace, parse_mode, KeyView, Outcome};
 use crate::core::error::ApiError;
 use crate::core::time::rfc3339;
@@ -70,18 +71,17 @@ async fn after(
 }
 
 /// `GET /console/keys`
-pub(crate) async fn list(_req: &Request, env: &Env, m: &Member) -> Result<Response, ApiError> {
+pub(crate) async fn list(env: &Env, m: &Member) -> Result<Response, ApiError> {
     render(env, m, 200, Outcome::None).await
 }
 
 /// `POST /console/keys` (`mode`)
-pub(crate) async fn create(mut req: Request, env: &Env, m: &Member) -> Result<Response, ApiError> {
+pub(crate) async fn create(env: &Env, m: &Member, f: &Form) -> Result<Response, ApiError> {
     let done = async {
-        let f = form(&mut req, m).await?;
         require_manager(m)?;
-        let mode = parse_mode(field(&f, "mode"))?;
+        let mode = parse_mode(field(f, "mode"))?;
         let (row, secret) = api::new_key(env, &m.caller(true), mode).await?;
-        super::session::record(
+        super::audit::record(
             env,
             m,
             "key.created",
@@ -99,18 +99,17 @@ pub(crate) async fn create(mut req: Request, env: &Env, m: &Member) -> Result<Re
 
 /// `POST /console/keys/{id}/rotate` (`grace_seconds`)
 pub(crate) async fn rotate(
-    mut req: Request,
     env: &Env,
     m: &Member,
+    f: &Form,
     id: &str,
 ) -> Result<Response, ApiError> {
     let done = async {
-        let f = form(&mut req, m).await?;
         require_manager(m)?;
-        let grace = parse_grace(field(&f, "grace_seconds"))?;
+        let grace = parse_grace(field(f, "grace_seconds"))?;
         let (row, secret, old) = api::rotate(env, &m.caller(true), id, grace).await?;
         let ctx = serde_json::json!({ "key_id": id, "new_key_id": row.id, "grace_seconds": grace });
-        super::session::record(env, m, "key.rotated", ctx).await?;
+        super::audit::record(env, m, "key.rotated", ctx).await?;
         let old_until = old.and_then(|k| k.expires_at).filter(|_| grace > 0);
         let text = match old_until {
             Some(t) => format!(
@@ -126,17 +125,11 @@ pub(crate) async fn rotate(
 }
 
 /// `POST /console/keys/{id}/revoke`
-pub(crate) async fn revoke(
-    mut req: Request,
-    env: &Env,
-    m: &Member,
-    id: &str,
-) -> Result<Response, ApiError> {
+pub(crate) async fn revoke(env: &Env, m: &Member, id: &str) -> Result<Response, ApiError> {
     let done = async {
-        form(&mut req, m).await?;
         require_manager(m)?;
         let k = api::revoke(env, &m.caller(true), id).await?;
-        super::session::record(env, m, "key.revoked", serde_json::json!({ "key_id": id })).await?;
+        super::audit::record(env, m, "key.revoked", serde_json::json!({ "key_id": id })).await?;
         let shown = k
             .map(|k| format!("{}…{}", k.prefix, k.last4))
             .unwrap_or_default();
@@ -150,17 +143,12 @@ pub(crate) async fn revoke(
 }
 
 /// `POST /console/webhook-secret/rotate` (`mode`)
-pub(crate) async fn rotate_secret(
-    mut req: Request,
-    env: &Env,
-    m: &Member,
-) -> Result<Response, ApiError> {
+pub(crate) async fn rotate_secret(env: &Env, m: &Member, f: &Form) -> Result<Response, ApiError> {
     let done = async {
-        let f = form(&mut req, m).await?;
         require_manager(m)?;
-        let mode = parse_mode(field(&f, "mode"))?;
+        let mode = parse_mode(field(f, "mode"))?;
         let (mode, secret, until) = webhook_api::rotate(env, &m.caller(true), Some(mode)).await?;
-        super::session::record(
+        super::audit::record(
             env,
             m,
             "webhook_secret.rotated",

@@ -2,7 +2,7 @@
 
 use worker::{Env, Request, Response};
 
-use super::pages::{error_page, form, page, query_pairs, require_manager, see_other};
+use super::pages::{error_page, page, query_pairs, require_manager, see_other};
 use super::session::Member;
 use crate::api::{self, ListQuery};
 use crate::audit_api;
@@ -55,7 +55,7 @@ pub(crate) async fn rows(req: &Request, env: &Env, m: &Member) -> Result<Respons
     let mut f = ListFilter::parse(&query_pairs(req)?)?;
     f.cursor = None;
     let (rows, _) = load(env, m, &f).await?;
-    Ok(super::pages::html(
+    Ok(super::html_response(
         200,
         pauses_view::rows_fragment(&rows, now_ms()),
     ))
@@ -124,14 +124,8 @@ pub(crate) async fn show(
 }
 
 /// `POST /console/pauses/{id}/cancel` (owner and admins).
-pub(crate) async fn cancel(
-    mut req: Request,
-    env: &Env,
-    m: &Member,
-    id: &str,
-) -> Result<Response, ApiError> {
+pub(crate) async fn cancel(env: &Env, m: &Member, id: &str) -> Response {
     let done = async {
-        form(&mut req, m).await?;
         require_manager(m)?;
         let (_, live) = find(env, m, id).await?;
         api::cancel(env, &m.caller(live), id).await
@@ -142,27 +136,23 @@ pub(crate) async fn cancel(
             "/console/pauses/{}?done=cancelled",
             view::qs(&p.id)
         )),
-        Err(e) => Ok(error_page(m, "/console/pauses", &e)),
+        Err(e) => error_page(m, "/console/pauses", &e),
     }
 }
 
 /// `POST /console/pauses/{id}/webhooks/{event}/replay` (owner and admins).
-pub(crate) async fn replay(
-    mut req: Request,
-    env: &Env,
-    m: &Member,
-    id: &str,
-    event_id: &str,
-) -> Result<Response, ApiError> {
+pub(crate) async fn replay(env: &Env, m: &Member, id: &str, event_id: &str) -> Response {
     let done = async {
-        form(&mut req, m).await?;
         require_manager(m)?;
         let (_, live) = find(env, m, id).await?;
-        webhook_api::replay_event(env, &m.caller(live), id, event_id).await
+        let replayed = webhook_api::replay_event(env, &m.caller(live), id, event_id).await?;
+        let ctx = serde_json::json!({ "pause_id": replayed.0, "webhook_event_id": event_id });
+        super::audit::record(env, m, "webhook.replayed", ctx).await?;
+        Ok::<_, ApiError>(replayed)
     }
     .await;
     match done {
         Ok((pid, _)) => see_other(&format!("/console/pauses/{}?done=replayed", view::qs(&pid))),
-        Err(e) => Ok(error_page(m, "/console/pauses", &e)),
+        Err(e) => error_page(m, "/console/pauses", &e),
     }
 }

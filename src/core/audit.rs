@@ -30,6 +30,19 @@ pub const EVENT_TYPES: &[&str] = &[
     "pause.timed_out",
     "pause.cancelled",
     "webhook.attempted",
+    // Console actions on the account (their chain is keyed by the account id).
+    "account.created",
+    "member.signed_in",
+    "member.signed_out",
+    "member.invited",
+    "member.joined",
+    "member.removed",
+    // Console actions on keys, secrets and webhooks (also on the account's chain).
+    "key.created",
+    "key.rotated",
+    "key.revoked",
+    "webhook_secret.rotated",
+    "webhook.replayed",
 ];
 
 /// One row of the audit log, as stored in D1 and hashed.
@@ -40,7 +53,7 @@ pub struct AuditEvent {
     pub account_id: String,
     /// Unix milliseconds.
     pub at: i64,
-    /// `api_key:<id>`, `recipient` or `system`.
+    /// `api_key:<id>`, `member:<id>` (console), `recipient` or `system`.
     pub actor: String,
     #[serde(rename = "type")]
     pub kind: String,
@@ -365,11 +378,12 @@ pub fn parse_filter(pairs: &[(String, String)]) -> Result<Filter, ApiError> {
             "actor" => {
                 let ok = v == "recipient"
                     || v == "system"
-                    || v.strip_prefix("api_key:").is_some_and(|id| !id.is_empty());
+                    || v.strip_prefix("api_key:").is_some_and(|id| !id.is_empty())
+                    || v.strip_prefix("member:").is_some_and(|id| !id.is_empty());
                 if !ok {
                     return Err(ApiError::invalid(
                         "actor",
-                        "`actor` must be `recipient`, `system` or `api_key:<key id>`.",
+                        "`actor` must be `recipient`, `system`, `api_key:<key id>` or `member:<member id>`.",
                     ));
                 }
                 f.actor = Some(v.clone());

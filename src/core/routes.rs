@@ -27,8 +27,19 @@ const ROUTES: &[(&str, &str)] = &[
     ("v1/webhook_secret/rotate", "POST"),
     ("v1/audit", "GET, HEAD"),
     ("v1/audit/verify", "GET, HEAD"),
-    // The console's pages of pauses, audit, keys and usage (cpages).
+    // The console (HTML; forms POST).
+    ("console", "GET, HEAD"),
     ("console/assets/*", "GET, HEAD"),
+    ("console/sign-up", "GET, HEAD, POST"),
+    ("console/sign-in", "GET, HEAD, POST"),
+    ("console/link/*", "GET, HEAD, POST"),
+    ("console/sign-out", "POST"),
+    ("console/recent", "GET, HEAD"),
+    ("console/test-pause", "POST"),
+    ("console/team", "GET, HEAD"),
+    ("console/team/invite", "POST"),
+    ("console/team/*/remove", "POST"),
+    // The console's pages of pauses, audit, keys and usage (cpages).
     ("console/pauses", "GET, HEAD"),
     ("console/pauses/rows", "GET, HEAD"),
     ("console/pauses/*", "GET, HEAD"),
@@ -130,6 +141,15 @@ mod tests {
             Routing::MethodNotAllowed("POST")
         );
         assert_eq!(resolve(&seg("/r/tok"), "POST"), Routing::Dispatch("POST"));
+        assert_eq!(resolve(&seg("/console/"), "GET"), Routing::Dispatch("GET"));
+        assert_eq!(
+            resolve(&seg("/console/sign-out"), "GET"),
+            Routing::MethodNotAllowed("POST")
+        );
+        assert_eq!(
+            resolve(&seg("/console/team/mem_1/remove"), "POST"),
+            Routing::Dispatch("POST")
+        );
     }
 
     #[test]

@@ -139,6 +139,20 @@ independently, export the events and recompute each hash as the README's Audit l
     }
 }
 
+/// The pause an event is about, linked; the team's own chain (keyed by the account id)
+/// has no page.
+fn subject(pause_id: &str) -> String {
+    if pause_id.starts_with("pause_") {
+        format!(
+            "<a href=\"/console/pauses/{}\"><code>{}</code></a>",
+            qs(pause_id),
+            escape(pause_id)
+        )
+    } else {
+        "<span class=\"muted\">team</span>".into()
+    }
+}
+
 /// The body of the audit page.
 pub(crate) fn audit_page(
     q: &AuditQuery,
@@ -202,11 +216,10 @@ pub(crate) fn audit_page(
     }
     for e in rows {
         out.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td><a href=\"/console/pauses/{}\"><code>{}</code></a></td><td>{}</td><td class=\"hide-sm\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"hide-sm\">{}</td></tr>",
             utc(e.at),
             escape(&e.kind),
-            qs(&e.pause_id),
-            escape(&e.pause_id),
+            subject(&e.pause_id),
             describe_actor(&e.actor, &e.context),
             e.seq
         ));

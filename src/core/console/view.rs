@@ -77,13 +77,7 @@ pub(crate) fn describe_actor(actor: &str, context: &str) -> String {
     }
 }
 
-/// A hidden CSRF field for a state-changing form.
-pub(crate) fn csrf_field(csrf: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        escape(csrf)
-    )
-}
+pub(crate) use super::html::csrf_field;
 
 /// A one-line notice at the top of a page: `ok` or an error.
 pub(crate) fn notice(ok: bool, text: &str) -> String {

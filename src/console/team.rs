@@ -1,0 +1,157 @@
+//! The team: members and their roles, invitations (a magic link that adds the
+//! address with its role) and removal. Owners and admins manage; the server checks.
+
+use serde_json::json;
+use worker::{Context, Env, Request, Response};
+
+use crate::config;
+use crate::core::console::auth::parse_email;
+use crate::core::console::html::{self, InviteRow, MemberRow};
+use crate::core::console::{can_remove, parse_invite_role, Role};
+use crate::core::error::ApiError;
+use crate::core::time::rfc3339;
+use crate::http::{internal, now_ms, query_param};
+
+use super::{audit, auth, html_response, redirect, session, store, Member};
+
+async fn page(
+    env: &Env,
+    member: &Member,
+    status: u16,
+    error: Option<&str>,
+    notice: Option<&str>,
+) -> Result<Response, ApiError> {
+    let rows = store::members_of(env, &member.account_id).await?;
+    let invites = if member.role.can_manage() {
+        store::pending_invites(env, &member.account_id, now_ms()).await?
+    } else {
+        Vec::new()
+    };
+    let since: Vec<String> = rows
+        .iter()
+        .map(|m| rfc3339(m.created_at)[..10].to_string())
+        .collect();
+    let members: Vec<MemberRow> = rows
+        .iter()
+        .zip(&since)
+        .filter_map(|(m, since)| {
+            Some(MemberRow {
+                id: &m.id,
+                email: &m.email,
+                role: Role::parse(&m.role)?,
+                since,
+            })
+        })
+        .collect();
+    let expires: Vec<String> = invites.iter().map(|i| rfc3339(i.expires_at)).collect();
+    let invite_rows: Vec<InviteRow> = invites
+        .iter()
+        .zip(&expires)
+        .map(|(i, e)| InviteRow {
+            email: &i.email,
+            role: i.role.as_deref().unwrap_or(""),
+            expires: e,
+        })
+        .collect();
+    let body = html::team(
+        &member.viewer(),
+        &member.id,
+        &members,
+        &invite_rows,
+        error,
+        notice,
+    );
+    Ok(html_response(status, body))
+}
+
+pub async fn get(req: &Request, env: &Env) -> Result<Response, ApiError> {
+    let member = match session::require(req, env).await {
+        Ok(m) => m,
+        Err(r) => return Ok(r),
+    };
+    let notice = match query_param(req, "done").as_deref() {
+        Some("invited") => Some("Invitation sent. The link in it works once, for 15 minutes."),
+        Some("removed") => Some("Member removed; their sessions have ended."),
+        _ => None,
+    };
+    page(env, &member, 200, None, notice).await
+}
+
+fn not_allowed(what: &str) -> ApiError {
+    ApiError::Forbidden(format!("Only the owner and admins can {what}."))
+}
+
+pub async fn invite(mut req: Request, env: &Env, ctx: &Context) -> Result<Response, ApiError> {
+    let (member, form) = match session::require_post(&mut req, env).await {
+        Ok(m) => m,
+        Err(r) => return Ok(r),
+    };
+    if !member.role.can_manage() {
+        return Err(not_allowed("invite members"));
+    }
+    let email = match parse_email(form.get("email").unwrap_or("")) {
+        Ok(e) => e,
+        Err(m) => return page(env, &member, 400, Some(m), None).await,
+    };
+    let Some(role) = parse_invite_role(form.get("role").unwrap_or("")) else {
+        return page(
+            env,
+            &member,
+            400,
+            Some("Choose a role: admin or viewer."),
+            None,
+        )
+        .await;
+    };
+    if let Some(limited) = super::rate_limited(&req, env, &email).await {
+        return Ok(limited);
+    }
+    if store::member_by_email(env, &email).await?.is_some() {
+        let m = "That address is already a member of a team.";
+        return page(env, &member, 409, Some(m), None).await;
+    }
+    let own = req.url().map_err(internal)?.origin().ascii_serialization();
+    let base = config::base_url(env, &own);
+    let link = auth::invite_link(env, &base, &email, &member, role).await?;
+    let text = format!(
+        "{} invited you to the PausePoint console of {} as {}:\n\n{link}\n\nThe link works once and expires in 15 minutes.",
+        member.email,
+        member.account_name,
+        role.as_str()
+    );
+    auth::send_later(
+        ctx,
+        env,
+        email.clone(),
+        format!("Join {} on PausePoint", member.account_name),
+        text,
+        link,
+    );
+    audit::record(
+        env,
+        &member,
+        audit::INVITED,
+        json!({ "invitee": email, "role": role.as_str() }),
+    )
+    .await?;
+    Ok(redirect("/console/team?done=invited"))
+}
+
+pub async fn remove(mut req: Request, env: &Env, id: &str) -> Result<Response, ApiError> {
+    let (member, _) = match session::require_post(&mut req, env).await {
+        Ok(m) => m,
+        Err(r) => return Ok(r),
+    };
+    let target = store::member_by_id(env, id)
+        .await?
+        .filter(|t| t.account_id == member.account_id)
+        .ok_or(ApiError::RouteNotFound)?;
+    let target_role = Role::parse(&target.role).unwrap_or(Role::Viewer);
+    if let Err(why) = can_remove(member.role, target_role, target.id == member.id) {
+        return Err(ApiError::Forbidden(why.into()));
+    }
+    store::remove_member(env, &member.account_id, &target.id).await?;
+    let extra = json!({ "removed_member_id": target.id, "removed_email": target.email, "role": target.role });
+    audit::record(env, &member, audit::REMOVED, extra).await?;
+    Ok(redirect("/console/team?done=removed"))
+}
