@@ -229,6 +229,9 @@ fn recover_after_restart(env: &Env, ctx: &Context) {
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     sweep_pending(&env, now_ms()).await;
     webhooks::requeue_stalled(&env, false).await;
+    if let Err(e) = console::store::purge_expired(&env, now_ms()).await {
+        worker::console_error!("console clean-up failed: {e}");
+    }
     // Unset (the default): the audit log is kept forever and nothing is deleted.
     let retention =
         config::string(&env, "AUDIT_RETENTION_DAYS").and_then(|d| d.parse::<u32>().ok());

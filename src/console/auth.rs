@@ -305,7 +305,14 @@ async fn create_team(req: Request, env: &Env, link: &LinkRow) -> Result<Response
         test: &opened.account.test_key,
     };
     let recent = html::recent(&[], now_ms());
-    let page = html::home(&viewer, &base, Some(&keys), &recent, None);
+    let page = html::home(
+        &viewer,
+        &base,
+        Some(&keys),
+        &recent,
+        None,
+        super::home::email_ok("free"),
+    );
     Ok(with_cookie(html_response(200, page), &cookie))
 }
 

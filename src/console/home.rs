@@ -36,6 +36,15 @@ fn base(req: &Request, env: &Env) -> Result<String, ApiError> {
     Ok(config::base_url(env, &own))
 }
 
+/// Does the plan include the email channel (a test pause to one's own address)?
+pub fn email_ok(plan: &str) -> bool {
+    crate::core::plans::Plan::parse(plan)
+        .unwrap_or(crate::core::plans::Plan::Free)
+        .limits()
+        .channels
+        .contains(&crate::core::pause::Channel::Email)
+}
+
 pub async fn get(req: &Request, env: &Env) -> Result<Response, ApiError> {
     let member = match session::require(req, env).await {
         Ok(m) => m,
@@ -45,7 +54,14 @@ pub async fn get(req: &Request, env: &Env) -> Result<Response, ApiError> {
         .is_some()
         .then_some("Test pause sent. Answer it, and watch it change below.");
     let recent = recent_html(env, &member).await?;
-    let page = html::home(&member.viewer(), &base(req, env)?, None, &recent, notice);
+    let page = html::home(
+        &member.viewer(),
+        &base(req, env)?,
+        None,
+        &recent,
+        notice,
+        email_ok(&member.plan),
+    );
     Ok(html_response(200, page))
 }
 

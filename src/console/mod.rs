@@ -28,7 +28,9 @@ pub fn html_response(status: u16, body: String) -> Response {
         ("cache-control", "no-store"),
         ("content-security-policy", CSP),
         ("x-frame-options", "DENY"),
-        ("referrer-policy", "no-referrer"),
+        // Not no-referrer: under it a browser sends `Origin: null` on our own forms,
+        // which the CSRF check must refuse. Other sites never see our URLs.
+        ("referrer-policy", "same-origin"),
         ("x-content-type-options", "nosniff"),
         ("x-robots-tag", "noindex, nofollow"),
     ] {

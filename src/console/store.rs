@@ -261,3 +261,20 @@ pub async fn pending_invites(
         .results()
         .map_err(internal)
 }
+
+/// The cron's clean-up: sessions past their end, and links a day after they expired
+/// (kept that long so a late click still says "expired" rather than "not valid").
+pub async fn purge_expired(env: &Env, now: i64) -> Result<(), ApiError> {
+    let db = db(env)?;
+    db.batch(vec![
+        db.prepare("DELETE FROM console_sessions WHERE expires_at <= ?1")
+            .bind(&[n(now)])
+            .map_err(internal)?,
+        db.prepare("DELETE FROM magic_links WHERE expires_at <= ?1")
+            .bind(&[n(now - 24 * 3600 * 1000)])
+            .map_err(internal)?,
+    ])
+    .await
+    .map_err(internal)?;
+    Ok(())
+}

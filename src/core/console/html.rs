@@ -8,7 +8,8 @@ use serde_json::Value;
 use super::Role;
 use crate::core::time::parse_rfc3339;
 
-pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The response page's policy plus `connect-src 'self'`: the live lists fetch from us.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 pub const CSS: &str = include_str!("console.css");
 pub const JS: &str = include_str!("console.js");
 
@@ -32,9 +33,9 @@ pub fn document(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<meta name=\"referrer\" content=\"no-referrer\">\
+<meta name=\"referrer\" content=\"same-origin\">\
 <title>{} · PausePoint console</title>\
-<link rel=\"stylesheet\" href=\"/console/assets/console.css\">\
+<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/console/assets/console.css\">\
 <script src=\"/console/assets/console.js\" defer></script></head><body>{body}</body></html>",
         escape(title)
     )
@@ -222,12 +223,15 @@ pub struct NewKeys<'a> {
 
 /// Home: the first screen (keys shown once, when `keys` is given), the quick start,
 /// "send me a test pause" and the recent pauses, updating while open.
+/// `email_ok`: the plan includes the email channel (the Free plan sends SMS only),
+/// so the test pause may go to the member's own address.
 pub fn home(
     v: &Viewer,
     base: &str,
     keys: Option<&NewKeys>,
     recent: &str,
     notice: Option<&str>,
+    email_ok: bool,
 ) -> String {
     let keys_html = match keys {
         Some(k) => format!(
@@ -245,15 +249,23 @@ pub fn home(
         "curl {base}/v1/pause \\\n  -H \"Authorization: Bearer {key}\" \\\n  -H \"Content-Type: application/json\" \\\n  -d '{{\"channel\": \"sms\", \"recipient\": \"+15551234567\", \"message\": \"Deploy to production?\", \"options\": [\"Approve\", \"Reject\"], \"timeout_seconds\": 600}}'\n\n\
 # then wait for the answer (up to 55 s per call):\ncurl \"{base}/v1/pause/PAUSE_ID?wait=55\" -H \"Authorization: Bearer {key}\""
     );
+    let (label, value, hint) = if email_ok {
+        ("Phone number or email", escape(v.email), "")
+    } else {
+        (
+            "Your mobile number",
+            String::new(),
+            " The Free plan sends SMS; email pauses come with the Pro plan.",
+        )
+    };
     let send = if v.role.can_manage() {
         format!(
             "<form method=\"post\" action=\"/console/test-pause\" id=\"test-pause\" class=\"inline\">{}\
-<label for=\"recipient\">Phone number or email</label>\
-<input id=\"recipient\" name=\"recipient\" required maxlength=\"254\" value=\"{}\" autocomplete=\"off\">\
+<label for=\"recipient\">{label}</label>\
+<input id=\"recipient\" name=\"recipient\" required maxlength=\"254\" value=\"{value}\" placeholder=\"+15551234567\" autocomplete=\"tel\">\
 <button type=\"submit\">Send me a test pause</button></form>\
-<p class=\"muted\">A real pause (it counts toward this month's allowance): answer it on your phone or in your inbox and watch it change below.</p>",
+<p class=\"muted\">A real pause (it counts toward this month's allowance): answer it where it arrives and watch it change below.{hint}</p>",
             csrf_field(v.csrf),
-            escape(v.email)
         )
     } else {
         "<p class=\"muted\">Viewers can watch pauses; an owner or admin can send a test pause.</p>"
@@ -440,7 +452,7 @@ mod tests {
         let page = sign_up(Some("<b>"), "\"><script>", "<i>");
         assert!(!page.contains("<script>") && !page.contains("<b>") && !page.contains("<i>"));
         let v = viewer(Role::Owner);
-        let h = home(&v, "http://x", None, "", None);
+        let h = home(&v, "http://x", None, "", None, true);
         assert!(h.contains("&lt;Acme&gt;") && !h.contains("<Acme>"));
     }
 
@@ -455,7 +467,7 @@ mod tests {
             sign_in(None, ""),
             sign_up(None, "", ""),
             check_email("a@x.io"),
-            home(&v, "http://x", Some(&keys), "", Some("hi")),
+            home(&v, "http://x", Some(&keys), "", Some("hi"), true),
             team(&v, "m1", &[], &[], None, None),
         ] {
             assert!(
@@ -472,10 +484,16 @@ mod tests {
             live: "pp_live_abc",
             test: "pp_test_def",
         };
-        let first = home(&v, "http://x", Some(&keys), "", None);
+        let first = home(&v, "http://x", Some(&keys), "", None, true);
         assert!(first.contains("pp_test_def") && first.matches("pp_live_abc").count() >= 3);
-        let later = home(&v, "http://x", None, "", None);
+        let later = home(&v, "http://x", None, "", None, true);
         assert!(!later.contains("pp_live_abc") && later.contains("$PAUSEPOINT_KEY"));
+        assert!(
+            later.contains("value=\"a@x.io\""),
+            "the own address where email is in the plan"
+        );
+        let free = home(&v, "http://x", None, "", None, false);
+        assert!(!free.contains("value=\"a@x.io\"") && free.contains("Your mobile number"));
     }
 
     #[test]
@@ -489,7 +507,7 @@ mod tests {
         }];
         let t = team(&v, "m1", &m, &[], None, None);
         assert!(!t.contains("/console/team/invite") && !t.contains("/remove"));
-        assert!(!home(&v, "http://x", None, "", None).contains("/console/test-pause"));
+        assert!(!home(&v, "http://x", None, "", None, true).contains("/console/test-pause"));
         let o = viewer(Role::Owner);
         let t = team(&o, "m1", &m, &[], None, None);
         assert!(t.contains("/console/team/invite") && t.contains("/console/team/m2/remove"));
