@@ -56,15 +56,11 @@ pub(crate) fn require_manager(m: &Member) -> Result<(), ApiError> {
     }
 }
 
-/// `/console/assets/{name}`: this module's stylesheet and scripts (cauth's are in
-/// `mod.rs`).
+/// `/console/assets/pages.css`: this module's stylesheet (the console's own assets are
+/// served in `mod.rs`).
 pub(crate) fn asset(name: &str) -> Result<Response, ApiError> {
     let (ctype, body) = match name {
-        "console.css" => ("text/css; charset=utf-8", html::CSS),
-        "console.js" => ("text/javascript; charset=utf-8", html::JS),
         "pages.css" => ("text/css; charset=utf-8", view::PAGES_CSS),
-        "live.js" => ("text/javascript; charset=utf-8", view::LIVE_JS),
-        "copy.js" => ("text/javascript; charset=utf-8", view::COPY_JS),
         _ => return Err(ApiError::RouteNotFound),
     };
     let headers = Headers::new();

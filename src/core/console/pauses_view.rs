@@ -186,7 +186,7 @@ pub(crate) fn list_page(f: &ListFilter, rows: &[ListRow], next: Option<&str>, no
     // Only the first page updates itself: an older page stays where the reader is.
     let live = if f.cursor.is_none() {
         format!(
-            " data-live data-src=\"/console/pauses/rows?{}\"",
+            " data-live=\"/console/pauses/rows?{}\"",
             escape(&f.query(false))
         )
     } else {
@@ -223,7 +223,6 @@ pub(crate) fn list_page(f: &ListFilter, rows: &[ListRow], next: Option<&str>, no
             nav.join(" · ")
         ));
     }
-    out.push_str("<script src=\"/console/assets/live.js\" defer></script>");
     out
 }
 
@@ -504,8 +503,7 @@ mod tests {
             ..Default::default()
         };
         let first = list_page(&f, &[], Some("pause_00"), 0);
-        assert!(first
-            .contains("data-live data-src=\"/console/pauses/rows?mode=live&amp;status=pending\""));
+        assert!(first.contains("data-live=\"/console/pauses/rows?mode=live&amp;status=pending\""));
         assert!(first
             .contains("href=\"/console/pauses?mode=live&amp;status=pending&amp;cursor=pause_00\""));
         let older = ListFilter {

@@ -1,6 +1,5 @@
 //! Small shared pieces of the console's pages: escaping, times, ages, status badges,
-//! the page's own stylesheet and scripts (served from the Worker: the CSP allows no
-//! inline code).
+//! the pages' own stylesheet (served from the Worker: the CSP allows no inline code).
 
 pub(crate) use crate::core::page_html::escape;
 use crate::core::time::rfc3339;
@@ -103,17 +102,10 @@ pub(crate) fn secret_once(label: &str, id: &str, secret: &str) -> String {
 /// The stylesheet of the pages of this module, at `/console/assets/pages.css`.
 pub(crate) const PAGES_CSS: &str = "table{width:100%;border-collapse:collapse;font-size:.92rem}th,td{text-align:start;padding:.45rem .4rem;border-bottom:1px solid #d5d8de;vertical-align:top}th{font-weight:600}td.q{overflow-wrap:anywhere}.badge{display:inline-block;padding:.05rem .45rem;border-radius:999px;font-size:.8rem;font-weight:600;border:1px solid currentColor}.b-ok{color:#17633a}.b-wait{color:#8a4b00}.b-bad{color:#a1221b}.b-off{color:#4a4f59}.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin:0 0 1rem}.filters label{display:block;font-size:.85rem;font-weight:600}.filters select,.filters input{font:inherit;padding:.3rem;min-height:2.4rem}.note{padding:.6rem .8rem;border-radius:8px;border:1px solid currentColor}.note.ok{color:#17633a}.note.err{color:#a1221b}.secret{border:2px solid #8a4b00;border-radius:10px;padding:.2rem .9rem;margin:1rem 0}.secret code{overflow-wrap:anywhere;font-size:.95rem}dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dl.kv dt{font-weight:600}dl.kv dd{margin:0;overflow-wrap:anywhere}ol.tl{padding-inline-start:1.2rem}ol.tl li{margin:.3rem 0}.inline{display:inline}.row-actions form{display:inline-block;margin:0 .3rem .3rem 0}button,.button{font:inherit;min-height:2.4rem;padding:.3rem .8rem;border-radius:8px;border:2px solid #1d4fb8;background:#1d4fb8;color:#fff;cursor:pointer;text-decoration:none;display:inline-block}button.danger{background:#fff;color:#a1221b;border-color:#a1221b}.scroll{overflow-x:auto}.muted{color:#4a4f59}pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85rem}@media (max-width:600px){.hide-sm{display:none}table{font-size:.85rem}}@media (prefers-color-scheme:dark){th,td{border-color:#3a3f4a}.b-ok,.note.ok{color:#6fdc97}.b-wait{color:#ffb54d}.b-bad,.note.err{color:#ff8f86}.b-off,.muted{color:#b4b8c2}button.danger{background:transparent;color:#ff8f86;border-color:#ff8f86}}";
 
-/// Refreshes `tbody[data-live]` from its `data-src` fragment every 5 seconds while the
-/// page is visible; at `/console/assets/live.js`.
-pub(crate) const LIVE_JS: &str = "(function(){var t=document.querySelector('tbody[data-live]');if(!t)return;function tick(){if(document.hidden)return;fetch(t.getAttribute('data-src'),{credentials:'same-origin',headers:{'accept':'text/html'}}).then(function(r){return r.ok?r.text():null}).then(function(h){if(h!==null&&h!==t.innerHTML)t.innerHTML=h}).catch(function(){})}setInterval(tick,5000)})();";
-
-/// Copy buttons: `button[data-copy=id]` copies the text of `#id`; at
-/// `/console/assets/copy.js`.
-pub(crate) const COPY_JS: &str = "document.addEventListener('click',function(e){var b=e.target.closest('button[data-copy]');if(!b)return;var el=document.getElementById(b.getAttribute('data-copy'));if(!el||!navigator.clipboard)return;navigator.clipboard.writeText(el.textContent).then(function(){b.textContent='Copied'},function(){b.textContent='Select and copy'})});";
-
-/// The head of every page of this module: its stylesheet and scripts.
+/// The stylesheet of this module's pages (the shell loads the console's own stylesheet
+/// and its script, which runs copy buttons and `data-live` lists).
 pub(crate) fn assets() -> &'static str {
-    "<link rel=\"stylesheet\" href=\"/console/assets/pages.css\"><script src=\"/console/assets/copy.js\" defer></script>"
+    "<link rel=\"stylesheet\" href=\"/console/assets/pages.css\">"
 }
 
 #[cfg(test)]
