@@ -200,7 +200,7 @@ test('console pages: pauses, pause page, replay, cancel, audit export and verify
   }
   const ndjson = (await api(live, 'GET', `/v1/audit?format=ndjson&pause_id=${answered}`)).text.trim().split('\n');
   await page.fill('#v-pause', answered);
-  await page.click('text=Verify');
+  await page.click('button:text-is("Verify")');
   const verdict = await page.textContent('.note');
   assert.match(verdict, new RegExp(`Verified\\. The ${ndjson.length} audit events of pause ${answered}`));
   assert.match(verdict, /not prove/);
@@ -220,10 +220,9 @@ test('console pages: pauses, pause page, replay, cancel, audit export and verify
   assert.ok(await page.$('button[data-copy=new-secret]'), 'a copy button');
   await check(page, 'keys-secret-shown');
   assert.equal((await api(created, 'GET', '/v1/account')).status, 200, 'the new key works');
-  await page.reload();
+  await page.goto(`${svc.base}/console/keys`);
   assert.equal(await page.$('#new-secret'), null, 'shown once');
 
-  const display = `${created.slice(0, 12)}`;
   const row = page.locator('tbody tr', { hasText: created.slice(-4) });
   await row.locator('select[name=grace_seconds]').selectOption('3600');
   await row.locator('button:text-is("Rotate")').click();
@@ -236,7 +235,6 @@ test('console pages: pauses, pause page, replay, cancel, audit export and verify
   await page.locator('tbody tr', { hasText: rotated.slice(-4) }).locator('button:text-is("Revoke")').click();
   assert.match(await page.textContent('[role=status]'), /revoked/);
   assert.equal((await api(rotated, 'GET', '/v1/account')).status, 401, 'the revoked key is refused');
-  assert.ok(display);
 
   // The webhook signing secret (test mode), shown once.
   await page.selectOption('#s-mode', 'test');

@@ -62,7 +62,7 @@ pub(crate) fn describe_actor(actor: &str, context: &str) -> String {
     let email = serde_json::from_str::<serde_json::Value>(context)
         .ok()
         .and_then(|c| {
-            c.get("member_email")
+            c.get("email")
                 .and_then(|e| e.as_str())
                 .map(str::to_string)
         });
@@ -146,6 +146,9 @@ mod tests {
         assert!(secret_once("<k>", "s1", "<x>").contains("&lt;x&gt;"));
         assert!(notice(false, "<b>").contains("&lt;b&gt;"));
         assert!(badge("<x>").contains("&lt;x&gt;"));
+        let who = describe_actor("member:mem_1", r#"{"email":"a<b@x.invalid"}"#);
+        assert!(who.contains("a&lt;b@x.invalid") && who.contains("member:mem_1"));
+        assert_eq!(describe_actor("api_key:k", r#"{"email":"x"}"#), "api_key:k");
     }
 
     proptest::proptest! {
