@@ -33,7 +33,12 @@ async fn render(
         Err(e) if e.status() < 500 => (Vec::new(), None, Some(e.message())),
         Err(e) => return Ok(error_page(m, ACTIVE, &e)),
     };
-    let status = if list_error.is_some() { 400 } else { status };
+    // The caller's own refusal keeps its status; otherwise a refused filter is a 400.
+    let status = if error.is_none() && list_error.is_some() {
+        400
+    } else {
+        status
+    };
     let error = error.map(str::to_string).or(list_error);
     let body = audit_view::audit_page(q, &rows, next.as_deref(), error.as_deref(), verification);
     Ok(page(m, status, ACTIVE, "Audit log", &body))

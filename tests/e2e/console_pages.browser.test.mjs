@@ -147,7 +147,10 @@ test('console pages: pauses, pause page, replay, cancel, audit export and verify
   assert.match(await page.textContent('tbody'), /No pauses match/);
   await page.goto(`${svc.base}/console/pauses?mode=test`);
   assert.deepEqual(await page.$$eval('tbody tr a', (as) => as.map((a) => a.textContent)), ['A test-mode question']);
-  await page.goto(`${svc.base}/console/pauses?status=done`);
+  // A refused filter: its page says why (the browser logs the 400 of the document).
+  const logged = problems.length;
+  const bad = await page.goto(`${svc.base}/console/pauses?status=done`);
+  assert.equal(bad.status(), 400);
   assert.match(await page.textContent('main'), /Status must be/);
 
   // The answered pause's page: question, options, metadata, delivery, timeline, webhook.
@@ -205,10 +208,15 @@ test('console pages: pauses, pause page, replay, cancel, audit export and verify
   assert.match(verdict, new RegExp(`Verified\\. The ${ndjson.length} audit events of pause ${answered}`));
   assert.match(verdict, /not prove/);
   await check(page, 'audit-verified');
-  await page.goto(`${svc.base}/console/audit/verify?pause_id=pause_00000000000000000000000000000000`);
-  assert.match(await page.textContent('main'), /no pause|not|Not/);
-  await page.goto(`${svc.base}/console/audit?from=2026-01-01T00:00&to=nonsense`);
+  const unknown = await page.goto(`${svc.base}/console/audit/verify?pause_id=pause_000000000000000000000000`);
+  assert.equal(unknown.status(), 404);
+  assert.match(await page.textContent('[role=alert]'), /There is no pause/);
+  const badTime = await page.goto(`${svc.base}/console/audit?from=2026-01-01T00:00&to=nonsense`);
+  assert.equal(badTime.status(), 400);
   assert.match(await page.textContent('[role=alert]'), /until/);
+  // Only the refused documents above were logged as failed loads.
+  assert.ok(problems.slice(logged).every((p) => /Failed to load resource: .* (400|404)/.test(p)), String(problems));
+  problems.splice(logged);
 
   // Keys: create one, use it, rotate it with grace (both work), revoke (refused).
   await page.goto(`${svc.base}/console/keys`);

@@ -61,11 +61,7 @@ pub(crate) fn qs(v: &str) -> String {
 pub(crate) fn describe_actor(actor: &str, context: &str) -> String {
     let email = serde_json::from_str::<serde_json::Value>(context)
         .ok()
-        .and_then(|c| {
-            c.get("email")
-                .and_then(|e| e.as_str())
-                .map(str::to_string)
-        });
+        .and_then(|c| c.get("email").and_then(|e| e.as_str()).map(str::to_string));
     match email {
         Some(e) if actor.starts_with("member:") => format!(
             "{} <span class=\"muted\">({})</span>",
