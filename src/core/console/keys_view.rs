@@ -21,7 +21,7 @@ pub(crate) struct KeyView {
 
 /// Grace periods offered when rotating a key, in seconds, with their labels.
 pub(crate) const GRACE_CHOICES: &[(i64, &str)] = &[
-    (0, "none: the old key stops now"),
+    (0, "none (stops now)"),
     (3_600, "1 hour"),
     (86_400, "24 hours"),
     (604_800, "7 days"),
@@ -82,14 +82,14 @@ pub(crate) fn keys_page(
     if !can_manage {
         out.push_str("<p class=\"muted\">You are a viewer: you can see the keys but not create, rotate or revoke them.</p>");
     }
-    out.push_str("<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Key</th><th scope=\"col\">Mode</th><th scope=\"col\" class=\"hide-sm\">Created</th><th scope=\"col\">State</th>");
+    out.push_str("<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Key</th><th scope=\"col\" class=\"hide-sm\">Mode</th><th scope=\"col\" class=\"hide-sm\">Created</th><th scope=\"col\">State</th>");
     if can_manage {
         out.push_str("<th scope=\"col\">Actions</th>");
     }
     out.push_str("</tr></thead><tbody>");
     for k in keys {
         out.push_str(&format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td class=\"hide-sm\">{}</td><td>{}</td>",
+            "<tr><td><code>{}</code></td><td class=\"hide-sm\">{}</td><td class=\"hide-sm\">{}</td><td>{}</td>",
             escape(&k.display),
             escape(&k.mode),
             utc(k.created_at),

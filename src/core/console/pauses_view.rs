@@ -119,7 +119,7 @@ pub(crate) fn rows_fragment(rows: &[ListRow], now: i64) -> String {
     let mut out = String::new();
     for r in rows {
         out.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td class=\"hide-sm\">{}</td><td class=\"q\"><a href=\"/console/pauses/{}\">{}</a></td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"hide-sm\">{}</td><td class=\"hide-sm\">{}</td><td class=\"q\"><a href=\"/console/pauses/{}\">{}</a></td><td>{}</td></tr>",
             badge(&r.status),
             escape(&r.channel),
             escape(&clip(&r.recipient, 40)),
@@ -194,7 +194,7 @@ pub(crate) fn list_page(f: &ListFilter, rows: &[ListRow], next: Option<&str>, no
     };
     out.push_str(&format!(
         "<div class=\"scroll\"><table><caption class=\"muted\">{} pauses, newest first{}</caption>\
-<thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Channel</th><th scope=\"col\" class=\"hide-sm\">Recipient</th><th scope=\"col\">Question</th><th scope=\"col\">Age</th></tr></thead>\
+<thead><tr><th scope=\"col\">Status</th><th scope=\"col\" class=\"hide-sm\">Channel</th><th scope=\"col\" class=\"hide-sm\">Recipient</th><th scope=\"col\">Question</th><th scope=\"col\">Age</th></tr></thead>\
 <tbody{live}>{}</tbody></table></div>",
         if f.test { "Test-mode" } else { "Live" },
         if live.is_empty() { "" } else { "; updates while open" },
