@@ -259,6 +259,34 @@ pub(crate) async fn verify_chain(
     Ok((v.rows(), v.last().clone(), result.err()))
 }
 
+/// Verifies the account's own chain (console actions; keyed by the account id where a
+/// pause id goes): each row links to the one before from the genesis. No object holds
+/// this chain's head, so a cut end cannot be seen; the caller says so.
+pub(crate) async fn verify_account_chain(
+    env: &Env,
+    caller: &Caller,
+) -> Result<(u64, ChainHead, Option<audit::Break>), ApiError> {
+    let unbounded = ChainHead {
+        seq: i64::MAX,
+        hash: String::new(),
+    };
+    let mut v = ChainVerifier::new(unbounded);
+    let mut after = -(1_i64 << 53);
+    loop {
+        let (account, id) = (&caller.account_id, &caller.account_id);
+        let rows = audit_store::chain_page(env, account, id, after, VERIFY_PAGE).await?;
+        for e in &rows {
+            if let Err(b) = v.push(e) {
+                return Ok((v.rows(), v.last().clone(), Some(b)));
+            }
+        }
+        after = v.last().seq;
+        if rows.len() < VERIFY_PAGE as usize {
+            return Ok((v.rows(), v.last().clone(), None));
+        }
+    }
+}
+
 /// The object's chain head now (a Get also flushes its pending audit rows to D1).
 async fn object_head(env: &Env, pause_id: &str) -> Result<ChainHead, ApiError> {
     let reply = pause_object::call(env, pause_id, &Command::Get { wait_ms: 0 }).await?;

@@ -76,7 +76,20 @@ pub(crate) async fn export(req: &Request, env: &Env, m: &Member) -> Result<Respo
 /// `GET /console/audit/verify?pause_id=…`: runs the chain check (the API's) and says
 /// what it proved. A pause of either mode.
 pub(crate) async fn verify(req: &Request, env: &Env, m: &Member) -> Result<Response, ApiError> {
-    let mut q = AuditQuery::from_pairs(&query_pairs(req)?);
+    let pairs = query_pairs(req)?;
+    let mut q = AuditQuery::from_pairs(&pairs);
+    if pairs.iter().any(|(k, v)| k == "chain" && v == "team") {
+        let (events, head, first_break) =
+            audit_api::verify_account_chain(env, &m.caller(true)).await?;
+        let v = Verification {
+            pause_id: m.account_id.clone(),
+            team: true,
+            events,
+            head,
+            first_break,
+        };
+        return render(env, m, &q, 200, None, Some(&v)).await;
+    }
     let id = q.pause_id.clone();
     let mut checked = audit_api::verify_chain(env, &m.caller(!q.test), &id).await;
     if matches!(checked, Err(ApiError::PauseNotFound)) {
@@ -90,6 +103,7 @@ pub(crate) async fn verify(req: &Request, env: &Env, m: &Member) -> Result<Respo
         Ok((events, head, first_break)) => {
             let v = Verification {
                 pause_id: id,
+                team: false,
                 events,
                 head,
                 first_break,

@@ -256,6 +256,10 @@ test('console pages: pauses, pause page, replay, cancel, audit export and verify
     assert.ok(log.includes(t), `audited: ${t}`);
   }
   assert.ok(log.includes('pages@example.invalid'), 'with the member');
+  await page.click('text=Verify your team\'s own log');
+  const teamVerdict = await page.textContent('.note');
+  assert.match(teamVerdict, /Verified\. The \d+ audit events of your team's own log/);
+  assert.match(teamVerdict, /cut from the end/);
 
   // Usage and plan.
   await page.goto(`${svc.base}/console/usage`);

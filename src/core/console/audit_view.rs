@@ -93,7 +93,10 @@ impl AuditQuery {
 /// The chain check of one pause, as the verification found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Verification {
+    /// The pause, or the account id for the team's own chain.
     pub pause_id: String,
+    /// The team's chain (console actions): no object holds its head.
+    pub team: bool,
     pub events: u64,
     pub head: ChainHead,
     pub first_break: Option<Break>,
@@ -116,20 +119,35 @@ fn reason_words(reason: &str) -> &'static str {
 /// What the check proved, in plain words.
 pub(crate) fn verification_html(v: &Verification) -> String {
     let id = escape(&v.pause_id);
+    let (whose, last, limit) = if v.team {
+        (
+            "your team's own log (console actions)".to_string(),
+            "",
+            "What this does not prove: that no events were cut from the end of this log, since nothing \
+else holds its last event; that the events describe the world truthfully; anything about pauses.",
+        )
+    } else {
+        (
+            format!("pause <code>{id}</code>"),
+            ", and that last event is the one the pause itself recorded",
+            "What this does not prove: that the events describe the world truthfully, or anything about \
+other pauses.",
+        )
+    };
     match &v.first_break {
         None => format!(
-            "<div class=\"note ok\" role=\"status\"><p><strong>Verified.</strong> The {n} audit events of pause <code>{id}</code> \
-form one unbroken SHA-256 hash chain from its first event to its last (number {n}, hash <code>{h}</code>), and that last \
-event is the one the pause itself recorded. So none of them has been altered, removed, reordered or inserted since it was written.</p>\
-<p>What this does not prove: that the events describe the world truthfully, or anything about other pauses. To check \
-independently, export the events and recompute each hash as the README's Audit log section describes.</p></div>",
+            "<div class=\"note ok\" role=\"status\"><p><strong>Verified.</strong> The {n} audit events of {whose} \
+form one unbroken SHA-256 hash chain from the first to the last (number {seq}, hash <code>{h}…</code>){last}. \
+So none of them has been altered, removed, reordered or inserted since it was written.</p>\
+<p>{limit} To check independently, export the events and recompute each hash as the README's Audit log section describes.</p></div>",
             n = v.events,
-            h = escape(&v.head.hash.chars().take(16).collect::<String>()) + "…",
+            seq = v.head.seq,
+            h = escape(&v.head.hash.chars().take(16).collect::<String>()),
         ),
         Some(b) => format!(
-            "<div class=\"note err\" role=\"alert\"><p><strong>Not verified: the chain is broken.</strong> The first {n} events of pause \
-<code>{id}</code> check out; event number {seq}{eid} fails: {why} (<code>{code}</code>).</p>\
-<p>The log of this pause has been changed since it was written. Keep the export, and tell us.</p></div>",
+            "<div class=\"note err\" role=\"alert\"><p><strong>Not verified: the chain is broken.</strong> The first {n} events of \
+{whose} check out; event number {seq}{eid} fails: {why} (<code>{code}</code>).</p>\
+<p>This log has been changed since it was written. Keep the export, and tell us.</p></div>",
             n = v.events,
             seq = b.seq,
             eid = if b.event_id.is_empty() { String::new() } else { format!(" (<code>{}</code>)", escape(&b.event_id)) },
@@ -206,7 +224,8 @@ pub(crate) fn audit_page(
     out.push_str(&format!(
         "<form class=\"filters\" method=\"get\" action=\"/console/audit/verify\"><div><label for=\"v-pause\">Verify the chain of pause</label>\
 <input id=\"v-pause\" name=\"pause_id\" type=\"text\" value=\"{}\" placeholder=\"pause_…\" spellcheck=\"false\" required></div>{}\
-<div><button type=\"submit\">Verify</button></div></form>",
+<div><button type=\"submit\">Verify</button></div></form>\
+<p><a href=\"/console/audit/verify?chain=team\">Verify your team's own log</a> (sign-ins, invitations, keys, secrets).</p>",
         escape(&q.pause_id),
         if q.test { "<input type=\"hidden\" name=\"mode\" value=\"test\">" } else { "" }
     ));
@@ -279,6 +298,7 @@ mod tests {
     fn verification_says_what_it_proved_or_where_it_broke() {
         let mut v = Verification {
             pause_id: "pause_1".into(),
+            team: false,
             events: 4,
             head: ChainHead {
                 seq: 4,
@@ -303,6 +323,10 @@ mod tests {
                 && bad.contains("altered")
         );
         assert!(bad.contains("evt_&lt;3&gt;"));
+        v.team = true;
+        v.first_break = None;
+        let team = verification_html(&v);
+        assert!(team.contains("your team's own log") && team.contains("cut from the end"));
     }
 
     #[test]
