@@ -14,6 +14,8 @@ use crate::http::now_ms;
 use crate::webhook_api;
 
 const PAGE_SIZE: u32 = 25;
+/// Events on a pause's page (the audit page has them all), so it stays well under 50 KB.
+const TIMELINE_EVENTS: u32 = 100;
 
 async fn load(
     env: &Env,
@@ -97,16 +99,17 @@ pub(crate) async fn show(
         since: None,
         until: None,
         cursor: None,
-        limit: 200,
+        limit: TIMELINE_EVENTS,
         format: Format::Page,
     };
-    let ((timeline, _), (webhooks, attempts)) = futures_util::try_join!(
+    let ((timeline, more), (webhooks, attempts)) = futures_util::try_join!(
         audit_api::events(env, &caller, &f),
         webhook_api::deliveries(env, &caller, &p.id)
     )?;
     let detail = PauseDetail {
         pause: &p,
         timeline: &timeline,
+        timeline_more: more.is_some(),
         webhooks: &webhooks,
         attempts: &attempts,
         can_manage: m.role.can_manage(),

@@ -230,6 +230,8 @@ pub(crate) fn list_page(f: &ListFilter, rows: &[ListRow], next: Option<&str>, no
 pub(crate) struct PauseDetail<'a> {
     pub pause: &'a Pause,
     pub timeline: &'a [AuditEvent],
+    /// More events follow the ones shown (the audit page has them).
+    pub timeline_more: bool,
     pub webhooks: &'a [EventRow],
     pub attempts: &'a [AttemptRow],
     pub can_manage: bool,
@@ -390,6 +392,9 @@ pub(crate) fn pause_page(d: &PauseDetail) -> String {
     for e in d.timeline {
         out.push_str(&format!("<li>{} — {}</li>", utc(e.at), describe(e)));
     }
+    if d.timeline_more {
+        out.push_str("<li>More events: see all events in the audit log.</li>");
+    }
     out.push_str("</ol>");
 
     out.push_str("<h2>Webhook deliveries</h2>");
@@ -524,6 +529,7 @@ mod tests {
         let mut d = PauseDetail {
             pause: &p,
             timeline: &[],
+            timeline_more: false,
             webhooks: &webhooks,
             attempts: &[],
             can_manage: true,
