@@ -150,6 +150,26 @@ mod tests {
             resolve(&seg("/console/team/mem_1/remove"), "POST"),
             Routing::Dispatch("POST")
         );
+        assert_eq!(
+            resolve(&seg("/console/pauses/rows"), "GET"),
+            Routing::Dispatch("GET")
+        );
+        assert_eq!(
+            resolve(&seg("/console/pauses/pause_1/cancel"), "GET"),
+            Routing::MethodNotAllowed("POST")
+        );
+        assert_eq!(
+            resolve(&seg("/console/keys"), "POST"),
+            Routing::Dispatch("POST")
+        );
+        assert_eq!(
+            resolve(&seg("/console/keys/key_1/revoke"), "DELETE"),
+            Routing::MethodNotAllowed("POST")
+        );
+        assert_eq!(
+            resolve(&seg("/console/pauses/p/webhooks/msg_1/replay"), "POST"),
+            Routing::Dispatch("POST")
+        );
     }
 
     #[test]
