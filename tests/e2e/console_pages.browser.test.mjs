@@ -147,6 +147,17 @@ test('console pages: pauses, pause page, replay, cancel, audit export and verify
   assert.match(await page.textContent('tbody'), /No pauses match/);
   await page.goto(`${svc.base}/console/pauses?mode=test`);
   assert.deepEqual(await page.$$eval('tbody tr a', (as) => as.map((a) => a.textContent)), ['A test-mode question']);
+  // Cursor paging (25 a page), in test mode so the month's allowance is untouched.
+  for (let i = 0; i < 26; i++) await mk(testKey, { message: `Test question ${i}` });
+  await page.goto(`${svc.base}/console/pauses?mode=test`);
+  const first = await page.$$eval('tbody tr a', (as) => as.map((a) => a.textContent));
+  assert.equal(first.length, 25);
+  assert.equal(first[0], 'Test question 25', 'newest first');
+  await page.click('a[rel=next]');
+  const second = await page.$$eval('tbody tr a', (as) => as.map((a) => a.textContent));
+  assert.deepEqual(second, ['Test question 0', 'A test-mode question']);
+  assert.equal(await page.$('tbody[data-live]'), null, 'an older page does not refresh itself');
+  assert.equal(await page.$('a[rel=next]'), null, 'the last page');
   // A refused filter: its page says why (the browser logs the 400 of the document).
   const logged = problems.length;
   const bad = await page.goto(`${svc.base}/console/pauses?status=done`);
