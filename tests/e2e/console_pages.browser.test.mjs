@@ -66,6 +66,13 @@ async function size(page, name) {
   return bytes;
 }
 
+/// On a phone, these stay visible (a narrow layout must not hide what the page is for).
+async function visibleOnPhone(page, selectors) {
+  await page.setViewportSize(SIZES.phone);
+  for (const sel of selectors) assert.ok(await page.locator(sel).first().isVisible(), `${sel} visible on a phone`);
+  await page.setViewportSize(SIZES.desktop);
+}
+
 /// Checks a console page: accessible, small, no sideways scrolling, screenshots.
 async function check(page, name) {
   await axe(page, name);
@@ -134,6 +141,7 @@ test('console pages: pauses, pause page, replay, cancel, audit export and verify
   assert.deepEqual(rows, [`/console/pauses/${pending}`, `/console/pauses/${answered}`]);
   assert.ok((await page.content()).includes('Wire $8,400 to &lt;Meridian&gt;?'), 'escaped');
   await check(page, 'pauses');
+  await visibleOnPhone(page, ['th:text-is("Age")', 'th:text-is("Question")', 'th:text-is("Status")']);
 
   // It updates while open: answering on the response page shows up without a reload.
   assert.equal((await choose(await svc.linkFor(answered), 0)).status, 200);
@@ -232,6 +240,7 @@ test('console pages: pauses, pause page, replay, cancel, audit export and verify
   // Keys: create one, use it, rotate it with grace (both work), revoke (refused).
   await page.goto(`${svc.base}/console/keys`);
   await check(page, 'keys');
+  await visibleOnPhone(page, ['button:text-is("Rotate")', 'button:text-is("Revoke")', 'th:text-is("Actions")']);
   await page.selectOption('#k-mode', 'live');
   await page.click('text=Create key');
   const created = await page.textContent('#new-secret');

@@ -229,7 +229,7 @@ pub(crate) fn audit_page(
         escape(&q.pause_id),
         if q.test { "<input type=\"hidden\" name=\"mode\" value=\"test\">" } else { "" }
     ));
-    out.push_str("<div class=\"scroll\"><table><caption class=\"muted\">Oldest first</caption><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">Event</th><th scope=\"col\">Pause</th><th scope=\"col\">Actor</th><th scope=\"col\" class=\"hide-sm\">#</th></tr></thead><tbody>");
+    out.push_str("<div class=\"scroll\"><table class=\"cp\"><caption class=\"muted\">Oldest first</caption><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">Event</th><th scope=\"col\">Pause</th><th scope=\"col\">Actor</th><th scope=\"col\" class=\"hide-sm\">#</th></tr></thead><tbody>");
     if rows.is_empty() {
         out.push_str("<tr><td colspan=\"5\">No events match these filters.</td></tr>");
     }

@@ -82,7 +82,7 @@ pub(crate) fn keys_page(
     if !can_manage {
         out.push_str("<p class=\"muted\">You are a viewer: you can see the keys but not create, rotate or revoke them.</p>");
     }
-    out.push_str("<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Key</th><th scope=\"col\" class=\"hide-sm\">Mode</th><th scope=\"col\" class=\"hide-sm\">Created</th><th scope=\"col\">State</th>");
+    out.push_str("<div class=\"scroll\"><table class=\"cp\"><thead><tr><th scope=\"col\">Key</th><th scope=\"col\" class=\"hide-sm\">Mode</th><th scope=\"col\" class=\"hide-sm\">Created</th><th scope=\"col\">State</th>");
     if can_manage {
         out.push_str("<th scope=\"col\">Actions</th>");
     }

@@ -193,7 +193,7 @@ pub(crate) fn list_page(f: &ListFilter, rows: &[ListRow], next: Option<&str>, no
         String::new()
     };
     out.push_str(&format!(
-        "<div class=\"scroll\"><table><caption class=\"muted\">{} pauses, newest first{}</caption>\
+        "<div class=\"scroll\"><table class=\"cp\"><caption class=\"muted\">{} pauses, newest first{}</caption>\
 <thead><tr><th scope=\"col\">Status</th><th scope=\"col\" class=\"hide-sm\">Channel</th><th scope=\"col\" class=\"hide-sm\">Recipient</th><th scope=\"col\">Question</th><th scope=\"col\">Age</th></tr></thead>\
 <tbody{live}>{}</tbody></table></div>",
         if f.test { "Test-mode" } else { "Live" },
@@ -367,7 +367,7 @@ pub(crate) fn pause_page(d: &PauseDetail) -> String {
     }
 
     let dl = &p.delivery;
-    out.push_str("<h2>Delivery</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Channel</th><th scope=\"col\">Status</th><th scope=\"col\">Provider</th><th scope=\"col\">Attempts</th><th scope=\"col\">Detail</th></tr></thead><tbody>");
+    out.push_str("<h2>Delivery</h2><div class=\"scroll\"><table class=\"cp\"><thead><tr><th scope=\"col\">Channel</th><th scope=\"col\">Status</th><th scope=\"col\">Provider</th><th scope=\"col\">Attempts</th><th scope=\"col\">Detail</th></tr></thead><tbody>");
     let detail = [dl.error_code.as_deref(), dl.error_message.as_deref()]
         .into_iter()
         .flatten()
@@ -417,7 +417,7 @@ pub(crate) fn pause_page(d: &PauseDetail) -> String {
             escape(&e.url),
             e.failure_reason.as_deref().map(|r| format!(" — {}", escape(r))).unwrap_or_default()
         ));
-        out.push_str("<div class=\"scroll\"><table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">Started</th><th scope=\"col\">Outcome</th><th scope=\"col\">HTTP</th><th scope=\"col\">Time</th><th scope=\"col\">Error</th></tr></thead><tbody>");
+        out.push_str("<div class=\"scroll\"><table class=\"cp\"><thead><tr><th scope=\"col\">#</th><th scope=\"col\">Started</th><th scope=\"col\">Outcome</th><th scope=\"col\">HTTP</th><th scope=\"col\">Time</th><th scope=\"col\">Error</th></tr></thead><tbody>");
         let mut any = false;
         for a in d.attempts.iter().filter(|a| a.event_id == e.id) {
             any = true;

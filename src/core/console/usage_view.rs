@@ -59,7 +59,7 @@ pub(crate) fn usage_page(plan: Plan, period: &str, used: u32, contact: &str) -> 
         )),
     }
     out.push_str("<p class=\"muted\">Test-mode pauses are not counted. The month is the calendar month in UTC.</p>");
-    out.push_str("<h2>Plans</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Plan</th><th scope=\"col\">Live pauses a month</th><th scope=\"col\">Channels</th><th scope=\"col\">Longest timeout</th><th scope=\"col\" class=\"hide-sm\">Priority</th></tr></thead><tbody>");
+    out.push_str("<h2>Plans</h2><div class=\"scroll\"><table class=\"cp\"><thead><tr><th scope=\"col\">Plan</th><th scope=\"col\">Live pauses a month</th><th scope=\"col\">Channels</th><th scope=\"col\">Longest timeout</th><th scope=\"col\" class=\"hide-sm\">Priority</th></tr></thead><tbody>");
     for p in Plan::ALL {
         let l = p.limits();
         let current = if p == plan {
