@@ -106,27 +106,29 @@ pub async fn invite(mut req: Request, env: &Env, ctx: &Context) -> Result<Respon
     if let Some(limited) = super::rate_limited(&req, env, &email).await {
         return Ok(limited);
     }
-    if store::member_by_email(env, &email).await?.is_some() {
-        let m = "That address is already a member of a team.";
+    let existing = store::member_by_email(env, &email).await?;
+    if existing
+        .as_ref()
+        .is_some_and(|m| m.account_id == member.account_id)
+    {
+        let m = "That address is already a member of this team.";
         return page(env, &member, 409, Some(m), None).await;
     }
     let own = req.url().map_err(internal)?.origin().ascii_serialization();
     let base = config::base_url(env, &own);
     let link = auth::invite_link(env, &base, &email, &member, role).await?;
-    let text = format!(
-        "{} invited you to the PausePoint console of {} as {}:\n\n{link}\n\nThe link works once and expires in 15 minutes.",
-        member.email,
-        member.account_name,
-        role.as_str()
-    );
-    auth::send_later(
-        ctx,
-        env,
-        email.clone(),
-        format!("Join {} on PausePoint", member.account_name),
-        text,
-        link,
-    );
+    // An address with another team (one team per address) is not told apart: the
+    // invitation is recorded the same way, but no email goes to it.
+    if existing.is_none() {
+        let text = format!(
+            "{} invited you to the PausePoint console of {} as {}:\n\n{link}\n\nThe link works once and expires in 15 minutes.",
+            member.email,
+            member.account_name,
+            role.as_str()
+        );
+        let subject = format!("Join {} on PausePoint", member.account_name);
+        auth::send_later(ctx, env, email.clone(), subject, text, link);
+    }
     audit::record(
         env,
         &member,

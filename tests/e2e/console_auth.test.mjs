@@ -212,9 +212,15 @@ test('team: invite a viewer, who can look but not manage; removal ends their ses
   const ownerId = /\/console\/team\/(mem_[0-9a-f]+)\/remove/.exec((await owner.req('GET', '/console/team')).text)?.[1];
   assert.ok(ownerId, 'the owner sees a remove button for the viewer');
   assert.equal((await viewer.post(`/console/team/${ownerId}/remove`, { csrf: vcsrf })).status, 403);
-  // An invitation into a team cannot take an address that has one.
+  // Inviting a member again is refused; an address with another team is not told
+  // apart (same answer as a new address) and gets no email.
   const dup = await owner.post('/console/team/invite', { email: 'viewer@example.invalid', role: 'admin', csrf: await owner.csrf() });
   assert.equal(dup.status, 409);
+  assert.match(dup.text, /already a member of this team/);
+  await signUp('elsewhere@example.invalid', 'Elsewhere');
+  const other = await owner.post('/console/team/invite', { email: 'elsewhere@example.invalid', role: 'viewer', csrf: await owner.csrf() });
+  assert.equal(other.status, 303);
+  assert.ok(await noMailTo('elsewhere@example.invalid'), 'no invitation email to a member of another team');
   // The owner removes the viewer: their session ends at once.
   const removed = await owner.post(`/console/team/${ownerId}/remove`, { csrf: await owner.csrf() });
   assert.equal(removed.status, 303);

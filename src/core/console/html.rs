@@ -324,7 +324,7 @@ pub fn recent(pauses: &[Value], now: i64) -> String {
                 .and_then(Value::as_str)
                 .map_or(String::new(), |c| format!(": {}", escape(c)));
             format!(
-                "<tr data-pause=\"{id}\"><td><span class=\"status s-{st}\">{st}</span>{answer}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr data-pause=\"{id}\"><td><span class=\"status s-{st}\">{st}</span>{answer}</td><td>{}</td><td>{}</td><td class=\"q\">{}</td><td class=\"muted\">{}</td></tr>",
                 escape(&field(p, "channel")),
                 escape(&field(p, "recipient")),
                 escape(&field(p, "message")),
@@ -335,7 +335,7 @@ pub fn recent(pauses: &[Value], now: i64) -> String {
         })
         .collect();
     format!(
-        "<table><thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Channel</th><th scope=\"col\">Recipient</th>\
+        "<table class=\"cards\"><thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Channel</th><th scope=\"col\">Recipient</th>\
 <th scope=\"col\">Question</th><th scope=\"col\">Age</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 }
