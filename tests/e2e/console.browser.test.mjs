@@ -4,13 +4,33 @@
 // 1280×800 and 390×844 in tests/artifacts/console/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startService, eventually, ROOT } from './harness.mjs';
 
 const ARTIFACTS = join(ROOT, 'tests', 'artifacts', 'console');
 const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
+
+// axe-core (a devDependency the console pages' tests brought): every page here is
+// checked for serious or critical accessibility violations when it is installed.
+const AXE = (() => {
+  try {
+    return readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  } catch {
+    console.log('# axe-core is not installed: accessibility checks skipped (npm install)');
+    return null;
+  }
+})();
+
+async function axe(page, name) {
+  if (!AXE) return;
+  await page.evaluate(AXE);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = result.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(' ')})`), [], `axe on ${name}`);
+}
 
 let svc, browser;
 before(async () => {
@@ -38,6 +58,7 @@ async function shoot(page, name) {
     assert.ok(overflow <= 0, `${name} at ${size}: no sideways scrolling (${overflow})`);
   }
   await page.setViewportSize(SIZES.desktop);
+  await axe(page, name);
 }
 
 async function outboxLink(pred) {
