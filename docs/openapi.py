@@ -39,7 +39,10 @@ AUDIT_EVENT_TYPES = ["pause.created", "message.sent", "message.failed", "message
                      "pause.responded", "pause.timed_out", "pause.cancelled", "webhook.attempted",
                      # Console actions on the account (their chain's pause_id is the account id).
                      "account.created", "member.signed_in", "member.signed_out", "member.invited",
-                     "member.joined", "member.removed"]
+                     "member.joined", "member.removed",
+                     # Console actions on keys, secrets and webhooks (the account's chain too).
+                     "key.created", "key.rotated", "key.revoked", "webhook_secret.rotated",
+                     "webhook.replayed"]
 MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS = 60, 30 * 24 * 3600
 # Recipients by channel, as the server reads them (a subset where it is more lenient:
 # it also trims white space and takes non-ASCII email domains).

@@ -21,6 +21,7 @@ const RECENT: u32 = 10;
 async fn recent_html(ctx: &Ctx, member: &Member) -> Result<String, ApiError> {
     let q = ListQuery {
         status: None,
+        channel: None,
         limit: RECENT,
         cursor: None,
     };

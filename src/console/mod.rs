@@ -3,10 +3,15 @@
 //! per page group. Pure parts (HTML, tokens, rules) are in `core::console`.
 
 pub(crate) mod audit;
+pub(crate) mod audit_page;
 pub(crate) mod auth;
 pub(crate) mod home;
+pub(crate) mod keys;
+pub(crate) mod pages;
+pub(crate) mod pauses;
 pub(crate) mod session;
 pub(crate) mod team;
+pub(crate) mod usage;
 
 use worker::{Context, Env, Headers, Request, Response};
 
@@ -97,7 +102,7 @@ pub(crate) async fn handle(
     let r = match (rest, method) {
         (["assets", "console.css"], _) => Ok(asset(html::CSS, "text/css; charset=utf-8")),
         (["assets", "console.js"], _) => Ok(asset(html::JS, "text/javascript; charset=utf-8")),
-        (["assets", _], _) => Err(ApiError::RouteNotFound),
+        (["assets", name], _) => pages::asset(name),
         ([], _) => home::get(&req, ctx).await,
         (["recent"], _) => home::recent(&req, ctx).await,
         (["test-pause"], _) => home::test_pause(req, ctx).await,
@@ -116,6 +121,10 @@ pub(crate) async fn handle(
         (["team", id, "remove"], _) => {
             let id = id.to_string();
             team::remove(req, ctx, &id).await
+        }
+        // Pauses, audit, keys and secrets, usage.
+        (["pauses" | "audit" | "keys" | "webhook-secret" | "usage", ..], _) => {
+            pages::dispatch(req, ctx, rest, method).await
         }
         _ => Err(ApiError::RouteNotFound),
     };

@@ -54,10 +54,21 @@ pub enum AuditKind {
     MemberJoined,
     #[serde(rename = "member.removed")]
     MemberRemoved,
+    // Console actions on keys, secrets and webhooks (also on the account's chain).
+    #[serde(rename = "key.created")]
+    KeyCreated,
+    #[serde(rename = "key.rotated")]
+    KeyRotated,
+    #[serde(rename = "key.revoked")]
+    KeyRevoked,
+    #[serde(rename = "webhook_secret.rotated")]
+    WebhookSecretRotated,
+    #[serde(rename = "webhook.replayed")]
+    WebhookReplayed,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 15] = [
+    pub const ALL: [AuditKind; 20] = [
         AuditKind::PauseCreated,
         AuditKind::MessageSent,
         AuditKind::MessageDelivered,
@@ -73,6 +84,11 @@ impl AuditKind {
         AuditKind::MemberInvited,
         AuditKind::MemberJoined,
         AuditKind::MemberRemoved,
+        AuditKind::KeyCreated,
+        AuditKind::KeyRotated,
+        AuditKind::KeyRevoked,
+        AuditKind::WebhookSecretRotated,
+        AuditKind::WebhookReplayed,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -91,6 +107,11 @@ impl AuditKind {
             AuditKind::MemberInvited => "member.invited",
             AuditKind::MemberJoined => "member.joined",
             AuditKind::MemberRemoved => "member.removed",
+            AuditKind::KeyCreated => "key.created",
+            AuditKind::KeyRotated => "key.rotated",
+            AuditKind::KeyRevoked => "key.revoked",
+            AuditKind::WebhookSecretRotated => "webhook_secret.rotated",
+            AuditKind::WebhookReplayed => "webhook.replayed",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {

@@ -163,7 +163,12 @@ pub fn from_audit(
         | AuditKind::MemberSignedOut
         | AuditKind::MemberInvited
         | AuditKind::MemberJoined
-        | AuditKind::MemberRemoved => return None,
+        | AuditKind::MemberRemoved
+        | AuditKind::KeyCreated
+        | AuditKind::KeyRotated
+        | AuditKind::KeyRevoked
+        | AuditKind::WebhookSecretRotated
+        | AuditKind::WebhookReplayed => return None,
     })
 }
 

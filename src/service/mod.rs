@@ -3,8 +3,10 @@
 //! HTTP here: the routes turn requests into arguments and results into responses.
 
 pub(crate) mod accounts;
+pub(crate) mod audit;
 pub(crate) mod keys;
 pub(crate) mod pauses;
+pub(crate) mod webhooks;
 
 use std::cell::Cell;
 use std::rc::Rc;

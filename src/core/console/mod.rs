@@ -1,8 +1,13 @@
 //! The console's pure parts: roles and their rules, tokens and CSRF, form parsing,
 //! and the HTML it renders. The adapter is `src/console/`.
+pub mod audit_view;
 pub mod auth;
 pub mod form;
 pub mod html;
+pub mod keys_view;
+pub mod pauses_view;
+pub mod usage_view;
+pub mod view;
 
 /// A member's role on their team. Viewers see everything and change nothing that
 /// matters: keys, cancellations, secrets and the team are for owners and admins.
