@@ -36,7 +36,13 @@ AUDIT_EVENT_ID_RE = "^evt_[0-9a-f]{24}$"
 # White_Space, exactly these): a blank message or label is refused.
 NOT_BLANK = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
 AUDIT_EVENT_TYPES = ["pause.created", "message.sent", "message.failed", "message.delivered", "page.opened",
-                     "pause.responded", "pause.timed_out", "pause.cancelled", "webhook.attempted"]
+                     "pause.responded", "pause.timed_out", "pause.cancelled", "webhook.attempted",
+                     # Console actions on the account (their chain's pause_id is the account id).
+                     "account.created", "member.signed_in", "member.signed_out", "member.invited",
+                     "member.joined", "member.removed",
+                     # Console actions on keys, secrets and webhooks (the account's chain too).
+                     "key.created", "key.rotated", "key.revoked", "webhook_secret.rotated",
+                     "webhook.replayed"]
 MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS = 60, 30 * 24 * 3600
 # Recipients by channel, as the server reads them (a subset where it is more lenient:
 # it also trims white space and takes non-ASCII email domains).
@@ -227,7 +233,7 @@ paths = {
         "400": err("Invalid filter or cursor.")}, operationId="listAudit", parameters=[
             {"name": "pause_id", "in": "query", "schema": {"type": "string", "pattern": PAUSE_ID_RE}},
             {"name": "type", "in": "query", "schema": {"type": "string", "enum": AUDIT_EVENT_TYPES}},
-            {"name": "actor", "in": "query", "schema": {"type": "string", "pattern": "^(recipient|system|api_key:.+)$"}},
+            {"name": "actor", "in": "query", "schema": {"type": "string", "pattern": "^(recipient|system|api_key:.+|member:.+)$"}},
             {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}, "description": "Inclusive; not after until."},
             {"name": "until", "in": "query", "schema": {"type": "string", "format": "date-time"}, "description": "Inclusive; not before since."},
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},

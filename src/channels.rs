@@ -333,3 +333,44 @@ async fn post(url: &str, headers: &[(&str, &str)], body: String) -> Result<(u16,
     let text = resp.text().await.unwrap_or_default();
     Ok((resp.status_code(), text))
 }
+
+/// An email that is not a pause (the console's magic links): through the email API
+/// when it is configured, else, in local mode, into the outbox (readable at
+/// `GET /dev/outbox`, `link` in its own field for tests). `Err` when it could not go.
+pub(crate) async fn send_email(
+    env: &Env,
+    to: &str,
+    subject: &str,
+    text: &str,
+    link: &str,
+) -> Result<(), String> {
+    let configured = var(env, "RESEND_API_KEY").zip(var(env, "EMAIL_FROM"));
+    if let Some((key, from)) = configured {
+        let base = base(env, "RESEND_API_BASE", RESEND_API_BASE);
+        let body =
+            serde_json::json!({ "from": from, "to": [to], "subject": subject, "text": text });
+        let auth = format!("Bearer {key}");
+        return match post(
+            &format!("{base}/emails"),
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
+            body.to_string(),
+        )
+        .await
+        {
+            Ok((status, _)) if (200..300).contains(&status) => Ok(()),
+            Ok((status, text)) => Err(format!("email API answered {status}: {text}")),
+            Err(e) => Err(format!("network: {e}")),
+        };
+    }
+    if !config::is_local(env) {
+        return Err("no email provider: set RESEND_API_KEY and EMAIL_FROM".into());
+    }
+    worker::console_log!("[outbox] email to {to}: {subject}");
+    let body = format!("{subject}\n\n{text}");
+    let put =
+        async { db::dev_outbox::put_dev_email(&Db::new(env)?, to, &body, link, now_ms()).await };
+    put.await.map_err(|e| e.to_string())
+}

@@ -2,13 +2,14 @@
 //!
 //! `core` is pure Rust (unit-tested natively). Around it: `routes` (HTTP, by
 //! resource), `service` (the operations REST and MCP share), `pause_object` (one
-//! Durable Object per pause), `channels` (delivery), `webhook` (producer and queue consumer), `db`
-//! (D1, the only module that talks to it).
+//! Durable Object per pause), `channels` (delivery), `webhook` (producer and queue consumer), `console`
+//! (the team's web pages under `/console`), `db` (D1, the only module that talks to it).
 
 pub mod core;
 
 mod channels;
 mod config;
+mod console;
 mod db;
 mod http;
 mod metrics;
@@ -35,6 +36,10 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Err(e) => worker::console_error!("sweep failed: {e}"),
     }
     webhook::producer::requeue_stalled(&env, false).await;
+    let console_purge = async { db::console::purge_expired(&db::Db::new(&env)?, now_ms()).await };
+    if let Err(e) = console_purge.await {
+        worker::console_error!("console clean-up failed: {e}");
+    }
     // Unset (the default): the audit log is kept forever and nothing is deleted.
     let retention =
         config::string(&env, "AUDIT_RETENTION_DAYS").and_then(|d| d.parse::<u32>().ok());

@@ -40,10 +40,35 @@ pub enum AuditKind {
     PauseCancelled,
     #[serde(rename = "webhook.attempted")]
     WebhookAttempted,
+    // Console actions on the account: their chain is keyed by the account id where a
+    // pause id goes (see `console::audit`).
+    #[serde(rename = "account.created")]
+    AccountCreated,
+    #[serde(rename = "member.signed_in")]
+    MemberSignedIn,
+    #[serde(rename = "member.signed_out")]
+    MemberSignedOut,
+    #[serde(rename = "member.invited")]
+    MemberInvited,
+    #[serde(rename = "member.joined")]
+    MemberJoined,
+    #[serde(rename = "member.removed")]
+    MemberRemoved,
+    // Console actions on keys, secrets and webhooks (also on the account's chain).
+    #[serde(rename = "key.created")]
+    KeyCreated,
+    #[serde(rename = "key.rotated")]
+    KeyRotated,
+    #[serde(rename = "key.revoked")]
+    KeyRevoked,
+    #[serde(rename = "webhook_secret.rotated")]
+    WebhookSecretRotated,
+    #[serde(rename = "webhook.replayed")]
+    WebhookReplayed,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 9] = [
+    pub const ALL: [AuditKind; 20] = [
         AuditKind::PauseCreated,
         AuditKind::MessageSent,
         AuditKind::MessageDelivered,
@@ -53,6 +78,17 @@ impl AuditKind {
         AuditKind::PauseTimedOut,
         AuditKind::PauseCancelled,
         AuditKind::WebhookAttempted,
+        AuditKind::AccountCreated,
+        AuditKind::MemberSignedIn,
+        AuditKind::MemberSignedOut,
+        AuditKind::MemberInvited,
+        AuditKind::MemberJoined,
+        AuditKind::MemberRemoved,
+        AuditKind::KeyCreated,
+        AuditKind::KeyRotated,
+        AuditKind::KeyRevoked,
+        AuditKind::WebhookSecretRotated,
+        AuditKind::WebhookReplayed,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -65,10 +101,31 @@ impl AuditKind {
             AuditKind::PauseTimedOut => "pause.timed_out",
             AuditKind::PauseCancelled => "pause.cancelled",
             AuditKind::WebhookAttempted => "webhook.attempted",
+            AuditKind::AccountCreated => "account.created",
+            AuditKind::MemberSignedIn => "member.signed_in",
+            AuditKind::MemberSignedOut => "member.signed_out",
+            AuditKind::MemberInvited => "member.invited",
+            AuditKind::MemberJoined => "member.joined",
+            AuditKind::MemberRemoved => "member.removed",
+            AuditKind::KeyCreated => "key.created",
+            AuditKind::KeyRotated => "key.rotated",
+            AuditKind::KeyRevoked => "key.revoked",
+            AuditKind::WebhookSecretRotated => "webhook_secret.rotated",
+            AuditKind::WebhookReplayed => "webhook.replayed",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// The actor of a command sent with a caller's key id: `api_key:<id>`, or for the
+/// console, whose caller's key id is already `member:<id>`, that; `system` without one.
+pub fn key_actor(key_id: Option<&str>) -> String {
+    match key_id {
+        None => "system".to_string(),
+        Some(k) if k.starts_with("member:") => k.to_string(),
+        Some(k) => format!("api_key:{k}"),
     }
 }
 
@@ -80,7 +137,7 @@ pub struct AuditEvent {
     pub account_id: String,
     /// Unix milliseconds.
     pub at: i64,
-    /// `api_key:<id>`, `recipient` or `system`.
+    /// `api_key:<id>`, `member:<id>` (console), `recipient` or `system`.
     pub actor: String,
     #[serde(rename = "type")]
     pub kind: String,
@@ -407,11 +464,12 @@ pub fn parse_filter(pairs: &[(String, String)]) -> Result<Filter, ApiError> {
             "actor" => {
                 let ok = v == "recipient"
                     || v == "system"
-                    || v.strip_prefix("api_key:").is_some_and(|id| !id.is_empty());
+                    || v.strip_prefix("api_key:").is_some_and(|id| !id.is_empty())
+                    || v.strip_prefix("member:").is_some_and(|id| !id.is_empty());
                 if !ok {
                     return Err(ApiError::invalid(
                         "actor",
-                        "`actor` must be `recipient`, `system` or `api_key:<key id>`.",
+                        "`actor` must be `recipient`, `system`, `api_key:<key id>` or `member:<member id>`.",
                     ));
                 }
                 f.actor = Some(v.clone());
@@ -652,6 +710,28 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn actors_name_the_key_or_the_member() {
+        assert_eq!(key_actor(None), "system");
+        assert_eq!(key_actor(Some("key_1")), "api_key:key_1");
+        assert_eq!(key_actor(Some("member:mem_1")), "member:mem_1");
+    }
+
+    #[test]
+    fn console_kinds_round_trip_and_filter() {
+        for k in AuditKind::ALL {
+            assert_eq!(AuditKind::parse(k.as_str()), Some(k));
+            let json = format!("\"{}\"", k.as_str());
+            assert_eq!(serde_json::to_string(&k).unwrap(), json);
+        }
+        let pairs = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+        let f = parse_filter(&pairs("type", "member.signed_in")).unwrap();
+        assert_eq!(f.kind.as_deref(), Some("member.signed_in"));
+        let f = parse_filter(&pairs("actor", "member:mem_1")).unwrap();
+        assert_eq!(f.actor.as_deref(), Some("member:mem_1"));
+        assert!(parse_filter(&pairs("actor", "member:")).is_err());
     }
 
     #[test]

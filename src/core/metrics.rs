@@ -156,7 +156,19 @@ pub fn from_audit(
             let latency = ctx.get("latency_ms").and_then(Value::as_f64).unwrap_or(0.0);
             point("webhook_attempt", ch, outcome, &status, live, latency)
         }
-        AuditKind::PageOpened => return None,
+        // No metric: page views, and the console's account chain.
+        AuditKind::PageOpened
+        | AuditKind::AccountCreated
+        | AuditKind::MemberSignedIn
+        | AuditKind::MemberSignedOut
+        | AuditKind::MemberInvited
+        | AuditKind::MemberJoined
+        | AuditKind::MemberRemoved
+        | AuditKind::KeyCreated
+        | AuditKind::KeyRotated
+        | AuditKind::KeyRevoked
+        | AuditKind::WebhookSecretRotated
+        | AuditKind::WebhookReplayed => return None,
     })
 }
 

@@ -1,5 +1,6 @@
 //! The pure core: no `worker` types here, so `cargo test` runs all of it natively.
 pub mod audit;
+pub mod console;
 pub mod cors;
 pub mod delivery;
 pub mod error;

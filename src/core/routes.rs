@@ -27,6 +27,32 @@ const ROUTES: &[(&str, &str)] = &[
     ("v1/webhook_secret/rotate", "POST"),
     ("v1/audit", "GET, HEAD"),
     ("v1/audit/verify", "GET, HEAD"),
+    // The console (HTML; forms POST).
+    ("console", "GET, HEAD"),
+    ("console/assets/*", "GET, HEAD"),
+    ("console/sign-up", "GET, HEAD, POST"),
+    ("console/sign-in", "GET, HEAD, POST"),
+    ("console/link/*", "GET, HEAD, POST"),
+    ("console/sign-out", "POST"),
+    ("console/recent", "GET, HEAD"),
+    ("console/test-pause", "POST"),
+    ("console/team", "GET, HEAD"),
+    ("console/team/invite", "POST"),
+    ("console/team/*/remove", "POST"),
+    // The console's pages of pauses, audit, keys and usage (cpages).
+    ("console/pauses", "GET, HEAD"),
+    ("console/pauses/rows", "GET, HEAD"),
+    ("console/pauses/*", "GET, HEAD"),
+    ("console/pauses/*/cancel", "POST"),
+    ("console/pauses/*/webhooks/*/replay", "POST"),
+    ("console/audit", "GET, HEAD"),
+    ("console/audit/export", "GET, HEAD"),
+    ("console/audit/verify", "GET, HEAD"),
+    ("console/keys", "GET, HEAD, POST"),
+    ("console/keys/*/rotate", "POST"),
+    ("console/keys/*/revoke", "POST"),
+    ("console/webhook-secret/rotate", "POST"),
+    ("console/usage", "GET, HEAD"),
 ];
 
 /// The `Allow` value of a path (segments without the slashes), if it is one of ours.
@@ -115,6 +141,35 @@ mod tests {
             Routing::MethodNotAllowed("POST")
         );
         assert_eq!(resolve(&seg("/r/tok"), "POST"), Routing::Dispatch("POST"));
+        assert_eq!(resolve(&seg("/console/"), "GET"), Routing::Dispatch("GET"));
+        assert_eq!(
+            resolve(&seg("/console/sign-out"), "GET"),
+            Routing::MethodNotAllowed("POST")
+        );
+        assert_eq!(
+            resolve(&seg("/console/team/mem_1/remove"), "POST"),
+            Routing::Dispatch("POST")
+        );
+        assert_eq!(
+            resolve(&seg("/console/pauses/rows"), "GET"),
+            Routing::Dispatch("GET")
+        );
+        assert_eq!(
+            resolve(&seg("/console/pauses/pause_1/cancel"), "GET"),
+            Routing::MethodNotAllowed("POST")
+        );
+        assert_eq!(
+            resolve(&seg("/console/keys"), "POST"),
+            Routing::Dispatch("POST")
+        );
+        assert_eq!(
+            resolve(&seg("/console/keys/key_1/revoke"), "DELETE"),
+            Routing::MethodNotAllowed("POST")
+        );
+        assert_eq!(
+            resolve(&seg("/console/pauses/p/webhooks/msg_1/replay"), "POST"),
+            Routing::Dispatch("POST")
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde_json::Value;
 use worker::D1PreparedStatement;
 
 use super::{Db, Page, Where};
-use crate::core::audit::{AuditEvent, Filter};
+use crate::core::audit::{AuditEvent, ChainHead, Filter};
 use crate::core::error::ApiError;
 
 /// In (at, pause_id, seq) order; a cursor is an event id.
@@ -44,6 +44,44 @@ pub(crate) fn insert_stmt(
             livemode.into(),
         ],
     )
+}
+
+/// The head of an account's own chain (console actions; `pause_id` = the account id).
+pub async fn account_head(db: &Db, account_id: &str) -> Result<ChainHead, ApiError> {
+    let row = db
+        .first::<ChainHead>(
+            "SELECT seq, hash FROM audit_events WHERE pause_id = ?1 AND account_id = ?1
+             ORDER BY seq DESC LIMIT 1",
+            &[account_id.into()],
+        )
+        .await?;
+    Ok(row.unwrap_or_default())
+}
+
+/// Appends a row of an account's chain (live mode: the account is not a mode's).
+/// `false` when a row already holds its place (a racing action took that seq): the
+/// table's UNIQUE (pause_id, seq) refuses it, and the caller retries on the new head.
+pub async fn append_account(db: &Db, e: &AuditEvent) -> Result<bool, ApiError> {
+    let row = db
+        .first::<Value>(
+            "INSERT OR IGNORE INTO audit_events
+             (event_id, pause_id, account_id, at, actor, type, context, seq, prev_hash, hash, livemode)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1) RETURNING event_id",
+            &[
+                (&e.event_id).into(),
+                (&e.pause_id).into(),
+                (&e.account_id).into(),
+                e.at.into(),
+                (&e.actor).into(),
+                (&e.kind).into(),
+                (&e.context).into(),
+                e.seq.into(),
+                (&e.prev_hash).into(),
+                (&e.hash).into(),
+            ],
+        )
+        .await?;
+    Ok(row.is_some())
 }
 
 /// One page of one mode's rows in (at, pause_id, seq) order, after the event `after`

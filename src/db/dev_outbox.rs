@@ -4,7 +4,9 @@ use serde::Deserialize;
 
 use super::{Db, Where};
 use crate::core::error::ApiError;
+use crate::core::ids::hex;
 use crate::core::pause::Pause;
+use crate::http::random_bytes;
 
 /// Records a message in the local outbox; once per pause, however often retried.
 pub async fn put_dev_outbox(db: &Db, p: &Pause, body: &str, now: i64) -> Result<(), ApiError> {
@@ -21,6 +23,24 @@ pub async fn put_dev_outbox(db: &Db, p: &Pause, body: &str, now: i64) -> Result<
             now.into(),
             p.livemode.into(),
         ],
+    )
+    .await
+}
+
+/// Records an email that belongs to no pause (a console magic link): its id stands
+/// in for the pause id, and it has no account.
+pub async fn put_dev_email(
+    db: &Db,
+    to: &str,
+    body: &str,
+    link: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    let id = format!("mail_{}", hex(&random_bytes::<8>()));
+    db.run(
+        "INSERT INTO dev_outbox (id, pause_id, account_id, channel, recipient, body, link, created_at, livemode)
+         VALUES (?1, ?1, '', 'email', ?2, ?3, ?4, ?5, 1)",
+        &[id.into(), to.into(), body.into(), link.into(), now.into()],
     )
     .await
 }

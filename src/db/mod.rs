@@ -5,6 +5,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod audit;
+pub(crate) mod console;
 pub(crate) mod create;
 pub(crate) mod dev_outbox;
 pub(crate) mod idempotency;

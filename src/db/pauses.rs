@@ -52,6 +52,7 @@ pub async fn list_pauses(
     account_id: &str,
     livemode: bool,
     status: Option<&str>,
+    channel: Option<&str>,
     cursor: Option<&str>,
     limit: u32,
 ) -> Result<(Vec<Value>, Option<String>), ApiError> {
@@ -59,7 +60,8 @@ pub async fn list_pauses(
         "account_id = ?1 AND livemode = ?2",
         vec![account_id.into(), livemode.into()],
     );
-    w.and_some("status = #", status);
+    w.and_some("status = #", status)
+        .and_some("json_extract(doc, '$.channel') = #", channel);
     PAGE.after(&mut w, cursor);
     let sql = format!("SELECT id, doc FROM pauses{}{}", w.sql(), PAGE.tail(limit));
     let (page, more) = Page::split(db.all::<DocRow>(&sql, w.args()).await?, limit);

@@ -23,7 +23,7 @@ use futures_channel::oneshot;
 use futures_util::future::{select, Either};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use crate::core::audit::AuditKind;
+use crate::core::audit::{key_actor, AuditKind};
 use crate::core::delivery::apply_status_report;
 use crate::core::error::ApiError;
 use crate::core::link;
@@ -357,8 +357,4 @@ struct Seen {
     country: Option<String>,
     user_agent: Option<String>,
     slack_user: Option<SlackUser>,
-}
-
-fn key_actor(key_id: Option<&str>) -> String {
-    key_id.map_or_else(|| "system".to_string(), |k| format!("api_key:{k}"))
 }

@@ -6,14 +6,13 @@ use worker::{Request, Response};
 use crate::config;
 use crate::core::error::ApiError;
 use crate::core::request::admin::NewAccount;
-use crate::db;
-use crate::http::{json, now_ms, read_body, require_json, MAX_BODY_BYTES};
-use crate::service::Ctx;
+use crate::http::{json, read_body, require_json, MAX_BODY_BYTES};
+use crate::service::{accounts, Ctx};
 
 /// `POST /admin/accounts`, guarded by the `ADMIN_TOKEN` secret: creates an account
 /// and returns its keys, once.
 pub(crate) async fn create_account(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
-    let (env, db) = (&ctx.env, &ctx.db);
+    let env = &ctx.env;
     let expected = config::admin_token(env)?.ok_or(ApiError::RouteNotFound)?;
     let presented = req
         .headers()
@@ -28,22 +27,18 @@ pub(crate) async fn create_account(mut req: Request, ctx: &Ctx) -> Result<Respon
     require_json(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
     let NewAccount { name, plan } = NewAccount::parse(&body)?;
-    let created = db::accounts::create_account(db, &name, plan, now_ms()).await?;
-    let webhook_secret =
-        db::webhooks::create_secret(db, &created.account_id, true, now_ms()).await?;
-    let test_webhook_secret =
-        db::webhooks::create_secret(db, &created.account_id, false, now_ms()).await?;
+    let opened = accounts::open(ctx, &name, plan).await?;
     Ok(json(
         201,
         &json!({
             "object": "account",
-            "account_id": created.account_id,
+            "account_id": opened.account.account_id,
             "name": name,
             "plan": plan.as_str(),
-            "live_key": created.live_key,
-            "test_key": created.test_key,
-            "webhook_secret": webhook_secret,
-            "test_webhook_secret": test_webhook_secret,
+            "live_key": opened.account.live_key,
+            "test_key": opened.account.test_key,
+            "webhook_secret": opened.webhook_secret,
+            "test_webhook_secret": opened.test_webhook_secret,
         }),
     ))
 }

@@ -163,5 +163,5 @@ async fn audit_log(
         .iter()
         .filter_map(|k| proto::arg_text(args, k).map(|v| (k.to_string(), v)))
         .collect();
-    super::audit::page_json(&ctx.db, caller, &pairs).await
+    super::audit::page_json(ctx, caller, &pairs).await
 }

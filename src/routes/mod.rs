@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use worker::{Context, Env, Method, Request, Response};
 
 use crate::config;
+use crate::console;
 use crate::core::cors::cors_headers;
 use crate::core::error::ApiError;
 use crate::core::request::fields::is_blank;
@@ -53,7 +54,7 @@ pub(crate) async fn handle(req: Request, env: Env, wctx: Context) -> worker::Res
         Response::empty()?.with_status(204)
     } else {
         let routed = match &ctx {
-            Ok(ctx) => dispatch(req, ctx).await,
+            Ok(ctx) => dispatch(req, ctx, &wctx).await,
             Err(e) => Err(e.clone()),
         };
         routed.unwrap_or_else(|e| error_response(&e, &request_id))
@@ -82,7 +83,7 @@ pub(crate) async fn handle(req: Request, env: Env, wctx: Context) -> worker::Res
     Ok(resp)
 }
 
-async fn dispatch(req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
+async fn dispatch(req: Request, ctx: &Ctx, wctx: &Context) -> Result<Response, ApiError> {
     let env = &ctx.env;
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -103,6 +104,7 @@ async fn dispatch(req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
     }
     match (segments.as_slice(), method) {
         (["healthz"], _) => Ok(json(200, &serde_json::json!({ "ok": true }))),
+        (["console", rest @ ..], m) => Ok(console::handle(req, ctx, wctx, rest, m).await),
         (["r", token], "GET") => match query_param(&req, "c").and_then(|c| c.parse().ok()) {
             Some(c) => page::get_confirm(env, token, &path, c).await,
             None => page::get(&req, env, token, &path).await,

@@ -1,4 +1,5 @@
-//! Webhook endpoints: a pause's events with every attempt, replay, secret rotation.
+//! Webhook endpoints: a pause's events with every attempt, replay, secret rotation
+//! (the REST face of `service::webhooks`).
 
 use serde_json::json;
 use worker::{Request, Response};
@@ -6,26 +7,15 @@ use worker::{Request, Response};
 use super::optional_body;
 use crate::core::error::ApiError;
 use crate::core::request::keys::parse_secret_rotation;
-use crate::core::tenancy::rotation_mode;
 use crate::core::time::rfc3339;
 use crate::core::webhook::event::to_api;
 use crate::db::{webhooks as ws, Caller};
-use crate::http::{json, now_ms};
-use crate::service::{pauses, Ctx};
-use crate::webhook::producer;
-
-/// Another account's pause, one of the other mode, or no pause: not found either way.
-async fn owned_pause_id(ctx: &Ctx, caller: &Caller, raw: &str) -> Result<String, ApiError> {
-    let id = pauses::pause_id(raw)?;
-    pauses::get(ctx, caller, &id, 0).await?;
-    Ok(id.to_string())
-}
+use crate::http::json;
+use crate::service::{webhooks as hooks, Ctx};
 
 /// `GET /v1/pause/{id}/webhooks`
 pub(crate) async fn list(ctx: &Ctx, caller: &Caller, raw_id: &str) -> Result<Response, ApiError> {
-    let db = &ctx.db;
-    let id = owned_pause_id(ctx, caller, raw_id).await?;
-    let (events, attempts) = ws::for_pause(db, &caller.account_id, &id).await?;
+    let (events, attempts) = hooks::deliveries(ctx, caller, raw_id).await?;
     let data: Vec<_> = events.iter().map(|e| to_api(e, &attempts)).collect();
     Ok(json(200, &json!({ "object": "list", "data": data })))
 }
@@ -38,16 +28,8 @@ pub(crate) async fn replay(
     raw_id: &str,
     event_id: &str,
 ) -> Result<Response, ApiError> {
-    let (env, db) = (&ctx.env, &ctx.db);
-    let id = owned_pause_id(ctx, caller, raw_id).await?;
-    let e = ws::event(db, event_id)
-        .await?
-        .filter(|e| e.pause_id == id && e.account_id == caller.account_id)
-        .ok_or(ApiError::WebhookEventNotFound)?;
-    if !producer::replay(env, &e).await? {
-        return Err(ApiError::WebhookEventPending);
-    }
-    let (events, attempts) = ws::for_pause(db, &caller.account_id, &id).await?;
+    let (id, e) = hooks::replay(ctx, caller, raw_id, event_id).await?;
+    let (events, attempts) = ws::for_pause(&ctx.db, &caller.account_id, &id).await?;
     let now = events.iter().find(|x| x.id == e.id).unwrap_or(&e);
     Ok(json(202, &to_api(now, &attempts)))
 }
@@ -61,11 +43,8 @@ pub(crate) async fn rotate_secret(
     ctx: &Ctx,
     caller: &Caller,
 ) -> Result<Response, ApiError> {
-    let db = &ctx.db;
     let asked = parse_secret_rotation(&optional_body(&mut req).await?)?;
-    let mode = rotation_mode(caller.key_mode(), asked)?;
-    let (secret, until) =
-        ws::rotate_secret(db, &caller.account_id, mode.is_live(), now_ms()).await?;
+    let (mode, secret, until) = hooks::rotate_secret(ctx, caller, asked).await?;
     Ok(json(
         200,
         &json!({

@@ -1,9 +1,12 @@
-//! Operations shared by the REST routes, the MCP tools and (later) the console: each
+//! Operations shared by the REST routes, the MCP tools and the console: each
 //! takes a typed request and a `Ctx`, and returns typed values or an `ApiError`. No
 //! HTTP here: the routes turn requests into arguments and results into responses.
 
+pub(crate) mod accounts;
+pub(crate) mod audit;
 pub(crate) mod keys;
 pub(crate) mod pauses;
+pub(crate) mod webhooks;
 
 use std::cell::Cell;
 use std::rc::Rc;

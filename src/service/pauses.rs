@@ -9,7 +9,7 @@ use super::Ctx;
 use crate::config;
 use crate::core::error::ApiError;
 use crate::core::ids::{PauseId, PAUSE_ID_BYTES};
-use crate::core::pause::{Delivery, DeliveryStatus, Pause, Status};
+use crate::core::pause::{Channel, Delivery, DeliveryStatus, Pause, Status};
 use crate::core::plans::period_of;
 use crate::core::protocol::{Command, Outcome, Reply};
 use crate::core::request::{IdempotencyKey, ListQuery, NewPause};
@@ -228,6 +228,7 @@ pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: ListQuery) -> Result<Val
         &caller.account_id,
         caller.livemode(),
         q.status.map(Status::as_str),
+        q.channel.map(Channel::as_str),
         q.cursor.as_deref(),
         q.limit,
     )

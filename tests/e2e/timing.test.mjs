@@ -63,6 +63,18 @@ test('every API response carries it, errors and MCP and admin included', async (
   assert.deepEqual(timing(await svc.request('GET', '/healthz')), { objectMs: 0, d1Ms: 0, queries: 0 });
 });
 
+test('console pages carry it: a page without a session reads nothing, one with a cookie looks it up', async () => {
+  const form = await svc.request('GET', '/console/sign-in');
+  assert.equal(form.status, 200);
+  assert.deepEqual(timing(form), { objectMs: 0, d1Ms: 0, queries: 0 });
+  timing(await svc.request('GET', '/console/assets/console.css'));
+  // A cookie of the right shape that names no session: one D1 lookup, then sign-in.
+  const cookie = `pp_session=${'A'.repeat(43)}`;
+  const home = await svc.request('GET', '/console', { headers: { cookie } });
+  assert.equal(home.status, 303);
+  assert.equal(timing(home).queries, 1, home.headers.get('server-timing'));
+});
+
 test('browsers allowed by CORS may read it', async () => {
   const r = await svc.request('GET', '/v1/pauses', { key: acct.live_key, headers: { origin: APP } });
   assert.equal(r.headers.get('access-control-allow-origin'), APP);

@@ -2,7 +2,7 @@
 //! `GET /v1/pauses`, or the MCP `list_pauses` arguments).
 
 use crate::core::error::ApiError;
-use crate::core::pause::Status;
+use crate::core::pause::{Channel, Status};
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
@@ -10,6 +10,8 @@ pub const MAX_LIMIT: u32 = 100;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
     pub status: Option<Status>,
+    /// Only pauses sent on this channel (the console's filter; not a REST parameter yet).
+    pub channel: Option<Channel>,
     pub limit: u32,
     /// Checked against the account's pauses by the service (it must be a page's end).
     pub cursor: Option<String>,
@@ -44,6 +46,7 @@ impl ListQuery {
         };
         Ok(ListQuery {
             status,
+            channel: None,
             limit,
             cursor,
         })
