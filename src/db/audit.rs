@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use worker::D1PreparedStatement;
 
-use super::{Db, Page, Where};
+use super::{Arg, Db, Page, Where};
 use crate::core::audit::{AuditEvent, ChainHead, Filter};
 use crate::core::error::ApiError;
 
@@ -17,6 +17,27 @@ const PAGE: Page = Page {
     descending: false,
 };
 
+/// One audit row; `OR IGNORE`: a row already stored (a retried flush) stays as it is.
+const INSERT_EVENT: &str = "INSERT OR IGNORE INTO audit_events
+     (event_id, pause_id, account_id, at, actor, type, context, seq, prev_hash, hash, livemode)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+fn event_args(e: &AuditEvent, livemode: bool) -> [Arg; 11] {
+    [
+        (&e.event_id).into(),
+        (&e.pause_id).into(),
+        (&e.account_id).into(),
+        e.at.into(),
+        (&e.actor).into(),
+        (&e.kind).into(),
+        (&e.context).into(),
+        e.seq.into(),
+        (&e.prev_hash).into(),
+        (&e.hash).into(),
+        livemode.into(),
+    ]
+}
+
 /// Idempotent on event_id: a retried flush inserts nothing twice and never updates
 /// (a statement for the object's flush batch).
 /// `livemode` is the pause's mode (not hashed: the chain's fields are fixed), by
@@ -26,24 +47,7 @@ pub(crate) fn insert_stmt(
     e: &AuditEvent,
     livemode: bool,
 ) -> Result<D1PreparedStatement, ApiError> {
-    db.stmt(
-        "INSERT OR IGNORE INTO audit_events
-         (event_id, pause_id, account_id, at, actor, type, context, seq, prev_hash, hash, livemode)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        &[
-            (&e.event_id).into(),
-            (&e.pause_id).into(),
-            (&e.account_id).into(),
-            e.at.into(),
-            (&e.actor).into(),
-            (&e.kind).into(),
-            (&e.context).into(),
-            e.seq.into(),
-            (&e.prev_hash).into(),
-            (&e.hash).into(),
-            livemode.into(),
-        ],
-    )
+    db.stmt(INSERT_EVENT, &event_args(e, livemode))
 }
 
 /// The head of an account's own chain (console actions; `pause_id` = the account id).
@@ -62,25 +66,8 @@ pub async fn account_head(db: &Db, account_id: &str) -> Result<ChainHead, ApiErr
 /// `false` when a row already holds its place (a racing action took that seq): the
 /// table's UNIQUE (pause_id, seq) refuses it, and the caller retries on the new head.
 pub async fn append_account(db: &Db, e: &AuditEvent) -> Result<bool, ApiError> {
-    let row = db
-        .first::<Value>(
-            "INSERT OR IGNORE INTO audit_events
-             (event_id, pause_id, account_id, at, actor, type, context, seq, prev_hash, hash, livemode)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1) RETURNING event_id",
-            &[
-                (&e.event_id).into(),
-                (&e.pause_id).into(),
-                (&e.account_id).into(),
-                e.at.into(),
-                (&e.actor).into(),
-                (&e.kind).into(),
-                (&e.context).into(),
-                e.seq.into(),
-                (&e.prev_hash).into(),
-                (&e.hash).into(),
-            ],
-        )
-        .await?;
+    let sql = format!("{INSERT_EVENT} RETURNING event_id");
+    let row = db.first::<Value>(&sql, &event_args(e, true)).await?;
     Ok(row.is_some())
 }
 
