@@ -108,19 +108,11 @@ pub(crate) fn statements(c: &NewCreate) -> Vec<(String, Vec<Arg>)> {
                AND {}",
             room("?2", "?10", "?11")
         ),
-        vec![
-            (&p.id).into(),
-            (&p.account_id).into(),
-            p.status.as_str().into(),
-            p.created_at.into(),
-            p.expires_at.into(),
-            (p.version as i64).into(),
-            p.to_api().to_string().into(),
-            p.livemode.into(),
-            key.into(),
-            c.period.into(),
-            cap,
-        ],
+        [
+            super::pauses::row_args(p),
+            vec![key.into(), c.period.into(), cap],
+        ]
+        .concat(),
     ));
     // Test-mode pauses are not counted.
     if p.livemode {

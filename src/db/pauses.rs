@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use worker::D1PreparedStatement;
 
-use super::{Db, Page, Where};
+use super::{Arg, Db, Page, Where};
 use crate::core::error::ApiError;
 use crate::core::pause::{Pause, Status};
 
@@ -27,17 +27,23 @@ pub(crate) fn index_stmt(db: &Db, p: &Pause) -> Result<D1PreparedStatement, ApiE
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT(id) DO UPDATE SET status = excluded.status, version = excluded.version, doc = excluded.doc
          WHERE excluded.version >= pauses.version",
-        &[
-            (&p.id).into(),
-            (&p.account_id).into(),
-            p.status.as_str().into(),
-            p.created_at.into(),
-            p.expires_at.into(),
-            (p.version as i64).into(),
-            p.to_api().to_string().into(),
-            p.livemode.into(),
-        ],
+        &row_args(p),
     )
+}
+
+/// The listing row's values, bound as ?1..?8 (id, account_id, status, created_at,
+/// expires_at, version, doc, livemode) by the upsert here and by the create's batch.
+pub(crate) fn row_args(p: &Pause) -> Vec<Arg> {
+    vec![
+        (&p.id).into(),
+        (&p.account_id).into(),
+        p.status.as_str().into(),
+        p.created_at.into(),
+        p.expires_at.into(),
+        (p.version as i64).into(),
+        p.to_api().to_string().into(),
+        p.livemode.into(),
+    ]
 }
 
 #[derive(Deserialize)]
