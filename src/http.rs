@@ -124,3 +124,24 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
 }
+
+/// An HTML page (response page, console) with the headers every page of ours carries:
+/// never cached, never framed, its own CSP and referrer policy.
+pub(crate) fn html_page(status: u16, body: String, csp: &str, referrer_policy: &str) -> Response {
+    let headers = Headers::new();
+    for (k, v) in [
+        ("content-type", "text/html; charset=utf-8"),
+        ("cache-control", "no-store"),
+        ("content-security-policy", csp),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", referrer_policy),
+        ("x-content-type-options", "nosniff"),
+        ("x-robots-tag", "noindex, nofollow"),
+    ] {
+        let _ = headers.set(k, v);
+    }
+    Response::from_bytes(body.into_bytes())
+        .expect("bytes body")
+        .with_status(status)
+        .with_headers(headers)
+}

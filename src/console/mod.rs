@@ -22,24 +22,9 @@ use crate::service::Ctx;
 pub(crate) use session::Member;
 
 pub(crate) fn html_response(status: u16, body: String) -> Response {
-    let headers = Headers::new();
-    for (k, v) in [
-        ("content-type", "text/html; charset=utf-8"),
-        ("cache-control", "no-store"),
-        ("content-security-policy", CSP),
-        ("x-frame-options", "DENY"),
-        // Not no-referrer: under it a browser sends `Origin: null` on our own forms,
-        // which the CSRF check must refuse. Other sites never see our URLs.
-        ("referrer-policy", "same-origin"),
-        ("x-content-type-options", "nosniff"),
-        ("x-robots-tag", "noindex, nofollow"),
-    ] {
-        let _ = headers.set(k, v);
-    }
-    Response::from_bytes(body.into_bytes())
-        .expect("bytes body")
-        .with_status(status)
-        .with_headers(headers)
+    // Not no-referrer: under it a browser sends `Origin: null` on our own forms,
+    // which the CSRF check must refuse. Other sites never see our URLs.
+    crate::http::html_page(status, body, CSP, "same-origin")
 }
 
 /// 303 See Other: after a form, the browser GETs `location`.

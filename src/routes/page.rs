@@ -3,7 +3,7 @@
 //! expiry and grace period answers "expired" and touches nothing; `/r/*` is
 //! rate-limited per client address.
 
-use worker::{Env, Headers, Request, Response};
+use worker::{Env, Request, Response};
 
 use crate::config;
 use crate::core::error::ApiError;
@@ -13,29 +13,14 @@ use crate::core::page_html::{self, CSP};
 use crate::core::pause::{Pause, Responder, Status, MAX_COMMENT_CHARS};
 use crate::core::protocol::{Command, Outcome, PageAnswer};
 use crate::core::token;
-use crate::http::{now_ms, read_body};
+use crate::http::{html_page, now_ms, read_body};
 use crate::pause_object::client;
 
 /// Form bodies: a 500-character comment percent-encoded can take 4.5 KB.
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
 fn html(status: u16, body: String) -> Response {
-    let headers = Headers::new();
-    for (k, v) in [
-        ("content-type", "text/html; charset=utf-8"),
-        ("cache-control", "no-store"),
-        ("content-security-policy", CSP),
-        ("x-frame-options", "DENY"),
-        ("referrer-policy", "no-referrer"),
-        ("x-content-type-options", "nosniff"),
-        ("x-robots-tag", "noindex, nofollow"),
-    ] {
-        let _ = headers.set(k, v);
-    }
-    Response::from_bytes(body.into_bytes())
-        .expect("bytes body")
-        .with_status(status)
-        .with_headers(headers)
+    html_page(status, body, CSP, "no-referrer")
 }
 
 fn invalid() -> Response {
