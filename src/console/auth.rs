@@ -115,10 +115,7 @@ pub(crate) async fn sign_up(
     wctx: &Context,
 ) -> Result<Response, ApiError> {
     let env = &ctx.env;
-    if let Err(r) = session::check_origin(&req, env) {
-        return Ok(r);
-    }
-    let form = match session::read_form(&mut req).await {
+    let form = match session::public_post(&mut req, env).await {
         Ok(f) => f,
         Err(r) => return Ok(r),
     };
@@ -162,10 +159,7 @@ pub(crate) async fn sign_in(
     wctx: &Context,
 ) -> Result<Response, ApiError> {
     let env = &ctx.env;
-    if let Err(r) = session::check_origin(&req, env) {
-        return Ok(r);
-    }
-    let form = match session::read_form(&mut req).await {
+    let form = match session::public_post(&mut req, env).await {
         Ok(f) => f,
         Err(r) => return Ok(r),
     };

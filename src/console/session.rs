@@ -145,6 +145,12 @@ pub(crate) async fn read_form(req: &mut Request) -> Result<Form, Response> {
         .map_err(|e| super::error_page(&e))
 }
 
+/// A form posted before sign-in (sign-up, sign-in): same origin, then the form.
+pub(crate) async fn public_post(req: &mut Request, env: &Env) -> Result<Form, Response> {
+    check_origin(req, env)?;
+    read_form(req).await
+}
+
 /// A state-changing request of a signed-in member: same origin, a live session, and
 /// the session's CSRF token in the form. Returns the member and the form.
 pub(crate) async fn require_post(req: &mut Request, ctx: &Ctx) -> Result<(Member, Form), Response> {
