@@ -2,3 +2,4 @@
 //! reminders, the action being approved. `model` is the shared vocabulary.
 pub mod model;
 pub mod request;
+pub mod rule;
