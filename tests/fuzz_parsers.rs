@@ -88,7 +88,7 @@ proptest! {
 
     #[test]
     fn tokens_round_trip_and_resist_single_byte_changes(id in any::<[u8; 12]>(), exp in any::<u32>(), pos in 0usize..35, ch in "[A-Za-z0-9_-]") {
-        let c = Claims { pause_id: PauseId(id), expires_at: exp };
+        let c = Claims { pause_id: PauseId(id), expires_at: exp, approver: None };
         let t = token::sign(b"k-0123456789abcdef", c);
         prop_assert_eq!(token::verify(b"k-0123456789abcdef", &t), Ok(c));
         let mut b = t.clone().into_bytes();
