@@ -235,3 +235,20 @@ test('a single-recipient pause shows its answer as its one vote, rule any', asyn
   assert.equal(now.responded_by, 'recipient');
   assert.deepEqual(now.votes.map((v) => [v.approver, v.choice]), [['recipient', 'Yes']]);
 });
+
+test('the MCP create_pause_request tool takes the same policy fields', async () => {
+  const headers = { accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', 'content-type': 'application/json' };
+  const rpc = async (id, method, params) => svc.request('POST', '/mcp', {
+    key: acct.live_key, headers, raw: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+  });
+  await rpc(0, 'initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } });
+  const r = await rpc(1, 'tools/call', { name: 'create_pause_request', arguments: body({ rule: { type: 'quorum', count: 2 } }) });
+  assert.equal(r.status, 200, r.text);
+  const p = r.json.result.structuredContent;
+  assert.equal(r.json.result.isError, false, r.text);
+  assert.deepEqual(p.rule, { type: 'quorum', count: 2, veto: [] });
+  assert.equal(p.approvers.length, 3);
+  const bad = await rpc(2, 'tools/call', { name: 'create_pause_request', arguments: body({ rule: { type: 'quorum', count: 9 } }) });
+  assert.equal(bad.json.result.isError, true, bad.text);
+  assert.ok(bad.text.includes('rule.count'), bad.text);
+});
