@@ -19,7 +19,7 @@ nstr = {"type": ["string", "null"]}
 
 COMMON = {"401": err("Missing or invalid API key."), "429": err("Rate limited (per API key, per account, or webhook secret rotations); see Retry-After."), "500": err("Internal error.")}
 def html(desc): return {"description": desc, "content": {"text/html": {"schema": {"type": "string"}}}}
-TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{35}$"}, "description": "The link's token (35 characters)."}
+TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{35,36}$"}, "description": "The link's token (35 characters; 36 for an approver's own link)."}
 # A path that does not reach the page (e.g. an encoded slash in the token) is the API's JSON 404.
 PAGE_404 = {"description": "Not a valid link.", "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {"schema": ref("Error")}}}
 PAGE_429 = {**html("Too many page requests from this client address (per CF-Connecting-IP); see Retry-After."),
