@@ -126,9 +126,12 @@ pub(crate) async fn get(
     // Opening the page is recorded (it changes no state): link previews show up too.
     // The object records it while pending, at most once per 10 minutes.
     let (country, user_agent) = seen_from(req);
-    let ctx = serde_json::json!({
+    let mut ctx = serde_json::json!({
         "method": req.method().to_string(), "ip_country": country, "user_agent": user_agent,
     });
+    if let Some(a) = approver {
+        ctx["approver_index"] = a.into();
+    }
     let Some(p) = client::page_opened(env, &id, ctx).await? else {
         return Ok(invalid());
     };
