@@ -5,7 +5,7 @@
 //! | field  | holds |
 //! |--------|-------|
 //! | index1 | the metric (also blob1), the sampling key |
-//! | blob1  | the metric: `pause_created`, `pause_answered`, `pause_timed_out`, `pause_cancelled`, `delivery_sent`, `delivery_failed`, `delivery_delivered`, `webhook_attempt`, `webhook_dead_letter`, `rate_limited` |
+//! | blob1  | the metric: `pause_created`, `pause_answered`, `pause_timed_out`, `pause_no_agreement`, `pause_cancelled`, `delivery_sent`, `delivery_failed`, `delivery_delivered`, `webhook_attempt`, `webhook_dead_letter`, `rate_limited` |
 //! | blob2  | the channel (`sms`, `email`, `slack`, `whatsapp`), empty when none |
 //! | blob3  | the detail: provider, answering surface (`page`, `slack`), webhook outcome, `default_fired` |
 //! | blob4  | a code: the provider's error code, the webhook's HTTP status (`network` without one) |
@@ -102,6 +102,12 @@ pub fn from_audit(
             point("pause_timed_out", ch, detail, "", live, 0.0)
         }
         AuditKind::PauseCancelled => point("pause_cancelled", ch, "", "", live, 0.0),
+        // Approvers whose votes cannot agree end the pause (issue 15).
+        AuditKind::PolicyNoAgreement => {
+            let fired = ctx.get("default_fired").is_some_and(|v| !v.is_null());
+            let detail = if fired { "default_fired" } else { "no_default" };
+            point("pause_no_agreement", ch, detail, "", live, 0.0)
+        }
         AuditKind::MessageSent => point(
             "delivery_sent",
             ch,
@@ -162,7 +168,6 @@ pub fn from_audit(
         | AuditKind::PauseEscalated
         | AuditKind::ReminderSent
         | AuditKind::DeliveryFallback
-        | AuditKind::PolicyNoAgreement
         | AuditKind::PageOpened
         | AuditKind::AccountCreated
         | AuditKind::MemberSignedIn
@@ -202,6 +207,17 @@ mod tests {
         livemode: true,
         created_at_ms: 1_000_000,
     };
+
+    #[test]
+    fn no_agreement_is_a_metric_of_its_own() {
+        let ctx = serde_json::json!({"default_fired": "Reject"});
+        let p = from_audit(AuditKind::PolicyNoAgreement, SMS_LIVE, &ctx, 0).unwrap();
+        assert_eq!(
+            (p.metric, p.blobs[2].as_str()),
+            ("pause_no_agreement", "default_fired")
+        );
+        assert!(from_audit(AuditKind::VoteRecorded, SMS_LIVE, &ctx, 0).is_none());
+    }
 
     #[test]
     fn lifecycle_events_count_per_channel_and_mode() {
