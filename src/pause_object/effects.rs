@@ -20,6 +20,7 @@ impl PauseObject {
             // A pause answered or cancelled before its message left needs no message.
             Effect::Deliver { .. } if p.status != Status::Pending => Ok(()),
             Effect::Deliver { .. } => self.deliver(p).await,
+            Effect::Remind { approver } => self.remind(p, approver).await,
             Effect::Webhook { event } => producer::emit(&self.env, &p, event).await,
         }
     }

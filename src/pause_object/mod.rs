@@ -14,6 +14,7 @@
 pub(crate) mod client;
 mod effects;
 mod outbox;
+mod policy_timers;
 mod storage;
 
 use std::cell::RefCell;
@@ -103,6 +104,7 @@ impl PauseObject {
             return Ok(not_found);
         }
         self.expire_if_due(&mut p, now)?;
+        self.run_timers(&mut p, now)?;
         let outcome = match cmd {
             // Create is handled above; ForAccount wraps once, never twice.
             Command::Create { .. } | Command::ForAccount { .. } => {
@@ -299,7 +301,9 @@ impl PauseObject {
         let Some(mut p) = self.load()? else {
             return Ok(());
         };
-        self.expire_if_due(&mut p, now_ms())?;
+        let now = now_ms();
+        self.expire_if_due(&mut p, now)?;
+        self.run_timers(&mut p, now)?;
         self.flush(true).await;
         self.arm().await
     }

@@ -9,29 +9,49 @@
 //! (the same question twice in one second helps nobody), and never more than the
 //! configured count. Nothing is due once the pause has ended or its deadline passed.
 
-/// When reminders go out, in milliseconds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ReminderTimes {
-    /// So long before the deadline, each (`before_timeout_seconds`).
-    BeforeTimeout(Vec<i64>),
-    /// Every `every` after the creation, at most `max` times.
-    Every { every: i64, max: u32 },
+use super::model::ReminderSchedule;
+use crate::core::pause::{Pause, Status};
+
+/// Seconds (as the request gives them) in milliseconds, saturating.
+fn ms(seconds: u64) -> i64 {
+    i64::try_from(seconds)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(1000)
 }
 
 /// What the schedule needs to know about a pause.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Timers<'a> {
     pub created_at: i64,
     pub expires_at: i64,
     /// Still waiting for a decision.
     pub pending: bool,
     /// Each escalation level's delay after `created_at` (ms), in level order.
-    pub level_delays: &'a [i64],
+    pub level_delays: Vec<i64>,
     /// Levels already added (they are added in order).
     pub levels_reached: usize,
-    pub reminders: Option<&'a ReminderTimes>,
+    pub reminders: Option<&'a ReminderSchedule>,
     /// Reminder slots already used (sent, or passed over by a late reminder).
     pub reminder_slots_done: usize,
+}
+
+impl<'a> Timers<'a> {
+    /// The timers of a pause as stored.
+    pub(crate) fn of(p: &'a Pause) -> Self {
+        Timers {
+            created_at: p.created_at,
+            expires_at: p.expires_at,
+            pending: p.status == Status::Pending,
+            level_delays: p.escalation.iter().map(|l| ms(l.after_seconds)).collect(),
+            levels_reached: p
+                .escalation
+                .iter()
+                .take_while(|l| l.reached_at.is_some())
+                .count(),
+            reminders: p.reminders.as_ref().map(|r| &r.schedule),
+            reminder_slots_done: p.reminders.as_ref().map_or(0, |r| usize::from(r.sent)),
+        }
+    }
 }
 
 /// What is due at `now`.
@@ -57,20 +77,20 @@ pub(crate) struct Reminder {
 
 /// The reminder slots of a pause, ascending: the moments strictly between creation
 /// and the deadline, at most the configured count.
-pub(crate) fn reminder_slots(r: &ReminderTimes, created_at: i64, expires_at: i64) -> Vec<i64> {
+pub(crate) fn reminder_slots(r: &ReminderSchedule, created_at: i64, expires_at: i64) -> Vec<i64> {
     let inside = |t: &i64| *t > created_at && *t < expires_at;
     let mut slots: Vec<i64> = match r {
-        ReminderTimes::BeforeTimeout(before) => before
+        ReminderSchedule::BeforeTimeout { seconds } => seconds
             .iter()
             .filter(|b| **b > 0)
-            .map(|b| expires_at.saturating_sub(*b))
+            .map(|b| expires_at.saturating_sub(ms(*b)))
             .filter(inside)
             .collect(),
-        ReminderTimes::Every { every, max } if *every > 0 => (1..=i64::from(*max))
-            .map(|k| created_at.saturating_add(every.saturating_mul(k)))
+        ReminderSchedule::Every { seconds, max } if *seconds > 0 => (1..=i64::from(*max))
+            .map(|k| created_at.saturating_add(ms(*seconds).saturating_mul(k)))
             .filter(inside)
             .collect(),
-        ReminderTimes::Every { .. } => Vec::new(),
+        ReminderSchedule::Every { .. } => Vec::new(),
     };
     slots.sort_unstable();
     slots.dedup();
@@ -134,12 +154,25 @@ mod tests {
     const MIN: i64 = 60_000;
     const T0: i64 = 1_800_000_000_000;
 
-    fn timers<'a>(delays: &'a [i64], reminders: Option<&'a ReminderTimes>) -> Timers<'a> {
+    fn every(minutes: u64, max: u8) -> ReminderSchedule {
+        ReminderSchedule::Every {
+            seconds: minutes * 60,
+            max,
+        }
+    }
+
+    fn before(minutes: &[u64]) -> ReminderSchedule {
+        ReminderSchedule::BeforeTimeout {
+            seconds: minutes.iter().map(|m| m * 60).collect(),
+        }
+    }
+
+    fn timers<'a>(delays: &[i64], reminders: Option<&'a ReminderSchedule>) -> Timers<'a> {
         Timers {
             created_at: T0,
             expires_at: T0 + 240 * MIN,
             pending: true,
-            level_delays: delays,
+            level_delays: delays.to_vec(),
             levels_reached: 0,
             reminders,
             reminder_slots_done: 0,
@@ -187,10 +220,7 @@ mod tests {
 
     #[test]
     fn nothing_fires_once_the_pause_ended_or_its_deadline_passed() {
-        let r = ReminderTimes::Every {
-            every: 10 * MIN,
-            max: 3,
-        };
+        let r = every(10, 3);
         let ended = Timers {
             pending: false,
             ..timers(&[30 * MIN], Some(&r))
@@ -202,7 +232,7 @@ mod tests {
 
     #[test]
     fn reminders_before_the_timeout() {
-        let r = ReminderTimes::BeforeTimeout(vec![60 * MIN, 10 * MIN]);
+        let r = before(&[60, 10]);
         let t = timers(&[], Some(&r));
         assert_eq!(
             reminder_slots(&r, t.created_at, t.expires_at),
@@ -230,27 +260,18 @@ mod tests {
 
     #[test]
     fn reminders_every_n_stop_at_max_and_before_the_deadline() {
-        let r = ReminderTimes::Every {
-            every: 15 * MIN,
-            max: 3,
-        };
+        let r = every(15, 3);
         assert_eq!(
             reminder_slots(&r, T0, T0 + 240 * MIN),
             vec![T0 + 15 * MIN, T0 + 30 * MIN, T0 + 45 * MIN]
         );
         // Slots at or after the deadline are dropped: the default fires then.
-        let long = ReminderTimes::Every {
-            every: 100 * MIN,
-            max: 3,
-        };
+        let long = every(100, 3);
         assert_eq!(
             reminder_slots(&long, T0, T0 + 240 * MIN),
             vec![T0 + 100 * MIN, T0 + 200 * MIN]
         );
-        let exact = ReminderTimes::Every {
-            every: 120 * MIN,
-            max: 3,
-        };
+        let exact = every(120, 3);
         assert_eq!(
             reminder_slots(&exact, T0, T0 + 240 * MIN),
             vec![T0 + 120 * MIN]
@@ -266,30 +287,29 @@ mod tests {
     #[test]
     fn odd_reminder_settings_give_no_slots_rather_than_panic() {
         for r in [
-            ReminderTimes::Every { every: 0, max: 3 },
-            ReminderTimes::Every {
-                every: -5,
-                max: u32::MAX,
+            every(0, 3),
+            ReminderSchedule::Every {
+                seconds: u64::MAX,
+                max: u8::MAX,
             },
-            ReminderTimes::Every {
-                every: i64::MAX,
+            ReminderSchedule::Every {
+                seconds: i64::MAX as u64 / 1000,
                 max: 3,
             },
-            ReminderTimes::BeforeTimeout(vec![0, -1, i64::MAX, i64::MIN]),
+            ReminderSchedule::BeforeTimeout {
+                seconds: vec![0, u64::MAX, i64::MAX as u64],
+            },
         ] {
             assert!(reminder_slots(&r, T0, T0 + MIN).is_empty(), "{r:?}");
         }
         // Duplicates are one slot.
-        let dup = ReminderTimes::BeforeTimeout(vec![MIN, MIN]);
+        let dup = before(&[1, 1]);
         assert_eq!(reminder_slots(&dup, T0, T0 + 10 * MIN).len(), 1);
     }
 
     #[test]
     fn a_late_wake_sends_one_reminder_for_all_the_slots_it_missed() {
-        let r = ReminderTimes::Every {
-            every: 15 * MIN,
-            max: 3,
-        };
+        let r = every(15, 3);
         let t = timers(&[], Some(&r));
         let d = due(&t, T0 + 40 * MIN);
         assert_eq!(
@@ -304,10 +324,7 @@ mod tests {
 
     #[test]
     fn a_level_and_a_reminder_due_together_both_fire() {
-        let r = ReminderTimes::Every {
-            every: 30 * MIN,
-            max: 1,
-        };
+        let r = every(30, 1);
         let d = due(&timers(&[30 * MIN], Some(&r)), T0 + 30 * MIN);
         assert_eq!(d.levels, vec![0]);
         assert_eq!(d.reminder.map(|r| r.slot_at), Some(T0 + 30 * MIN));
@@ -332,13 +349,13 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
-        fn reminder_times() -> impl Strategy<Value = Option<ReminderTimes>> {
+        fn reminder_times() -> impl Strategy<Value = Option<ReminderSchedule>> {
             prop_oneof![
                 Just(None),
-                proptest::collection::vec(1i64..300_000, 0..=3)
-                    .prop_map(|v| Some(ReminderTimes::BeforeTimeout(v))),
-                (1i64..300_000, 0u32..=3)
-                    .prop_map(|(every, max)| Some(ReminderTimes::Every { every, max })),
+                proptest::collection::vec(0u64..300, 0..=3)
+                    .prop_map(|seconds| Some(ReminderSchedule::BeforeTimeout { seconds })),
+                (0u64..300, 0u8..=3)
+                    .prop_map(|(seconds, max)| Some(ReminderSchedule::Every { seconds, max })),
             ]
         }
 
@@ -370,7 +387,7 @@ mod tests {
                         pending = false;
                     }
                     let t = Timers {
-                        created_at, expires_at, pending, level_delays: &delays,
+                        created_at, expires_at, pending, level_delays: delays.clone(),
                         levels_reached: reached, reminders: reminders.as_ref(),
                         reminder_slots_done: slots_done,
                     };
@@ -403,8 +420,8 @@ mod tests {
                 prop_assert!(fired.iter().all(|n| *n <= 1));
                 let max = match &reminders {
                     None => 0,
-                    Some(ReminderTimes::BeforeTimeout(v)) => v.len(),
-                    Some(ReminderTimes::Every { max, .. }) => *max as usize,
+                    Some(ReminderSchedule::BeforeTimeout { seconds }) => seconds.len(),
+                    Some(ReminderSchedule::Every { max, .. }) => usize::from(*max),
                 };
                 prop_assert!(sent <= max && slots_done <= max);
             }

@@ -1,0 +1,268 @@
+//! Channel fallback, pure: every send to an approver is kept in their `attempts`; when
+//! the contact in use fails for good (a permanent refusal, or the provider's later
+//! report `failed`/`undelivered`), the next contact of the approver is tried; with
+//! none left the approver stays unreachable. The object runs the send and records
+//! the audit event (`delivery.fallback`) this returns.
+//!
+//! An attempt whose outcome is unknown (the Worker died during a provider call that is
+//! not safe to repeat) is not a failure: the message may well have arrived, and only
+//! the provider's report can tell. Such a report, if it says failed, falls back then.
+
+use super::model::{Approver, Contact, DeliveryAttempt};
+use crate::core::delivery::OUTCOME_UNKNOWN;
+use crate::core::pause::{Delivery, DeliveryStatus};
+
+/// What became of an approver whose contact failed for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Fallback {
+    /// `to` is now the contact in use; send to it.
+    Next { from: Contact, to: Contact },
+    /// No contact left: every one of the approver's contacts failed.
+    Unreachable { tried: usize },
+}
+
+impl Fallback {
+    /// The `delivery.fallback` audit context.
+    pub(crate) fn audit_context(
+        &self,
+        a: &Approver,
+        error_code: Option<&str>,
+    ) -> serde_json::Value {
+        let contact = |c: &Contact| serde_json::json!({"channel": c.channel.as_str(), "recipient": c.recipient});
+        match self {
+            Fallback::Next { from, to } => serde_json::json!({
+                "approver": a.id, "from": contact(from), "to": contact(to),
+                "error_code": error_code, "unreachable": false,
+            }),
+            Fallback::Unreachable { tried } => serde_json::json!({
+                "approver": a.id, "from": contact(a.current()), "to": null,
+                "error_code": error_code, "unreachable": true, "contacts_tried": tried,
+            }),
+        }
+    }
+}
+
+/// Has the contact in use failed for good (not merely retrying, nor unknown)?
+pub(crate) fn failed_for_good(d: &Delivery) -> bool {
+    d.status == DeliveryStatus::Failed && d.error_code.as_deref() != Some(OUTCOME_UNKNOWN)
+}
+
+/// Call after a send to the approver's contact in use was recorded in its `delivery`:
+/// keeps the attempt, and falls back if it failed for good.
+pub(crate) fn after_send(a: &mut Approver, now: i64) -> Option<Fallback> {
+    let attempt = attempt_now(a, now);
+    // Retries of one contact are one attempt that changes, not a growing list.
+    match a.attempts.last_mut() {
+        Some(last) if last.status == DeliveryStatus::Retrying && same_contact(last, &attempt) => {
+            *last = attempt;
+        }
+        _ => a.attempts.push(attempt),
+    }
+    fall_back_if_failed(a)
+}
+
+/// Call after a provider's status report changed the approver's `delivery`: updates
+/// the attempt it reports on, and falls back if it says the message failed.
+pub(crate) fn after_report(a: &mut Approver, now: i64) -> Option<Fallback> {
+    let attempt = attempt_now(a, now);
+    match a.attempts.last_mut() {
+        Some(last) if same_contact(last, &attempt) => *last = attempt,
+        _ => a.attempts.push(attempt),
+    }
+    fall_back_if_failed(a)
+}
+
+fn attempt_now(a: &Approver, now: i64) -> DeliveryAttempt {
+    let c = a.current();
+    DeliveryAttempt {
+        channel: c.channel,
+        recipient: c.recipient.clone(),
+        status: a.delivery.status,
+        at: now,
+        error_code: a.delivery.error_code.clone(),
+    }
+}
+
+fn same_contact(a: &DeliveryAttempt, b: &DeliveryAttempt) -> bool {
+    a.channel == b.channel && a.recipient == b.recipient
+}
+
+fn fall_back_if_failed(a: &mut Approver) -> Option<Fallback> {
+    if !failed_for_good(&a.delivery) {
+        return None;
+    }
+    let next = usize::from(a.contact) + 1;
+    if next >= a.contacts.len() {
+        return Some(Fallback::Unreachable {
+            tried: a.contacts.len(),
+        });
+    }
+    let from = a.current().clone();
+    a.contact = u8::try_from(next).unwrap_or(u8::MAX);
+    // A fresh delivery for the new contact: its own status, provider and message id.
+    a.delivery = Delivery::default();
+    Some(Fallback::Next {
+        from,
+        to: a.current().clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::delivery::{apply_status_report, DeliveryOutcome};
+    use crate::core::pause::Channel;
+
+    fn dana() -> Approver {
+        Approver {
+            id: "dana".into(),
+            name: Some("Dana (CFO)".into()),
+            contacts: vec![
+                Contact {
+                    channel: Channel::Sms,
+                    recipient: "+13128471928".into(),
+                },
+                Contact {
+                    channel: Channel::Email,
+                    recipient: "dana@example.com".into(),
+                },
+            ],
+            contact: 0,
+            level: 0,
+            asked_at: Some(1),
+            link: String::new(),
+            delivery: Delivery::default(),
+            attempts: vec![],
+        }
+    }
+
+    fn permanent(code: &str) -> DeliveryOutcome {
+        DeliveryOutcome::Permanent {
+            provider: "twilio".into(),
+            code: code.into(),
+            message: "refused".into(),
+        }
+    }
+
+    #[test]
+    fn a_permanent_failure_moves_to_the_next_contact_then_none_is_left() {
+        let mut a = dana();
+        permanent("21211").apply(&mut a.delivery, 10);
+        let f = after_send(&mut a, 10).expect("falls back");
+        assert_eq!(
+            f,
+            Fallback::Next {
+                from: a.contacts[0].clone(),
+                to: a.contacts[1].clone()
+            }
+        );
+        assert_eq!((a.contact, a.delivery.status), (1, DeliveryStatus::Queued));
+        let ctx = f.audit_context(&a, Some("21211"));
+        assert_eq!(ctx["to"]["channel"], "email");
+        assert_eq!(ctx["unreachable"], false);
+        // The email bounces too: nothing left.
+        DeliveryOutcome::Permanent {
+            provider: "resend".into(),
+            code: "validation_error".into(),
+            message: "bad".into(),
+        }
+        .apply(&mut a.delivery, 20);
+        let f = after_send(&mut a, 20).expect("reports unreachable");
+        assert_eq!(f, Fallback::Unreachable { tried: 2 });
+        assert_eq!(a.contact, 1);
+        assert_eq!(f.audit_context(&a, None)["unreachable"], true);
+        // Every attempt is kept, in order.
+        let seen: Vec<_> = a
+            .attempts
+            .iter()
+            .map(|t| (t.channel, t.status, t.error_code.as_deref(), t.at))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                (Channel::Sms, DeliveryStatus::Failed, Some("21211"), 10),
+                (
+                    Channel::Email,
+                    DeliveryStatus::Failed,
+                    Some("validation_error"),
+                    20
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn sent_and_retrying_do_not_fall_back_and_retries_are_one_attempt() {
+        let mut a = dana();
+        for t in [1, 2, 3] {
+            DeliveryOutcome::Transient {
+                provider: "twilio".into(),
+                message: "503".into(),
+            }
+            .apply(&mut a.delivery, t);
+            assert_eq!(after_send(&mut a, t), None);
+        }
+        assert_eq!(a.attempts.len(), 1);
+        DeliveryOutcome::Sent {
+            provider: "twilio".into(),
+            message_id: Some("SM1".into()),
+            conversation: None,
+        }
+        .apply(&mut a.delivery, 4);
+        assert_eq!(after_send(&mut a, 4), None);
+        assert_eq!(a.attempts.len(), 1);
+        assert_eq!(a.attempts[0].status, DeliveryStatus::Sent);
+        assert_eq!(a.contact, 0);
+    }
+
+    #[test]
+    fn a_failed_report_after_sent_falls_back() {
+        let mut a = dana();
+        DeliveryOutcome::Sent {
+            provider: "twilio".into(),
+            message_id: Some("SM1".into()),
+            conversation: None,
+        }
+        .apply(&mut a.delivery, 1);
+        after_send(&mut a, 1);
+        assert!(apply_status_report(
+            &mut a.delivery,
+            "undelivered",
+            Some("30003"),
+            None,
+            5
+        ));
+        let f = after_report(&mut a, 5).expect("falls back");
+        assert!(matches!(f, Fallback::Next { .. }));
+        assert_eq!(a.attempts.len(), 1, "the report updates the SMS attempt");
+        assert_eq!(
+            (a.attempts[0].status, a.attempts[0].error_code.as_deref()),
+            (DeliveryStatus::Failed, Some("30003"))
+        );
+        assert_eq!(a.current().channel, Channel::Email);
+    }
+
+    #[test]
+    fn an_unknown_outcome_is_not_a_failure_to_fall_back_on() {
+        let mut a = dana();
+        permanent(OUTCOME_UNKNOWN).apply(&mut a.delivery, 1);
+        assert_eq!(after_send(&mut a, 1), None);
+        assert_eq!(a.contact, 0);
+        assert_eq!(a.attempts.len(), 1);
+        // The provider's report can still say it failed.
+        a.delivery.error_code = Some("30005".into());
+        assert!(after_report(&mut a, 2).is_some());
+        assert_eq!(a.contact, 1);
+    }
+
+    #[test]
+    fn an_approver_without_fallbacks_is_unreachable_at_once() {
+        let mut a = dana();
+        a.contacts.truncate(1);
+        permanent("21610").apply(&mut a.delivery, 1);
+        assert_eq!(
+            after_send(&mut a, 1),
+            Some(Fallback::Unreachable { tried: 1 })
+        );
+    }
+}
