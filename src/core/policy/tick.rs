@@ -2,7 +2,7 @@
 //! levels are reached (their approvers asked), the due reminder is counted and its
 //! recipients named. The object turns the result into effects and audit events.
 
-use super::schedule::{due, reminder_recipients, Timers};
+use super::schedule::{due, reminder_recipients, reminder_slots, Timers};
 use crate::core::pause::{DeliveryStatus, Pause};
 
 /// What a wake-up changed.
@@ -75,6 +75,19 @@ pub(crate) fn tick(p: &mut Pause, now: i64) -> Tick {
 /// or `None` once the pause has ended.
 pub(crate) fn wake_at(p: &Pause, now: i64) -> Option<i64> {
     due(&Timers::of(p), now).wake_at
+}
+
+/// When the next reminder goes out (`reminders.next_at` in the API), `None` once none
+/// is left or the pause has ended.
+#[allow(dead_code)] // for the API view (policy's view of `reminders`)
+pub(crate) fn next_reminder_at(p: &Pause) -> Option<i64> {
+    let r = p.reminders.as_ref()?;
+    if p.status != crate::core::pause::Status::Pending {
+        return None;
+    }
+    reminder_slots(&r.schedule, p.created_at, p.expires_at)
+        .get(usize::from(r.sent))
+        .copied()
 }
 
 #[cfg(test)]
@@ -203,7 +216,9 @@ mod tests {
             sent: 0,
         });
         assert_eq!(wake_at(&p, 2 * S), Some(900 * S));
+        assert_eq!(next_reminder_at(&p), Some(900 * S));
         let t = tick(&mut p, 900 * S);
+        assert_eq!(next_reminder_at(&p), None);
         assert_eq!(t.reminder.map(|r| r.to), Some(vec![None]));
         assert!(tick(&mut p, 950 * S).is_empty());
         assert_eq!(wake_at(&p, 950 * S), Some(1000 * S));
