@@ -24,11 +24,19 @@ pub(crate) enum Effect {
     Remind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         approver: Option<u8>,
+        /// Which reminder (1-based): each is a message of its own.
+        number: u8,
     },
     /// Insert an audit row (already chained) into D1.
     Audit { event: Box<AuditEvent> },
     /// Record the webhook event and enqueue its delivery (only with a `webhook_url`).
-    Webhook { event: EventType },
+    /// `nth` tells apart events that happen more than once (the vote's index for
+    /// `vote_recorded`, the level's for `escalated`).
+    Webhook {
+        event: EventType,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nth: Option<u8>,
+    },
 }
 
 impl Effect {
@@ -48,7 +56,7 @@ impl Effect {
 pub(crate) fn effects_of(has_webhook: bool, event: EventType) -> Vec<Effect> {
     let mut effects = Vec::with_capacity(2);
     if has_webhook {
-        effects.push(Effect::Webhook { event });
+        effects.push(Effect::Webhook { event, nth: None });
     }
     effects.push(Effect::Index);
     effects
@@ -203,6 +211,7 @@ mod tests {
     fn webhook() -> Effect {
         Effect::Webhook {
             event: EventType::Responded,
+            nth: None,
         }
     }
 
@@ -213,15 +222,21 @@ mod tests {
             r#"{"kind":"index"}"#,
             r#"{"kind":"deliver"}"#,
             r#"{"kind":"deliver","approver":2}"#,
-            r#"{"kind":"remind"}"#,
-            r#"{"kind":"remind","approver":1}"#,
+            r#"{"kind":"remind","number":1}"#,
+            r#"{"kind":"remind","approver":1,"number":2}"#,
         ];
         let effects = [
             Effect::Index,
             Effect::Deliver { approver: None },
             Effect::Deliver { approver: Some(2) },
-            Effect::Remind { approver: None },
-            Effect::Remind { approver: Some(1) },
+            Effect::Remind {
+                approver: None,
+                number: 1,
+            },
+            Effect::Remind {
+                approver: Some(1),
+                number: 2,
+            },
         ];
         for (text, e) in stored.iter().zip(effects) {
             assert_eq!(serde_json::to_string(&e).unwrap(), *text);
@@ -240,7 +255,8 @@ mod tests {
             effects_of(true, EventType::Cancelled),
             vec![
                 Effect::Webhook {
-                    event: EventType::Cancelled
+                    event: EventType::Cancelled,
+                    nth: None
                 },
                 Effect::Index
             ]

@@ -1,5 +1,6 @@
-//! Channel fallback, pure: every send to an approver is kept in their `attempts`; when
-//! the contact in use fails for good (a permanent refusal, or the provider's later
+//! Channel fallback, pure: every send to an approver is kept in their `attempts`
+//! (`policy::delivery::record`; a provider's later report updates it here); when the
+//! contact in use fails for good (a permanent refusal, or the provider's later
 //! report `failed`/`undelivered`), the next contact of the approver is tried; with
 //! none left the approver stays unreachable. The object runs the send and records
 //! the audit event (`delivery.fallback`) this returns.
@@ -47,44 +48,34 @@ pub(crate) fn failed_for_good(d: &Delivery) -> bool {
     d.status == DeliveryStatus::Failed && d.error_code.as_deref() != Some(OUTCOME_UNKNOWN)
 }
 
-/// Call after a send to the approver's contact in use was recorded in its `delivery`:
-/// keeps the attempt, and falls back if it failed for good.
-pub(crate) fn after_send(a: &mut Approver, now: i64) -> Option<Fallback> {
-    let attempt = attempt_now(a, now);
-    // Retries of one contact are one attempt that changes, not a growing list.
-    match a.attempts.last_mut() {
-        Some(last) if last.status == DeliveryStatus::Retrying && same_contact(last, &attempt) => {
-            *last = attempt;
-        }
-        _ => a.attempts.push(attempt),
-    }
+/// Call after a send's outcome was recorded on the approver (`policy::delivery::record`
+/// keeps the attempt): falls back if it failed for good.
+pub(crate) fn after_send(a: &mut Approver) -> Option<Fallback> {
     fall_back_if_failed(a)
 }
 
-/// Call after a provider's status report changed the approver's `delivery`: updates
-/// the attempt it reports on, and falls back if it says the message failed.
+/// Call after a provider's status report changed the approver's `delivery`: the
+/// attempt it reports on (the contact in use's last) takes the new status, and a
+/// failure falls back.
 pub(crate) fn after_report(a: &mut Approver, now: i64) -> Option<Fallback> {
-    let attempt = attempt_now(a, now);
-    match a.attempts.last_mut() {
-        Some(last) if same_contact(last, &attempt) => *last = attempt,
-        _ => a.attempts.push(attempt),
-    }
-    fall_back_if_failed(a)
-}
-
-fn attempt_now(a: &Approver, now: i64) -> DeliveryAttempt {
-    let c = a.current();
-    DeliveryAttempt {
+    let c = a.current().clone();
+    let attempt = DeliveryAttempt {
         channel: c.channel,
-        recipient: c.recipient.clone(),
+        recipient: c.recipient,
         status: a.delivery.status,
         at: now,
         error_code: a.delivery.error_code.clone(),
+    };
+    let last = a
+        .attempts
+        .iter_mut()
+        .rev()
+        .find(|t| t.channel == attempt.channel && t.recipient == attempt.recipient);
+    match last {
+        Some(t) => *t = attempt,
+        None => a.attempts.push(attempt),
     }
-}
-
-fn same_contact(a: &DeliveryAttempt, b: &DeliveryAttempt) -> bool {
-    a.channel == b.channel && a.recipient == b.recipient
+    fall_back_if_failed(a)
 }
 
 fn fall_back_if_failed(a: &mut Approver) -> Option<Fallback> {
@@ -111,10 +102,14 @@ fn fall_back_if_failed(a: &mut Approver) -> Option<Fallback> {
 mod tests {
     use super::*;
     use crate::core::delivery::{apply_status_report, DeliveryOutcome};
-    use crate::core::pause::Channel;
+    use crate::core::pause::tests::sample;
+    use crate::core::pause::{Channel, Pause};
+    use crate::core::policy::delivery::record;
 
-    fn dana() -> Approver {
-        Approver {
+    /// Dana: SMS first, email as her fallback.
+    fn with_dana() -> Pause {
+        let mut p = sample(None);
+        p.approvers = vec![Approver {
             id: "dana".into(),
             name: Some("Dana (CFO)".into()),
             contacts: vec![
@@ -133,7 +128,8 @@ mod tests {
             link: String::new(),
             delivery: Delivery::default(),
             attempts: vec![],
-        }
+        }];
+        p
     }
 
     fn permanent(code: &str) -> DeliveryOutcome {
@@ -144,11 +140,20 @@ mod tests {
         }
     }
 
+    fn sent() -> DeliveryOutcome {
+        DeliveryOutcome::Sent {
+            provider: "twilio".into(),
+            message_id: Some("SM1".into()),
+            conversation: None,
+        }
+    }
+
     #[test]
     fn a_permanent_failure_moves_to_the_next_contact_then_none_is_left() {
-        let mut a = dana();
-        permanent("21211").apply(&mut a.delivery, 10);
-        let f = after_send(&mut a, 10).expect("falls back");
+        let mut p = with_dana();
+        record(&mut p, Some(0), &permanent("21211"), 10);
+        let a = &mut p.approvers[0];
+        let f = after_send(a).expect("falls back");
         assert_eq!(
             f,
             Fallback::Next {
@@ -157,20 +162,21 @@ mod tests {
             }
         );
         assert_eq!((a.contact, a.delivery.status), (1, DeliveryStatus::Queued));
-        let ctx = f.audit_context(&a, Some("21211"));
+        let ctx = f.audit_context(a, Some("21211"));
         assert_eq!(ctx["to"]["channel"], "email");
         assert_eq!(ctx["unreachable"], false);
         // The email bounces too: nothing left.
-        DeliveryOutcome::Permanent {
+        let bounced = DeliveryOutcome::Permanent {
             provider: "resend".into(),
             code: "validation_error".into(),
             message: "bad".into(),
-        }
-        .apply(&mut a.delivery, 20);
-        let f = after_send(&mut a, 20).expect("reports unreachable");
+        };
+        record(&mut p, Some(0), &bounced, 20);
+        let a = &mut p.approvers[0];
+        let f = after_send(a).expect("reports unreachable");
         assert_eq!(f, Fallback::Unreachable { tried: 2 });
         assert_eq!(a.contact, 1);
-        assert_eq!(f.audit_context(&a, None)["unreachable"], true);
+        assert_eq!(f.audit_context(a, None)["unreachable"], true);
         // Every attempt is kept, in order.
         let seen: Vec<_> = a
             .attempts
@@ -192,39 +198,25 @@ mod tests {
     }
 
     #[test]
-    fn sent_and_retrying_do_not_fall_back_and_retries_are_one_attempt() {
-        let mut a = dana();
-        for t in [1, 2, 3] {
-            DeliveryOutcome::Transient {
-                provider: "twilio".into(),
-                message: "503".into(),
-            }
-            .apply(&mut a.delivery, t);
-            assert_eq!(after_send(&mut a, t), None);
-        }
-        assert_eq!(a.attempts.len(), 1);
-        DeliveryOutcome::Sent {
+    fn sent_and_retrying_do_not_fall_back() {
+        let mut p = with_dana();
+        let transient = DeliveryOutcome::Transient {
             provider: "twilio".into(),
-            message_id: Some("SM1".into()),
-            conversation: None,
-        }
-        .apply(&mut a.delivery, 4);
-        assert_eq!(after_send(&mut a, 4), None);
-        assert_eq!(a.attempts.len(), 1);
-        assert_eq!(a.attempts[0].status, DeliveryStatus::Sent);
-        assert_eq!(a.contact, 0);
+            message: "503".into(),
+        };
+        record(&mut p, Some(0), &transient, 1);
+        assert_eq!(after_send(&mut p.approvers[0]), None);
+        record(&mut p, Some(0), &sent(), 2);
+        assert_eq!(after_send(&mut p.approvers[0]), None);
+        assert_eq!(p.approvers[0].contact, 0);
     }
 
     #[test]
-    fn a_failed_report_after_sent_falls_back() {
-        let mut a = dana();
-        DeliveryOutcome::Sent {
-            provider: "twilio".into(),
-            message_id: Some("SM1".into()),
-            conversation: None,
-        }
-        .apply(&mut a.delivery, 1);
-        after_send(&mut a, 1);
+    fn a_failed_report_after_sent_updates_the_attempt_and_falls_back() {
+        let mut p = with_dana();
+        record(&mut p, Some(0), &sent(), 1);
+        let a = &mut p.approvers[0];
+        assert_eq!(after_send(a), None);
         assert!(apply_status_report(
             &mut a.delivery,
             "undelivered",
@@ -232,7 +224,7 @@ mod tests {
             None,
             5
         ));
-        let f = after_report(&mut a, 5).expect("falls back");
+        let f = after_report(a, 5).expect("falls back");
         assert!(matches!(f, Fallback::Next { .. }));
         assert_eq!(a.attempts.len(), 1, "the report updates the SMS attempt");
         assert_eq!(
@@ -240,28 +232,41 @@ mod tests {
             (DeliveryStatus::Failed, Some("30003"))
         );
         assert_eq!(a.current().channel, Channel::Email);
+        // A delivered report changes the attempt and falls back on nothing.
+        let mut q = with_dana();
+        record(&mut q, Some(0), &sent(), 1);
+        let b = &mut q.approvers[0];
+        assert!(apply_status_report(
+            &mut b.delivery,
+            "delivered",
+            None,
+            None,
+            3
+        ));
+        assert_eq!(after_report(b, 3), None);
+        assert_eq!(b.attempts[0].status, DeliveryStatus::Delivered);
     }
 
     #[test]
     fn an_unknown_outcome_is_not_a_failure_to_fall_back_on() {
-        let mut a = dana();
-        permanent(OUTCOME_UNKNOWN).apply(&mut a.delivery, 1);
-        assert_eq!(after_send(&mut a, 1), None);
+        let mut p = with_dana();
+        record(&mut p, Some(0), &permanent(OUTCOME_UNKNOWN), 1);
+        let a = &mut p.approvers[0];
+        assert_eq!(after_send(a), None);
         assert_eq!(a.contact, 0);
-        assert_eq!(a.attempts.len(), 1);
         // The provider's report can still say it failed.
         a.delivery.error_code = Some("30005".into());
-        assert!(after_report(&mut a, 2).is_some());
+        assert!(after_report(a, 2).is_some());
         assert_eq!(a.contact, 1);
     }
 
     #[test]
     fn an_approver_without_fallbacks_is_unreachable_at_once() {
-        let mut a = dana();
-        a.contacts.truncate(1);
-        permanent("21610").apply(&mut a.delivery, 1);
+        let mut p = with_dana();
+        p.approvers[0].contacts.truncate(1);
+        record(&mut p, Some(0), &permanent("21610"), 1);
         assert_eq!(
-            after_send(&mut a, 1),
+            after_send(&mut p.approvers[0]),
             Some(Fallback::Unreachable { tried: 1 })
         );
     }

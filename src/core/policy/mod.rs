@@ -1,9 +1,14 @@
 //! Approval policies (issue 15): several approvers, a rule that decides, escalation,
 //! reminders, the action being approved. `model` is the shared vocabulary.
+pub mod create;
+pub mod delivery;
 pub mod model;
+pub mod page;
+pub mod request;
+pub mod rule;
+pub mod view;
+pub mod vote;
 // sched: the policy's clock (escalation, reminders) and channel fallback.
-// Wired into the per-approver delivery when merging policy's step 4.
-#[allow(dead_code)]
 pub(crate) mod fallback;
 pub(crate) mod schedule;
 pub(crate) mod tick;
