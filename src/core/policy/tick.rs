@@ -79,7 +79,6 @@ pub(crate) fn wake_at(p: &Pause, now: i64) -> Option<i64> {
 
 /// When the next reminder goes out (`reminders.next_at` in the API), `None` once none
 /// is left or the pause has ended.
-#[allow(dead_code)] // for the API view (policy's view of `reminders`)
 pub(crate) fn next_reminder_at(p: &Pause) -> Option<i64> {
     let r = p.reminders.as_ref()?;
     if p.status != crate::core::pause::Status::Pending {
