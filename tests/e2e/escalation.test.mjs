@@ -29,10 +29,11 @@ async function fakeServer(handler) {
   return { requests, server, base: `http://127.0.0.1:${server.address().port}` };
 }
 
-// Twilio: +15005550001 is not a valid number (21211, permanent); others are queued.
+// Twilio: +15005550001 and +15005550002 are not valid numbers (21211, permanent);
+// others are queued.
 function twilioHandler(r) {
   const to = new URLSearchParams(r.body).get('To');
-  if (to === '+15005550001') return [400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 }];
+  if (to === '+15005550001' || to === '+15005550002') return [400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 }];
   return [201, { sid: 'SM' + crypto.randomBytes(16).toString('hex'), to, status: 'queued' }];
 }
 // The email API: addresses at bounce.example are refused (422, permanent).
@@ -133,9 +134,10 @@ test('an escalation level and a reminder fire in seconds, once each', async () =
 test('an SMS that fails for good falls back to email; with no contact left the approver is unreachable', async () => {
   const id = await create({
     timeout_seconds: 600,
+    webhook_url: hookUrl,
     approvers: [
       { id: 'dana', channel: 'sms', recipient: '+15005550001', fallbacks: [{ channel: 'email', recipient: 'dana@fallback.example' }] },
-      { id: 'lee', channel: 'sms', recipient: '+15005550001', fallbacks: [{ channel: 'email', recipient: 'lee@bounce.example' }] },
+      { id: 'lee', channel: 'sms', recipient: '+15005550002', fallbacks: [{ channel: 'email', recipient: 'lee@bounce.example' }] },
     ],
     rule: { type: 'quorum', count: 2 },
   });
@@ -159,9 +161,60 @@ test('an SMS that fails for good falls back to email; with no contact left the a
   const of = (who) => fb.filter((e) => e.context.approver === who).map((e) => [e.context.from.channel, e.context.to?.channel ?? null, e.context.unreachable]);
   assert.deepEqual(of('dana'), [['sms', 'email', false]]);
   assert.deepEqual(of('lee'), [['sms', 'email', false], ['email', null, true]]);
+  // pause.delivery_failed only for the approver with no contact left.
+  assert.ok(await eventually(() => hooksOf(id, 'pause.delivery_failed').length === 1));
+  await sleep(1000);
+  assert.equal(hooksOf(id, 'pause.delivery_failed').length, 1);
   // Dana's emailed link is her own and votes.
   assert.equal((await choose(linkIn(mail), 0)).status, 200);
   assert.deepEqual((await get(id)).votes.map((v) => v.approver), ['dana']);
+});
+
+/// Signs a Twilio status callback as Twilio does: full URL + sorted params, HMAC-SHA1.
+async function twilioCallback(pauseId, params) {
+  const url = `${svc.base}/callbacks/twilio/status?pause_id=${pauseId}`;
+  const data = url + Object.keys(params).sort().map((k) => k + params[k]).join('');
+  const signature = crypto.createHmac('sha1', TWILIO_TOKEN).update(data).digest('base64');
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+    body: new URLSearchParams(params).toString(),
+  });
+}
+
+test("Twilio's later report that an SMS was undelivered falls back to email", async () => {
+  const id = await create({
+    timeout_seconds: 600,
+    approvers: [
+      { id: 'sam', channel: 'sms', recipient: '+13125550160', fallbacks: [{ channel: 'email', recipient: 'sam@report.example' }] },
+      { id: 'lee', channel: 'email', recipient: 'lee@report.example' },
+    ],
+  });
+  const sent = await eventually(async () => {
+    const a = (await get(id)).approvers[0];
+    return a.delivery.status === 'sent' && a;
+  }, { timeoutMs: 20_000 });
+  assert.ok(sent, 'the SMS was handed to Twilio');
+  assert.equal(emailsTo('sam@report.example').length, 0);
+  const r = await twilioCallback(id, { MessageSid: sent.delivery.message_id, MessageStatus: 'undelivered', ErrorCode: '30003' });
+  assert.equal(r.status, 200);
+  const mail = await eventually(() => emailsTo('sam@report.example')[0], { timeoutMs: 20_000 });
+  assert.ok(mail, 'Sam got the question by email after the report');
+  const sam = await eventually(async () => {
+    const a = (await get(id)).approvers[0];
+    return a.delivery.status === 'sent' && a;
+  });
+  assert.equal(sam.channel, 'email');
+  assert.deepEqual(sam.delivery.attempts.map((a) => [a.channel, a.status, a.error_code]),
+    [['sms', 'failed', '30003'], ['email', 'sent', null]]);
+  const fb = await audit(id, 'delivery.fallback');
+  assert.deepEqual(fb.map((e) => [e.context.approver, e.context.from.channel, e.context.to.channel, e.context.error_code]),
+    [['sam', 'sms', 'email', '30003']]);
+  // The same report again changes nothing: no second fallback.
+  await twilioCallback(id, { MessageSid: sent.delivery.message_id, MessageStatus: 'undelivered', ErrorCode: '30003' });
+  await sleep(500);
+  assert.equal((await audit(id, 'delivery.fallback')).length, 1);
+  assert.equal(emailsTo('sam@report.example').length, 1);
 });
 
 test('a restart before a due escalation fires it once, late', async () => {
