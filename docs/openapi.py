@@ -208,7 +208,7 @@ schemas = {
     "WebhookEvent": {"type": "object",
         "required": ["object", "event_id", "pause_id", "type", "url", "status", "attempt_count", "created_at", "attempts"],
         "properties": {"object": {"const": "webhook_event"}, "event_id": {"type": "string", "pattern": "^msg_"}, "pause_id": {"type": "string"},
-            "type": {"type": "string", "enum": ["pause.responded", "pause.timed_out", "pause.cancelled", "pause.delivery_failed"]},
+            "type": {"type": "string", "enum": ["pause.responded", "pause.timed_out", "pause.cancelled", "pause.delivery_failed", "pause.vote_recorded", "pause.escalated"]},
             "url": {"type": "string"}, "status": {"type": "string"}, "failure_reason": {**nstr, "description": "attempts_exhausted, endpoint_gone, endpoint_disabled, dead_lettered, or url_refused (the URL breaks the webhook_url rules; it was not called)."}, "attempt_count": {"type": "integer"},
             "next_attempt_at": nts, "created_at": ts, "completed_at": nts, "dead_lettered_at": nts, "payload": {},
             "attempts": {"type": "array", "items": {"type": "object", "required": ["attempt", "started_at", "status_code", "latency_ms", "error", "outcome"],
