@@ -173,16 +173,16 @@ pub async fn deliver(
     contact: Option<(usize, u8)>,
     reminder: Option<u8>,
 ) -> DeliveryOutcome {
-    let mut key = match contact {
+    let mut message_key = match contact {
         None => p.id.clone(),
         Some((i, c)) => format!("{}.a{i}.c{c}", p.id),
     };
     if let Some(n) = reminder {
-        key.push_str(&format!(".r{n}"));
+        message_key.push_str(&format!(".r{n}"));
     }
     let approver = contact.map(|(i, _)| i as u8);
     match route {
-        Route::Outbox => to_outbox(env, p, &key).await,
+        Route::Outbox => to_outbox(env, p, &message_key).await,
         Route::NotConfigured(c) => providers::not_configured(*c),
         Route::Twilio {
             base,
@@ -239,8 +239,9 @@ pub async fn deliver(
                 &p.link,
             );
             let auth = format!("Bearer {key}");
-            // Same key on every attempt: the API sends one email per pause.
-            let idem = format!("pausepoint-{key}");
+            // Same key on every attempt: the API sends one email per message (the
+            // pause's, an approver's contact's, a reminder's).
+            let idem = format!("pausepoint-{message_key}");
             match post(
                 &format!("{base}/emails"),
                 &[

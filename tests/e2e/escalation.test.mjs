@@ -110,6 +110,11 @@ test('an escalation level and a reminder fire in seconds, once each', async () =
   const danaMails = await eventually(() => emailsTo('dana@esc.example').length >= 2 && emailsTo('dana@esc.example'), { timeoutMs: 20_000 });
   assert.ok(danaMails, 'Dana got a reminder');
   assert.equal(linkIn(danaMails[1]), linkIn(danaMails[0]), 'the reminder carries the same link');
+  assert.match(JSON.parse(danaMails[1].body).text, /Reminder: Wire \$8,400/);
+  // Its own message for the email API: an idempotency key of its own, keyed on the pause.
+  const [k0, k1] = danaMails.map((m) => m.headers['idempotency-key']);
+  assert.ok(k0.startsWith(`pausepoint-${id}.`) && k1.startsWith(`pausepoint-${id}.`), `${k0} ${k1}`);
+  assert.notEqual(k0, k1);
   const rem = await eventually(async () => (await audit(id, 'reminder.sent')).length && audit(id, 'reminder.sent'));
   assert.equal(rem.length, 1);
   assert.ok(rem[0].context.to.includes('dana'));
