@@ -74,7 +74,7 @@ impl PauseObject {
         // An approver's contact that failed for good: their next contact is tried.
         let mut effects = Vec::new();
         let fell_back = match approver {
-            Some(i) if failed => self.fall_back(&mut p, i, None)?,
+            Some(i) if failed => self.fall_back(&mut p, i)?,
             _ => None,
         };
         if let Some((more, next)) = fell_back {

@@ -184,9 +184,7 @@ impl PauseObject {
                 });
                 if changed {
                     if let Some(Some(i)) = target {
-                        if i == 0 {
-                            p.delivery = p.approvers[0].delivery.clone();
-                        }
+                        policy_delivery::reported(&mut p, i);
                     }
                     let reported = target
                         .and_then(|t| policy_delivery::delivery_mut(&mut p, t).map(|d| d.status))
@@ -208,7 +206,7 @@ impl PauseObject {
                     // A failed report on an approver's message: their next contact.
                     let mut effects = match target.flatten() {
                         Some(i) if reported == DeliveryStatus::Failed => self
-                            .fall_back(&mut p, i, Some(now))?
+                            .fall_back(&mut p, i)?
                             .map(|(e, _)| e)
                             .unwrap_or_default(),
                         _ => Vec::new(),

@@ -129,17 +129,14 @@ impl PauseObject {
         &self,
         p: &mut Pause,
         i: usize,
-        report_at: Option<i64>,
     ) -> Result<Option<(Vec<Effect>, bool)>, ApiError> {
         let Some(a) = p.approvers.get_mut(i) else {
             return Ok(None);
         };
         let code = a.delivery.error_code.clone();
-        let f = match report_at {
-            Some(at) => fallback::after_report(a, at),
-            None => fallback::after_send(a),
+        let Some(f) = fallback::after_failure(a) else {
+            return Ok(None);
         };
-        let Some(f) = f else { return Ok(None) };
         if i == 0 {
             // The top level shows the first approver's delivery (old clients).
             p.delivery = p.approvers[0].delivery.clone();

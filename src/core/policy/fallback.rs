@@ -1,6 +1,6 @@
 //! Channel fallback, pure: every send to an approver is kept in their `attempts`
-//! (`policy::delivery::record`; a provider's later report updates it here); when the
-//! contact in use fails for good (a permanent refusal, or the provider's later
+//! (`policy::delivery::record`, and `reported` for a provider's later report); when
+//! the contact in use fails for good (a permanent refusal, or the provider's later
 //! report `failed`/`undelivered`), the next contact of the approver is tried; with
 //! none left the approver stays unreachable. The object runs the send and records
 //! the audit event (`delivery.fallback`) this returns.
@@ -9,7 +9,7 @@
 //! not safe to repeat) is not a failure: the message may well have arrived, and only
 //! the provider's report can tell. Such a report, if it says failed, falls back then.
 
-use super::model::{Approver, Contact, DeliveryAttempt};
+use super::model::{Approver, Contact};
 use crate::core::delivery::OUTCOME_UNKNOWN;
 use crate::core::pause::{Delivery, DeliveryStatus};
 
@@ -48,33 +48,10 @@ pub(crate) fn failed_for_good(d: &Delivery) -> bool {
     d.status == DeliveryStatus::Failed && d.error_code.as_deref() != Some(OUTCOME_UNKNOWN)
 }
 
-/// Call after a send's outcome was recorded on the approver (`policy::delivery::record`
-/// keeps the attempt): falls back if it failed for good.
-pub(crate) fn after_send(a: &mut Approver) -> Option<Fallback> {
-    fall_back_if_failed(a)
-}
-
-/// Call after a provider's status report changed the approver's `delivery`: the
-/// attempt it reports on (the contact in use's last) takes the new status, and a
-/// failure falls back.
-pub(crate) fn after_report(a: &mut Approver, now: i64) -> Option<Fallback> {
-    let c = a.current().clone();
-    let attempt = DeliveryAttempt {
-        channel: c.channel,
-        recipient: c.recipient,
-        status: a.delivery.status,
-        at: now,
-        error_code: a.delivery.error_code.clone(),
-    };
-    let last = a
-        .attempts
-        .iter_mut()
-        .rev()
-        .find(|t| t.channel == attempt.channel && t.recipient == attempt.recipient);
-    match last {
-        Some(t) => *t = attempt,
-        None => a.attempts.push(attempt),
-    }
+/// Call after a send's outcome (`policy::delivery::record`) or a provider's report
+/// (`policy::delivery::reported`) was recorded on the approver, attempts included:
+/// falls back if the contact in use failed for good.
+pub(crate) fn after_failure(a: &mut Approver) -> Option<Fallback> {
     fall_back_if_failed(a)
 }
 
@@ -104,7 +81,7 @@ mod tests {
     use crate::core::delivery::{apply_status_report, DeliveryOutcome};
     use crate::core::pause::tests::sample;
     use crate::core::pause::{Channel, Pause};
-    use crate::core::policy::delivery::record;
+    use crate::core::policy::delivery::{record, reported};
 
     /// Dana: SMS first, email as her fallback.
     fn with_dana() -> Pause {
@@ -153,7 +130,7 @@ mod tests {
         let mut p = with_dana();
         record(&mut p, Some(0), &permanent("21211"), 10);
         let a = &mut p.approvers[0];
-        let f = after_send(a).expect("falls back");
+        let f = after_failure(a).expect("falls back");
         assert_eq!(
             f,
             Fallback::Next {
@@ -173,7 +150,7 @@ mod tests {
         };
         record(&mut p, Some(0), &bounced, 20);
         let a = &mut p.approvers[0];
-        let f = after_send(a).expect("reports unreachable");
+        let f = after_failure(a).expect("reports unreachable");
         assert_eq!(f, Fallback::Unreachable { tried: 2 });
         assert_eq!(a.contact, 1);
         assert_eq!(f.audit_context(a, None)["unreachable"], true);
@@ -205,26 +182,27 @@ mod tests {
             message: "503".into(),
         };
         record(&mut p, Some(0), &transient, 1);
-        assert_eq!(after_send(&mut p.approvers[0]), None);
+        assert_eq!(after_failure(&mut p.approvers[0]), None);
         record(&mut p, Some(0), &sent(), 2);
-        assert_eq!(after_send(&mut p.approvers[0]), None);
+        assert_eq!(after_failure(&mut p.approvers[0]), None);
         assert_eq!(p.approvers[0].contact, 0);
     }
 
     #[test]
-    fn a_failed_report_after_sent_updates_the_attempt_and_falls_back() {
+    fn a_failed_report_after_sent_falls_back() {
         let mut p = with_dana();
         record(&mut p, Some(0), &sent(), 1);
-        let a = &mut p.approvers[0];
-        assert_eq!(after_send(a), None);
+        assert_eq!(after_failure(&mut p.approvers[0]), None);
         assert!(apply_status_report(
-            &mut a.delivery,
+            &mut p.approvers[0].delivery,
             "undelivered",
             Some("30003"),
             None,
             5
         ));
-        let f = after_report(a, 5).expect("falls back");
+        reported(&mut p, 0);
+        let a = &mut p.approvers[0];
+        let f = after_failure(a).expect("falls back");
         assert!(matches!(f, Fallback::Next { .. }));
         assert_eq!(a.attempts.len(), 1, "the report updates the SMS attempt");
         assert_eq!(
@@ -235,16 +213,16 @@ mod tests {
         // A delivered report changes the attempt and falls back on nothing.
         let mut q = with_dana();
         record(&mut q, Some(0), &sent(), 1);
-        let b = &mut q.approvers[0];
         assert!(apply_status_report(
-            &mut b.delivery,
+            &mut q.approvers[0].delivery,
             "delivered",
             None,
             None,
             3
         ));
-        assert_eq!(after_report(b, 3), None);
-        assert_eq!(b.attempts[0].status, DeliveryStatus::Delivered);
+        reported(&mut q, 0);
+        assert_eq!(after_failure(&mut q.approvers[0]), None);
+        assert_eq!(q.approvers[0].attempts[0].status, DeliveryStatus::Delivered);
     }
 
     #[test]
@@ -252,11 +230,11 @@ mod tests {
         let mut p = with_dana();
         record(&mut p, Some(0), &permanent(OUTCOME_UNKNOWN), 1);
         let a = &mut p.approvers[0];
-        assert_eq!(after_send(a), None);
+        assert_eq!(after_failure(a), None);
         assert_eq!(a.contact, 0);
         // The provider's report can still say it failed.
         a.delivery.error_code = Some("30005".into());
-        assert!(after_report(a, 2).is_some());
+        assert!(after_failure(a).is_some());
         assert_eq!(a.contact, 1);
     }
 
@@ -266,7 +244,7 @@ mod tests {
         p.approvers[0].contacts.truncate(1);
         record(&mut p, Some(0), &permanent("21610"), 1);
         assert_eq!(
-            after_send(&mut p.approvers[0]),
+            after_failure(&mut p.approvers[0]),
             Some(Fallback::Unreachable { tried: 1 })
         );
     }
