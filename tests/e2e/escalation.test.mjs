@@ -90,6 +90,8 @@ test('an escalation level and a reminder fire in seconds, once each', async () =
   });
   const created = await get(id);
   assert.equal(created.escalation[0].reached_at, null);
+  assert.equal(Date.parse(created.reminders.next_at), Date.parse(created.created_at) + 5000);
+  assert.equal(created.reminders.sent, 0);
   assert.equal(created.approvers[1].asked_at, null);
   assert.equal(emailsTo('deputy@esc.example').length, 0, 'the deputy is not asked at creation');
 
@@ -118,7 +120,9 @@ test('an escalation level and a reminder fire in seconds, once each', async () =
   const rem = await eventually(async () => (await audit(id, 'reminder.sent')).length && audit(id, 'reminder.sent'));
   assert.equal(rem.length, 1);
   assert.ok(rem[0].context.to.includes('dana'));
-  assert.equal((await get(id)).reminders.sent, 1);
+  const reminded = await get(id);
+  assert.equal(reminded.reminders.sent, 1);
+  assert.equal(reminded.reminders.next_at, null, 'max 1: none left');
 
   // max 1: no second reminder, and the level never fires again.
   await sleep(6000);
