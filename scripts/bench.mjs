@@ -2,7 +2,11 @@
 // Benchmarks (not tests): builds the release Worker, runs it locally with `wrangler dev`
 // and prints one table of figures, each beside the comparison that gives it meaning on a
 // noisy machine. Usage: node scripts/bench.mjs [--quick] [--hot-path-only] [--json hot.json]
-//   [--before <build dir>]
+//   [--before <build dir>] [--decision-latency]
+//
+// `--decision-latency` runs only the approval policies' figure (issue 15): last tap to
+// webhook of a 3-approver quorum beside a one-approver pause (scripts/bench-decision.mjs);
+// the full run includes it.
 //
 // The hot path (issue 14) runs twice, against two services: one with local D1 as it is
 // and one with D1_SIMULATED_RTT_MS=80 (every D1 call delayed 80 ms, a far primary; the
@@ -23,6 +27,8 @@ const { startService, seedRequest, choose, sleep, ROOT } = await import('../test
 
 const QUICK = process.argv.includes('--quick');
 const HOT_ONLY = process.argv.includes('--hot-path-only');
+const DECISION_ONLY = process.argv.includes('--decision-latency');
+const { decisionLatency } = await import('./bench-decision.mjs');
 const RTT_MS = 80;
 const argAfter = (flag) => { const i = process.argv.indexOf(flag); return i > 0 ? process.argv[i + 1] : null; };
 const BEFORE_BUILD = argAfter('--before') && resolve(argAfter('--before'));
@@ -42,6 +48,18 @@ const wasm = readFileSync(join(ROOT, 'build', 'index_bg.wasm'));
 const gz = gzipSync(wasm, { level: 9 }).length;
 row('wasm bundle (raw / gzip)', `${(wasm.length / 1024).toFixed(0)} KB / ${(gz / 1024).toFixed(0)} KB`,
   `limit 3 MB gzip (Free), 10 MB (Paid): ${((gz / (3 * 1024 * 1024)) * 100).toFixed(1)}% of Free`);
+
+if (DECISION_ONLY) {
+  const svc = await startService();
+  try {
+    const acct = await svc.createAccount('Bench decisions', 'enterprise');
+    await decisionLatency({ svc, key: acct.live_key, n: QUICK ? 5 : 20, row, pct, ms });
+  } finally {
+    await svc.cleanup();
+  }
+  printTable();
+  process.exit(0);
+}
 
 
 /// Runs `total` calls of `fn` with `conc` in flight; returns latencies in ms.
@@ -353,6 +371,7 @@ if (!HOT_ONLY) {
     if (!Number.isNaN(t1)) tapToHook.push(t1 - t0);
   }
   receiver.close();
+  await decisionLatency({ svc, key: accounts[0].live_key, n: QUICK ? 5 : 20, row, pct, ms });
   row(`tap to webhook received (${tapToHook.length} events)`, `p50 ${ms(pct(tapToHook, 50))} p99 ${ms(pct(tapToHook, 99))}`,
     `the tap's own round trip p50 ${ms(pct(taps, 50))}: the event leaves with the state change`);
 
@@ -394,8 +413,11 @@ if (!HOT_ONLY && existsSync(tscBin)) {
     `const t = performance.now(); await import(${JSON.stringify(tsEntry)}); console.log(performance.now() - t)`]);
   row('import @pausepoint/sdk (TypeScript SDK)', ms(tsImport), 'no run-time dependencies');
 }
-const w = [Math.max(...rows.map((r) => r.figure.length)), Math.max(...rows.map((r) => r.value.length))];
-console.log(`\nPausePoint benchmarks — ${new Date().toISOString()} — ${cpus().length} cores (${cpus()[0]?.model?.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n`);
-console.log(`| ${'figure'.padEnd(w[0])} | ${'value'.padEnd(w[1])} | comparison |`);
-console.log(`|${'-'.repeat(w[0] + 2)}|${'-'.repeat(w[1] + 2)}|------------|`);
-for (const r of rows) console.log(`| ${r.figure.padEnd(w[0])} | ${r.value.padEnd(w[1])} | ${r.comparison} |`);
+printTable();
+function printTable() {
+  const w = [Math.max(...rows.map((r) => r.figure.length)), Math.max(...rows.map((r) => r.value.length))];
+  console.log(`\nPausePoint benchmarks — ${new Date().toISOString()} — ${cpus().length} cores (${cpus()[0]?.model?.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n`);
+  console.log(`| ${'figure'.padEnd(w[0])} | ${'value'.padEnd(w[1])} | comparison |`);
+  console.log(`|${'-'.repeat(w[0] + 2)}|${'-'.repeat(w[1] + 2)}|------------|`);
+  for (const r of rows) console.log(`| ${r.figure.padEnd(w[0])} | ${r.value.padEnd(w[1])} | ${r.comparison} |`);
+}

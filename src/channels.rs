@@ -164,17 +164,22 @@ pub fn twilio_status_callback(p: &Pause) -> String {
 /// Sends `p`'s question as its `channel`/`recipient`/`link` say. `contact` is the
 /// approver and the index of their contact in use when `p` is addressed to an
 /// approver (`policy::delivery::addressed`): it keys the message (outbox row, email
-/// idempotency key) and goes into Slack's buttons.
+/// idempotency key) and goes into Slack's buttons. `reminder` is the reminder's
+/// number when this is one (its own key: a message of its own).
 pub async fn deliver(
     env: &Env,
     p: &Pause,
     route: &Route,
     contact: Option<(usize, u8)>,
+    reminder: Option<u8>,
 ) -> DeliveryOutcome {
-    let message_key = match contact {
+    let mut message_key = match contact {
         None => p.id.clone(),
         Some((i, c)) => format!("{}.a{i}.c{c}", p.id),
     };
+    if let Some(n) = reminder {
+        message_key.push_str(&format!(".r{n}"));
+    }
     let approver = contact.map(|(i, _)| i as u8);
     match route {
         Route::Outbox => to_outbox(env, p, &message_key).await,
@@ -234,7 +239,8 @@ pub async fn deliver(
                 &p.link,
             );
             let auth = format!("Bearer {key}");
-            // Same key on every attempt: the API sends one email per pause.
+            // Same key on every attempt: the API sends one email per message (the
+            // pause's, an approver's contact's, a reminder's).
             let idem = format!("pausepoint-{message_key}");
             match post(
                 &format!("{base}/emails"),

@@ -19,6 +19,14 @@ pub(crate) enum Effect {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         approver: Option<u8>,
     },
+    /// Send a reminder of the question (same link) to the recipient (`None`) or the
+    /// approver with this index, unless they answered meanwhile.
+    Remind {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approver: Option<u8>,
+        /// Which reminder (1-based): each is a message of its own.
+        number: u8,
+    },
     /// Insert an audit row (already chained) into D1.
     Audit { event: Box<AuditEvent> },
     /// Record the webhook event and enqueue its delivery (only with a `webhook_url`).
@@ -34,7 +42,7 @@ pub(crate) enum Effect {
 impl Effect {
     /// Background effects never run inside a request: the API answers first.
     pub(crate) fn background(&self) -> bool {
-        matches!(self, Effect::Deliver { .. })
+        matches!(self, Effect::Deliver { .. } | Effect::Remind { .. })
     }
 
     /// One D1 write and nothing else: a flush sends those due in one batch.
@@ -214,11 +222,21 @@ mod tests {
             r#"{"kind":"index"}"#,
             r#"{"kind":"deliver"}"#,
             r#"{"kind":"deliver","approver":2}"#,
+            r#"{"kind":"remind","number":1}"#,
+            r#"{"kind":"remind","approver":1,"number":2}"#,
         ];
         let effects = [
             Effect::Index,
             Effect::Deliver { approver: None },
             Effect::Deliver { approver: Some(2) },
+            Effect::Remind {
+                approver: None,
+                number: 1,
+            },
+            Effect::Remind {
+                approver: Some(1),
+                number: 2,
+            },
         ];
         for (text, e) in stored.iter().zip(effects) {
             assert_eq!(serde_json::to_string(&e).unwrap(), *text);

@@ -21,6 +21,7 @@ impl PauseObject {
             // A pause answered or cancelled before its message left needs no message.
             Effect::Deliver { .. } if p.status != Status::Pending => Ok(()),
             Effect::Deliver { approver } => self.deliver(p, approver.map(usize::from)).await,
+            Effect::Remind { approver, number } => self.remind(p, approver, number).await,
             Effect::Webhook { event, nth } => producer::emit(&self.env, &p, event, nth).await,
         }
     }
@@ -54,7 +55,7 @@ impl PauseObject {
                     self.commit(&marked, &[])?;
                 }
                 let contact = approver.map(|i| (i, p_contact(&view, i)));
-                channels::deliver(&self.env, &view, &route, contact).await
+                channels::deliver(&self.env, &view, &route, contact, None).await
             }
         };
         let Some(mut p) = self.load()? else {
@@ -70,15 +71,31 @@ impl PauseObject {
             ctx["recipient"] = view.recipient.clone().into();
         }
         self.audit(&p, "system", kind, &ctx)?;
+        // An approver's contact that failed for good: their next contact is tried.
+        let mut effects = Vec::new();
+        let fell_back = match approver {
+            Some(i) if failed => self.fall_back(&mut p, i)?,
+            _ => None,
+        };
+        if let Some((more, next)) = fell_back {
+            effects.extend(more);
+            if next {
+                // Not failed for good yet: the webhook waits for the last contact.
+                effects.push(Effect::Index);
+                self.commit(&p, &effects)?;
+                return Ok(());
+            }
+        }
         if failed {
-            let mut effects = effects_of(p.webhook_url.is_some(), EventType::DeliveryFailed);
-            if let Some(Effect::Webhook { nth, .. }) = effects.first_mut() {
+            let mut failed_effects = effects_of(p.webhook_url.is_some(), EventType::DeliveryFailed);
+            if let Some(Effect::Webhook { nth, .. }) = failed_effects.first_mut() {
                 *nth = approver.map(|i| i as u8);
             }
-            self.commit(&p, &effects)?;
+            effects.extend(failed_effects);
         } else {
-            self.commit(&p, &[Effect::Index])?;
+            effects.push(Effect::Index);
         }
+        self.commit(&p, &effects)?;
         if retry {
             Err(internal("transient delivery failure"))
         } else {

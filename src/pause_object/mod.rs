@@ -14,6 +14,7 @@
 pub(crate) mod client;
 mod effects;
 mod outbox;
+mod policy_timers;
 mod storage;
 mod votes;
 
@@ -105,6 +106,7 @@ impl PauseObject {
             return Ok(not_found);
         }
         self.expire_if_due(&mut p, now)?;
+        self.run_timers(&mut p, now)?;
         let outcome = match cmd {
             // Create is handled above; ForAccount wraps once, never twice.
             Command::Create { .. } | Command::ForAccount { .. } => {
@@ -201,7 +203,16 @@ impl PauseObject {
                         "approver": approver,
                     });
                     self.audit(&p, "system", kind, &ctx)?;
-                    self.commit(&p, &[Effect::Index])?;
+                    // A failed report on an approver's message: their next contact.
+                    let mut effects = match target.flatten() {
+                        Some(i) if reported == DeliveryStatus::Failed => self
+                            .fall_back(&mut p, i)?
+                            .map(|(e, _)| e)
+                            .unwrap_or_default(),
+                        _ => Vec::new(),
+                    };
+                    effects.push(Effect::Index);
+                    self.commit(&p, &effects)?;
                     Outcome::Changed
                 } else {
                     Outcome::Unchanged
@@ -338,7 +349,9 @@ impl PauseObject {
         let Some(mut p) = self.load()? else {
             return Ok(());
         };
-        self.expire_if_due(&mut p, now_ms())?;
+        let now = now_ms();
+        self.expire_if_due(&mut p, now)?;
+        self.run_timers(&mut p, now)?;
         self.flush(true).await;
         self.arm().await
     }

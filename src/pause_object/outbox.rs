@@ -9,6 +9,7 @@ use super::PauseObject;
 use crate::core::error::ApiError;
 use crate::core::outbox::{next_step, plan, Effect, Row, Step};
 use crate::core::pause::Status;
+use crate::core::policy::tick::wake_at;
 use crate::core::retry::outbox_delay_ms;
 use crate::db::{self, Db};
 use crate::http::{internal, now_ms};
@@ -139,7 +140,7 @@ impl PauseObject {
                     stmts.push(db::pauses::index_stmt(&db, &p)?);
                 }
                 Effect::Index => {}
-                Effect::Deliver { .. } | Effect::Webhook { .. } => {
+                Effect::Deliver { .. } | Effect::Remind { .. } | Effect::Webhook { .. } => {
                     return Err(internal("not a D1 write"));
                 }
             }
@@ -195,15 +196,17 @@ impl PauseObject {
         }
     }
 
-    /// Sets the alarm to the next moment something is due: an effect's retry or the
-    /// pause's deadline. Also re-arms after a restart lost the alarm (local mode).
+    /// Sets the alarm to the next moment something is due: an effect's retry, the
+    /// policy's next escalation level or reminder, or the pause's deadline. Also re-arms after a restart lost the alarm (local mode).
     pub(super) async fn arm(&self) -> Result<(), ApiError> {
         let rows = self.outbox_rows()?;
+        let now = now_ms();
+        // The deadline, or sooner the policy's next escalation level or reminder.
         let deadline = self
             .load()?
             .filter(|p| p.status == Status::Pending)
-            .map(|p| p.expires_at);
-        let next = plan(&rows, now_ms(), &self.instance, true, deadline).wake_at;
+            .map(|p| wake_at(&p, now).map_or(p.expires_at, |w| w.min(p.expires_at)));
+        let next = plan(&rows, now, &self.instance, true, deadline).wake_at;
         let storage = self.state.storage();
         match next {
             Some(at) => {

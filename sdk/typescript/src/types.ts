@@ -123,7 +123,13 @@ export interface WebhookEvent {
   object: 'webhook_event';
   event_id: string;
   pause_id: string;
-  type: 'pause.responded' | 'pause.timed_out' | 'pause.cancelled' | 'pause.delivery_failed';
+  type:
+    | 'pause.responded'
+    | 'pause.timed_out'
+    | 'pause.cancelled'
+    | 'pause.delivery_failed'
+    | 'pause.vote_recorded'
+    | 'pause.escalated';
   url: string;
   status: string;
   failure_reason?: string | null;

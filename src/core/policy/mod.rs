@@ -8,3 +8,7 @@ pub mod request;
 pub mod rule;
 pub mod view;
 pub mod vote;
+// sched: the policy's clock (escalation, reminders) and channel fallback.
+pub(crate) mod fallback;
+pub(crate) mod schedule;
+pub(crate) mod tick;

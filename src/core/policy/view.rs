@@ -84,7 +84,7 @@ pub fn extend_api(p: &Pause, out: &mut Map<String, Value>) {
             }
         };
         v["sent"] = json!(r.sent);
-        v["next_at"] = Value::Null;
+        v["next_at"] = json!(super::tick::next_reminder_at(p).map(rfc3339));
         v
     });
     out.insert("reminders".into(), json!(reminders));
