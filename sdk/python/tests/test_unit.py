@@ -1,6 +1,7 @@
 """Pure parts of the SDK, without the service: webhook signatures (the Standard Webhooks
 test vector), the error mapping of any response, Retry-After parsing, retries."""
 
+import json
 import time
 
 import httpx
@@ -128,3 +129,29 @@ def test_wait_honours_the_whole_retry_after_of_a_429():
     t = time.monotonic()
     assert c.pauses.wait("pause_1", timeout=30).choice == "No"
     assert time.monotonic() - t >= 0.95 and len(seen) == 2
+
+
+def test_create_sends_approvers_rule_and_action_and_reads_votes():
+    seen = []
+    decided = {
+        "object": "pause", "pause_id": "pause_2", "status": "responded", "responded_by": "approvers",
+        "response_choice": "Approve", "rule": {"type": "quorum", "count": 2, "veto": ["Reject"]},
+        "votes": [{"approver": "dana", "name": "Dana", "choice": "Approve", "comment": None,
+                   "at": "2026-11-29T14:02:00.000Z", "via": "page"}],
+        "approvers": [{"id": "dana", "name": "Dana", "channel": "sms", "recipient": "+13128471928",
+                       "level": 0, "voted": True, "delivery": {"status": "sent", "history": []}}],
+        "receipt": "h.p.s", "action_sha256": "ab" * 32,
+    }
+    c = _client([httpx.Response(201, json=decided)], seen)
+    approvers = [{"id": "dana", "name": "Dana", "channel": "sms", "recipient": "+13128471928"},
+                 {"name": "Lee", "channel": "email", "recipient": "lee@example.com"}]
+    p = c.pauses.create(message="Wire?", options=["Approve", "Reject"], approvers=approvers,
+                        rule={"type": "quorum", "count": 2, "veto": ["Reject"]},
+                        action={"name": "wire", "arguments": {"amount_cents": 840000}})
+    body = json.loads(seen[0].content)
+    assert "recipient" not in body and "channel" not in body
+    assert body["approvers"] == approvers and body["rule"]["count"] == 2
+    assert body["action"] == {"name": "wire", "arguments": {"amount_cents": 840000}}
+    assert isinstance(p.votes[0], pausepoint.Vote) and p.votes[0].approver == "dana"
+    assert isinstance(p.approvers[0], pausepoint.ApproverState) and p.approvers[0].voted is True
+    assert p.responded_by == "approvers" and p.receipt == "h.p.s" and p.choice == "Approve"

@@ -30,7 +30,8 @@ export interface PauseData {
   expires_at: string;
   response_choice: string | null;
   responded_at: string | null;
-  responded_by: 'recipient' | 'timeout_default' | null;
+  /** `approvers`: decided by the votes of a multi-approver pause; `no_agreement`: its rule can no longer be met. */
+  responded_by: 'recipient' | 'timeout_default' | 'approvers' | 'no_agreement' | null;
   responded_via: string | null;
   response_comment: string | null;
   cancelled_at: string | null;
@@ -40,14 +41,98 @@ export interface PauseData {
   confirm_danger: boolean;
   allow_comment: boolean;
   delivery: Delivery;
+  rule: Rule;
+  action: Action | null;
+  /** Hex SHA-256 of the action's RFC 8785 canonical JSON; null without an action. */
+  action_sha256: string | null;
+  votes: Vote[];
+  /** The signed decision receipt (a compact JWS, verify it against `/.well-known/jwks.json`); null while pending. */
+  receipt: string | null;
+  /** Multi-approver pauses only. */
+  approvers?: ApproverState[];
+  escalation?: { after_seconds: number; reached_at: string | null }[];
+  reminders?: { sent: number; next_at: string | null; [extra: string]: unknown } | null;
   [extra: string]: unknown;
 }
 
-export interface CreatePauseParams {
+/** How the votes of several approvers decide a pause (README "Approval policies"). */
+export type Rule =
+  | 'any'
+  | 'all'
+  | 'ordered'
+  | { type: 'any' }
+  | { type: 'all'; veto?: string[] }
+  | { type: 'quorum'; count: number; veto?: string[] }
+  | { type: 'ordered'; veto?: string[] };
+
+export interface Contact {
+  channel: Channel;
   recipient: string;
+}
+
+export interface Approver extends Contact {
+  id?: string;
+  name?: string;
+  /** Tried in order when delivery to the previous contact fails for good. */
+  fallbacks?: Contact[];
+}
+
+export interface ApproverState {
+  id: string;
+  name: string | null;
+  channel: Channel;
+  recipient: string;
+  level: number;
+  asked_at: string | null;
+  voted: boolean;
+  /** `history`: every send to this approver, fallbacks included. */
+  delivery: Delivery & { history: DeliveryAttempt[] };
+  [extra: string]: unknown;
+}
+
+export interface DeliveryAttempt {
+  channel: Channel;
+  recipient: string;
+  status: string;
+  at: string;
+  error_code: string | null;
+}
+
+export interface Vote {
+  approver: string;
+  name: string | null;
+  choice: string;
+  comment: string | null;
+  at: string;
+  via: string;
+}
+
+export interface Action {
+  name: string;
+  arguments?: unknown;
+}
+
+export type Delay = { after_seconds: number } | { after_hours: number };
+
+export type EscalationLevel = Delay & { approvers: Approver[] };
+
+export type Reminders =
+  | { before_timeout_seconds: number[] }
+  | { before_timeout_hours: number[] }
+  | { every_seconds: number; max?: number }
+  | { every_hours: number; max?: number };
+
+/** One recipient (`recipient`, `channel`) or several `approvers` with a `rule`. */
+export interface CreatePauseParams {
+  recipient?: string;
   message: string;
   options: string[];
   channel?: Channel;
+  approvers?: Approver[];
+  rule?: Rule;
+  escalation?: EscalationLevel[];
+  reminders?: Reminders;
+  action?: Action | null;
   timeout_hours?: number;
   timeout_seconds?: number;
   timeout_default?: string | null;

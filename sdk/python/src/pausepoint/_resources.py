@@ -106,10 +106,15 @@ class Pauses(_Resource):
     def create(
         self,
         *,
-        recipient: str,
         message: str,
         options: Sequence[str],
+        recipient: Optional[str] = None,
         channel: Optional[str] = None,
+        approvers: Optional[Sequence[Dict[str, Any]]] = None,
+        rule: Optional[Any] = None,
+        escalation: Optional[Sequence[Dict[str, Any]]] = None,
+        reminders: Optional[Dict[str, Any]] = None,
+        action: Optional[Dict[str, Any]] = None,
         timeout_hours: Optional[float] = None,
         timeout_seconds: Optional[int] = None,
         timeout_default: Optional[str] = None,
@@ -122,14 +127,20 @@ class Pauses(_Resource):
         idempotency_key: Optional[str] = None,
         **extra: Any,
     ) -> Pause:
-        """Creates a pause (`POST /v1/pause`). An `Idempotency-Key` is generated when
-        none is given, so the automatic retries never create two pauses."""
+        """Creates a pause (`POST /v1/pause`): one `recipient`, or several `approvers`
+        decided by a `rule` (README "Approval policies"). An `Idempotency-Key` is
+        generated when none is given, so the automatic retries never create two pauses."""
         body = _clean(
             dict(
                 recipient=recipient,
                 message=message,
                 options=list(options),
                 channel=channel,
+                approvers=list(approvers) if approvers is not None else None,
+                rule=rule,
+                escalation=list(escalation) if escalation is not None else None,
+                reminders=reminders,
+                action=action,
                 timeout_hours=timeout_hours,
                 timeout_seconds=timeout_seconds,
                 timeout_default=timeout_default,

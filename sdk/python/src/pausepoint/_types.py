@@ -52,6 +52,30 @@ class Delivery(_Model):
 
 
 @dataclass
+class Vote(_Model):
+    """One approver's answer (a single-recipient pause's answer is one vote by `recipient`)."""
+
+    approver: str = ""
+    name: Optional[str] = None
+    choice: Optional[str] = None
+    comment: Optional[str] = None
+    at: Optional[str] = None
+    via: Optional[str] = None
+
+
+@dataclass
+class ApproverState(_Model):
+    id: str = ""
+    name: Optional[str] = None
+    channel: Optional[str] = None
+    recipient: Optional[str] = None
+    level: Optional[int] = None
+    asked_at: Optional[str] = None
+    voted: Optional[bool] = None
+    delivery: Optional[Dict[str, Any]] = None
+
+
+@dataclass
 class Pause(_Model):
     """A pause. `wait()` blocks (or, from `AsyncPausePoint`, awaits) until it is decided."""
 
@@ -79,6 +103,15 @@ class Pause(_Model):
     confirm_danger: Optional[bool] = None
     allow_comment: Optional[bool] = None
     delivery: Optional[Delivery] = None
+    rule: Any = None
+    action: Optional[Dict[str, Any]] = None
+    action_sha256: Optional[str] = None
+    votes: List[Vote] = field(default_factory=list)
+    # The signed decision receipt (compact JWS), None while pending.
+    receipt: Optional[str] = None
+    approvers: List[ApproverState] = field(default_factory=list)
+    escalation: Optional[List[Dict[str, Any]]] = None
+    reminders: Optional[Dict[str, Any]] = None
     # True when a create was answered from its Idempotency-Key (no new pause).
     idempotent_replayed: bool = False
     _client: Any = field(default=None, repr=False, compare=False)
@@ -252,6 +285,8 @@ class WebhookPayload(_Model):
 
 _NESTED = {
     ("Pause", "delivery"): ("one", Delivery),
+    ("Pause", "votes"): ("list", Vote),
+    ("Pause", "approvers"): ("list", ApproverState),
     ("PauseList", "data"): ("list", Pause),
     ("Account", "usage"): ("one", AccountUsage),
     ("Account", "limits"): ("one", AccountLimits),
