@@ -19,6 +19,7 @@ pub mod phone;
 pub mod plans;
 pub mod protocol;
 pub mod providers;
+pub mod receipt;
 pub mod request;
 pub mod retry;
 pub mod routes;
