@@ -17,6 +17,7 @@ pub mod page_html;
 pub mod pause;
 pub mod phone;
 pub mod plans;
+pub mod policy;
 pub mod protocol;
 pub mod providers;
 pub mod receipt;

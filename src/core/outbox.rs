@@ -13,8 +13,12 @@ use super::webhook::event::EventType;
 pub(crate) enum Effect {
     /// Upsert the D1 listing row with the current state.
     Index,
-    /// Send the question to the recipient.
-    Deliver,
+    /// Send the question: to the recipient (`approver: None`, the form stored before
+    /// policies existed) or to the approver with this index in `Pause::approvers`.
+    Deliver {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approver: Option<u8>,
+    },
     /// Insert an audit row (already chained) into D1.
     Audit { event: Box<AuditEvent> },
     /// Record the webhook event and enqueue its delivery (only with a `webhook_url`).
@@ -24,7 +28,7 @@ pub(crate) enum Effect {
 impl Effect {
     /// Background effects never run inside a request: the API answers first.
     pub(crate) fn background(&self) -> bool {
-        matches!(self, Effect::Deliver)
+        matches!(self, Effect::Deliver { .. })
     }
 
     /// One D1 write and nothing else: a flush sends those due in one batch.
@@ -199,8 +203,17 @@ mod tests {
     #[test]
     fn effects_keep_their_stored_form() {
         // Rows written before this module existed must still read.
-        let stored = [r#"{"kind":"index"}"#, r#"{"kind":"deliver"}"#];
-        for (text, e) in stored.iter().zip([Effect::Index, Effect::Deliver]) {
+        let stored = [
+            r#"{"kind":"index"}"#,
+            r#"{"kind":"deliver"}"#,
+            r#"{"kind":"deliver","approver":2}"#,
+        ];
+        let effects = [
+            Effect::Index,
+            Effect::Deliver { approver: None },
+            Effect::Deliver { approver: Some(2) },
+        ];
+        for (text, e) in stored.iter().zip(effects) {
             assert_eq!(serde_json::to_string(&e).unwrap(), *text);
             assert_eq!(serde_json::from_str::<Effect>(text).unwrap(), e);
         }
@@ -249,7 +262,10 @@ mod tests {
 
     #[test]
     fn deliver_is_background_and_never_holds_the_index() {
-        let rows = vec![row(1, Effect::Deliver), row(2, Effect::Index)];
+        let rows = vec![
+            row(1, Effect::Deliver { approver: None }),
+            row(2, Effect::Index),
+        ];
         // Inside a request: the index runs, delivery waits for the alarm...
         let p = plan(&rows, 100, ME, false, None);
         assert_eq!(p.due, vec![2]);
@@ -258,7 +274,7 @@ mod tests {
         // In the alarm both run.
         assert_eq!(plan(&rows, 100, ME, true, None).due, vec![1, 2]);
         // A delivery retrying later holds nothing back either.
-        let mut d = row(1, Effect::Deliver);
+        let mut d = row(1, Effect::Deliver { approver: None });
         d.next_at = 9_000;
         let p = plan(&[d, row(2, Effect::Index)], 100, ME, true, None);
         assert_eq!((p.due, p.wake_at), (vec![2], Some(0)));
@@ -308,7 +324,7 @@ mod tests {
 
     #[test]
     fn an_index_behind_a_retrying_delivery_and_a_failing_audit_waits() {
-        let mut d = row(1, Effect::Deliver);
+        let mut d = row(1, Effect::Deliver { approver: None });
         d.next_at = 1_000;
         let mut a = row(2, audit());
         a.next_at = 4_000;
@@ -320,11 +336,11 @@ mod tests {
     #[test]
     fn a_flush_calls_out_first_then_batches_the_d1_writes_then_delivers() {
         assert!(Effect::Index.d1_write() && audit().d1_write());
-        assert!(!Effect::Deliver.d1_write() && !webhook().d1_write());
+        assert!(!Effect::Deliver { approver: None }.d1_write() && !webhook().d1_write());
         // A create: listing row, delivery, the pause.created audit row.
         let created = [
             row(1, Effect::Index),
-            row(2, Effect::Deliver),
+            row(2, Effect::Deliver { approver: None }),
             row(3, audit()),
         ];
         let all: Vec<&Row> = created.iter().collect();

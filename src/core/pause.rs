@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::policy::model::{Action, Approver, EscalationLevel, Reminders, Rule, Vote};
 use super::time::rfc3339;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +69,10 @@ impl Status {
 pub enum Responder {
     Recipient,
     TimeoutDefault,
+    /// A multi-approver pause decided by its approvers' votes.
+    Approvers,
+    /// The votes made agreement impossible; the timeout default (if any) applied.
+    NoAgreement,
 }
 
 /// Where the message that carries the question is. Stored and shown as these
@@ -169,6 +174,30 @@ pub struct Pause {
     pub delivery: Delivery,
     /// Bumped on every change, so a stale copy never overwrites a newer one.
     pub version: u32,
+    // Approval policies (issue 15). All default, so pauses stored before load as the
+    // single-recipient case: no approvers, rule `any`.
+    /// How the votes decide (`any` for a single-recipient pause).
+    #[serde(default)]
+    pub rule: Rule,
+    /// Empty for a single-recipient pause (`channel`/`recipient`/`link` are the one
+    /// person); else every approver of every level, in order (level 0 first). The
+    /// top-level `channel`/`recipient`/`delivery` then repeat the first approver's.
+    #[serde(default)]
+    pub approvers: Vec<Approver>,
+    /// Every vote, in the order they were recorded.
+    #[serde(default)]
+    pub votes: Vec<Vote>,
+    /// Escalation levels, in order (level k adds the approvers with `level == k`).
+    #[serde(default)]
+    pub escalation: Vec<EscalationLevel>,
+    #[serde(default)]
+    pub reminders: Option<Reminders>,
+    /// The action being approved.
+    #[serde(default)]
+    pub action: Option<Action>,
+    /// The signed decision receipt, once the pause has ended (see `core::receipt`).
+    #[serde(default)]
+    pub receipt: Option<Value>,
 }
 
 /// Longest comment a person may send with a choice, in characters.
@@ -396,6 +425,13 @@ pub(crate) mod tests {
                 ..Default::default()
             },
             version: 1,
+            rule: Rule::Any,
+            approvers: vec![],
+            votes: vec![],
+            escalation: vec![],
+            reminders: None,
+            action: None,
+            receipt: None,
         }
     }
 
@@ -518,6 +554,27 @@ pub(crate) mod tests {
             Ok(Transition::Responded)
         );
         assert_eq!(q.response_choice.as_deref(), Some("Reject"));
+    }
+
+    #[test]
+    fn a_pause_stored_before_policies_loads_as_the_one_recipient_case() {
+        let p = sample(Some("Reject"));
+        let mut stored = serde_json::to_value(&p).unwrap();
+        for k in [
+            "rule",
+            "approvers",
+            "votes",
+            "escalation",
+            "reminders",
+            "action",
+            "receipt",
+        ] {
+            stored.as_object_mut().unwrap().remove(k).unwrap();
+        }
+        let back: Pause = serde_json::from_value(stored).unwrap();
+        assert_eq!(back, p);
+        assert_eq!(back.rule, Rule::Any);
+        assert!(back.approvers.is_empty());
     }
 
     #[test]

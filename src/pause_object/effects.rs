@@ -18,8 +18,8 @@ impl PauseObject {
         match effect {
             Effect::Index | Effect::Audit { .. } => self.write_batch(&[&effect]).await,
             // A pause answered or cancelled before its message left needs no message.
-            Effect::Deliver if p.status != Status::Pending => Ok(()),
-            Effect::Deliver => self.deliver(p).await,
+            Effect::Deliver { .. } if p.status != Status::Pending => Ok(()),
+            Effect::Deliver { .. } => self.deliver(p).await,
             Effect::Webhook { event } => producer::emit(&self.env, &p, event).await,
         }
     }

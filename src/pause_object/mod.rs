@@ -275,7 +275,7 @@ impl PauseObject {
                 audit_head: Some(self.audit_head()?),
             });
         }
-        self.commit(&p, &[Effect::Index, Effect::Deliver])?;
+        self.commit(&p, &[Effect::Index, Effect::Deliver { approver: None }])?;
         // The full request as created (never the key itself, nor the response link).
         let mut request = p.to_api();
         if let Some(o) = request.as_object_mut() {

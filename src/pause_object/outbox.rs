@@ -139,7 +139,7 @@ impl PauseObject {
                     stmts.push(db::pauses::index_stmt(&db, &p)?);
                 }
                 Effect::Index => {}
-                Effect::Deliver | Effect::Webhook { .. } => {
+                Effect::Deliver { .. } | Effect::Webhook { .. } => {
                     return Err(internal("not a D1 write"));
                 }
             }

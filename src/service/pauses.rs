@@ -141,6 +141,13 @@ fn build(
             ..Default::default()
         },
         version: 1,
+        rule: Default::default(),
+        approvers: vec![],
+        votes: vec![],
+        escalation: vec![],
+        reminders: None,
+        action: None,
+        receipt: None,
     })
 }
 
