@@ -35,7 +35,7 @@ impl PauseObject {
                 if mark_sending {
                     let mut marked = p.clone();
                     marked.delivery.status = DeliveryStatus::Sending;
-                    self.commit(&marked, &[])?;
+                    self.commit(&mut marked, &[])?;
                 }
                 channels::deliver(&self.env, &p, &route).await
             }
@@ -51,9 +51,9 @@ impl PauseObject {
         self.audit(&p, "system", kind, &ctx)?;
         if failed {
             let effects = effects_of(p.webhook_url.is_some(), EventType::DeliveryFailed);
-            self.commit(&p, &effects)?;
+            self.commit(&mut p, &effects)?;
         } else {
-            self.commit(&p, &[Effect::Index])?;
+            self.commit(&mut p, &[Effect::Index])?;
         }
         if retry {
             Err(internal("transient delivery failure"))

@@ -14,6 +14,7 @@
 pub(crate) mod client;
 mod effects;
 mod outbox;
+mod receipt;
 mod storage;
 
 use std::cell::RefCell;
@@ -179,7 +180,7 @@ impl PauseObject {
                         "error_code": error_code, "error_message": error_message,
                     });
                     self.audit(&p, "system", kind, &ctx)?;
-                    self.commit(&p, &[Effect::Index])?;
+                    self.commit(&mut p, &[Effect::Index])?;
                     Outcome::Changed
                 } else {
                     Outcome::Unchanged
@@ -190,7 +191,8 @@ impl PauseObject {
                     let actor = key_actor(key_id.as_deref());
                     let ctx = serde_json::json!({ "key_id": key_id });
                     self.audit(&p, &actor, AuditKind::PauseCancelled, &ctx)?;
-                    self.commit(&p, &effects_of(p.webhook_url.is_some(), t.into()))?;
+                    let effects = effects_of(p.webhook_url.is_some(), t.into());
+                    self.commit(&mut p, &effects)?;
                     Outcome::Changed
                 }
                 Err(_) => Outcome::NotPending,
@@ -248,7 +250,8 @@ impl PauseObject {
                         ctx["slack_user"] = serde_json::json!({ "id": u.id, "name": u.name });
                     }
                     self.audit(p, "recipient", AuditKind::PauseResponded, &ctx)?;
-                    self.commit(p, &effects_of(p.webhook_url.is_some(), t.into()))?;
+                    let effects = effects_of(p.webhook_url.is_some(), t.into());
+                    self.commit(p, &effects)?;
                     Outcome::Changed
                 }
                 Err(Refusal::NotPending(_)) => Outcome::NotPending,
@@ -264,7 +267,7 @@ impl PauseObject {
     /// Creates the pause (once: a repeated create returns the existing one).
     async fn create(
         &self,
-        p: Pause,
+        mut p: Pause,
         key_id: Option<String>,
     ) -> std::result::Result<Reply, ApiError> {
         self.ensure_schema()?;
@@ -275,7 +278,7 @@ impl PauseObject {
                 audit_head: Some(self.audit_head()?),
             });
         }
-        self.commit(&p, &[Effect::Index, Effect::Deliver { approver: None }])?;
+        self.commit(&mut p, &[Effect::Index, Effect::Deliver { approver: None }])?;
         // The full request as created (never the key itself, nor the response link).
         let mut request = p.to_api();
         if let Some(o) = request.as_object_mut() {
@@ -312,7 +315,8 @@ impl PauseObject {
             });
             // With a default the pause becomes `responded`; the audit type says why.
             self.audit(p, "system", AuditKind::PauseTimedOut, &ctx)?;
-            self.commit(p, &effects_of(p.webhook_url.is_some(), t.into()))?;
+            let effects = effects_of(p.webhook_url.is_some(), t.into());
+            self.commit(p, &effects)?;
         }
         Ok(())
     }
