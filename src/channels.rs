@@ -161,9 +161,23 @@ pub fn twilio_status_callback(p: &Pause) -> String {
     )
 }
 
-pub async fn deliver(env: &Env, p: &Pause, route: &Route) -> DeliveryOutcome {
+/// Sends `p`'s question as its `channel`/`recipient`/`link` say. `contact` is the
+/// approver and the index of their contact in use when `p` is addressed to an
+/// approver (`policy::delivery::addressed`): it keys the message (outbox row, email
+/// idempotency key) and goes into Slack's buttons.
+pub async fn deliver(
+    env: &Env,
+    p: &Pause,
+    route: &Route,
+    contact: Option<(usize, u8)>,
+) -> DeliveryOutcome {
+    let key = match contact {
+        None => p.id.clone(),
+        Some((i, c)) => format!("{}.a{i}.c{c}", p.id),
+    };
+    let approver = contact.map(|(i, _)| i as u8);
     match route {
-        Route::Outbox => to_outbox(env, p).await,
+        Route::Outbox => to_outbox(env, p, &key).await,
         Route::NotConfigured(c) => providers::not_configured(*c),
         Route::Twilio {
             base,
@@ -221,7 +235,7 @@ pub async fn deliver(env: &Env, p: &Pause, route: &Route) -> DeliveryOutcome {
             );
             let auth = format!("Bearer {key}");
             // Same key on every attempt: the API sends one email per pause.
-            let idem = format!("pausepoint-{}", p.id);
+            let idem = format!("pausepoint-{key}");
             match post(
                 &format!("{base}/emails"),
                 &[
@@ -241,6 +255,7 @@ pub async fn deliver(env: &Env, p: &Pause, route: &Route) -> DeliveryOutcome {
             let body = slack::post_message(
                 &p.recipient,
                 &p.id,
+                approver,
                 &p.requester_name,
                 &p.message,
                 &p.options,
@@ -266,7 +281,7 @@ fn network(provider: &str, e: String) -> DeliveryOutcome {
     }
 }
 
-async fn to_outbox(env: &Env, p: &Pause) -> DeliveryOutcome {
+async fn to_outbox(env: &Env, p: &Pause, key: &str) -> DeliveryOutcome {
     let text = text(p);
     if config::is_local(env) {
         // The developer's own machine: the log shows the message and its link.
@@ -283,7 +298,8 @@ async fn to_outbox(env: &Env, p: &Pause) -> DeliveryOutcome {
             p.id
         );
     }
-    let put = async { db::dev_outbox::put_dev_outbox(&Db::new(env)?, p, &text, now_ms()).await };
+    let put =
+        async { db::dev_outbox::put_dev_outbox(&Db::new(env)?, key, p, &text, now_ms()).await };
     match put.await {
         Ok(()) => DeliveryOutcome::Sent {
             provider: LOCAL_OUTBOX.into(),

@@ -37,6 +37,18 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
                     Just("channel".to_string()),
                     Just("webhook_url".to_string()),
                     Just("metadata".to_string()),
+                    Just("approvers".to_string()),
+                    Just("rule".to_string()),
+                    Just("escalation".to_string()),
+                    Just("reminders".to_string()),
+                    Just("action".to_string()),
+                    Just("fallbacks".to_string()),
+                    Just("type".to_string()),
+                    Just("count".to_string()),
+                    Just("veto".to_string()),
+                    Just("after_seconds".to_string()),
+                    Just("every_seconds".to_string()),
+                    Just("before_timeout_seconds".to_string()),
                     "[a-z_]{1,12}",
                 ],
                 inner,
@@ -76,7 +88,7 @@ proptest! {
 
     #[test]
     fn tokens_round_trip_and_resist_single_byte_changes(id in any::<[u8; 12]>(), exp in any::<u32>(), pos in 0usize..35, ch in "[A-Za-z0-9_-]") {
-        let c = Claims { pause_id: PauseId(id), expires_at: exp };
+        let c = Claims { pause_id: PauseId(id), expires_at: exp, approver: None };
         let t = token::sign(b"k-0123456789abcdef", c);
         prop_assert_eq!(token::verify(b"k-0123456789abcdef", &t), Ok(c));
         let mut b = t.clone().into_bytes();
@@ -95,6 +107,39 @@ proptest! {
             prop_assert!(p.options.len() >= 2);
             prop_assert!(p.timeout_seconds >= 60 && p.timeout_seconds <= MAX_TIMEOUT_SECONDS);
             if let Some(d) = &p.timeout_default { prop_assert!(p.options.contains(d)); }
+        }
+    }
+
+    /// Arbitrary JSON (and Unicode) in every policy field of an otherwise valid
+    /// multi-approver request: an error or a well-formed policy, never a panic.
+    #[test]
+    fn policy_fields_are_total(field in prop::sample::select(vec!["approvers", "rule", "escalation", "reminders", "action", "a0", "a0.fallbacks", "a0.id", "a0.name", "rule.veto", "rule.count", "esc0"]), v in json_value(), text in any::<String>(), as_text in any::<bool>()) {
+        let v = if as_text { serde_json::Value::from(text) } else { v };
+        let mut body = serde_json::json!({
+            "message": "q?", "options": ["Approve", "Reject"], "timeout_hours": 4,
+            "approvers": [{"recipient": "+13128471928"}, {"channel": "email", "recipient": "l@example.com"}],
+            "rule": {"type": "quorum", "count": 2, "veto": ["Reject"]},
+            "escalation": [{"after_seconds": 600, "approvers": [{"recipient": "+13125550100"}]}],
+        });
+        match field {
+            "a0" => body["approvers"][0] = v,
+            "a0.fallbacks" => body["approvers"][0]["fallbacks"] = v,
+            "a0.id" => body["approvers"][0]["id"] = v,
+            "a0.name" => body["approvers"][0]["name"] = v,
+            "rule.veto" => body["rule"]["veto"] = v,
+            "rule.count" => body["rule"]["count"] = v,
+            "esc0" => body["escalation"][0] = v,
+            k => body[k] = v,
+        }
+        match parse_create(body.to_string().as_bytes(), &LIMITS) {
+            Ok(p) => {
+                let policy = p.policy.expect("approvers were sent");
+                prop_assert!(!policy.approvers.is_empty() && policy.approvers.len() <= 10);
+                prop_assert!(policy.escalation.windows(2).all(|w| w[0] < w[1]));
+                for a in &policy.approvers { prop_assert!(!a.contacts.is_empty() && !a.id.is_empty()); }
+                if let Some(a) = &p.action { prop_assert!(serde_json::to_vec(a).unwrap().len() <= 8192); }
+            }
+            Err(e) => prop_assert!(e.param().is_some() || e.code() == "invalid_json"),
         }
     }
 

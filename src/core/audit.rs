@@ -65,10 +65,21 @@ pub enum AuditKind {
     WebhookSecretRotated,
     #[serde(rename = "webhook.replayed")]
     WebhookReplayed,
+    // Approval policies (issue 15).
+    #[serde(rename = "vote.recorded")]
+    VoteRecorded,
+    #[serde(rename = "pause.escalated")]
+    PauseEscalated,
+    #[serde(rename = "reminder.sent")]
+    ReminderSent,
+    #[serde(rename = "delivery.fallback")]
+    DeliveryFallback,
+    #[serde(rename = "policy.no_agreement")]
+    PolicyNoAgreement,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 20] = [
+    pub const ALL: [AuditKind; 25] = [
         AuditKind::PauseCreated,
         AuditKind::MessageSent,
         AuditKind::MessageDelivered,
@@ -89,6 +100,11 @@ impl AuditKind {
         AuditKind::KeyRevoked,
         AuditKind::WebhookSecretRotated,
         AuditKind::WebhookReplayed,
+        AuditKind::VoteRecorded,
+        AuditKind::PauseEscalated,
+        AuditKind::ReminderSent,
+        AuditKind::DeliveryFallback,
+        AuditKind::PolicyNoAgreement,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -112,6 +128,11 @@ impl AuditKind {
             AuditKind::KeyRevoked => "key.revoked",
             AuditKind::WebhookSecretRotated => "webhook_secret.rotated",
             AuditKind::WebhookReplayed => "webhook.replayed",
+            AuditKind::VoteRecorded => "vote.recorded",
+            AuditKind::PauseEscalated => "pause.escalated",
+            AuditKind::ReminderSent => "reminder.sent",
+            AuditKind::DeliveryFallback => "delivery.fallback",
+            AuditKind::PolicyNoAgreement => "policy.no_agreement",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {

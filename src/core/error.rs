@@ -19,6 +19,12 @@ pub enum ApiError {
         param: String,
         message: String,
     },
+    /// Two parameters that cannot go together (`approvers` with `recipient`);
+    /// `param` names the one to drop.
+    ConflictingParam {
+        param: String,
+        message: String,
+    },
     PayloadTooLarge {
         limit: usize,
     },
@@ -87,7 +93,11 @@ impl ApiError {
     pub fn status(&self) -> u16 {
         use ApiError::*;
         match self {
-            InvalidJson(_) | MissingParam { .. } | InvalidParam { .. } | UnknownParam { .. } => 400,
+            InvalidJson(_)
+            | MissingParam { .. }
+            | InvalidParam { .. }
+            | UnknownParam { .. }
+            | ConflictingParam { .. } => 400,
             MissingApiKey | InvalidApiKey => 401,
             Forbidden(_) | PlanLimit { .. } | QuotaExceeded { .. } | KeyLimit => 403,
             PauseNotFound | RouteNotFound | KeyNotFound | WebhookEventNotFound => 404,
@@ -110,6 +120,7 @@ impl ApiError {
             MissingParam { .. } => "parameter_missing",
             InvalidParam { .. } => "parameter_invalid",
             UnknownParam { .. } => "parameter_unknown",
+            ConflictingParam { .. } => "parameter_conflict",
             PayloadTooLarge { .. } => "body_too_large",
             UnsupportedMediaType => "unsupported_media_type",
             MissingApiKey => "api_key_missing",
@@ -147,6 +158,7 @@ impl ApiError {
             ApiError::MissingParam { param, .. }
             | ApiError::InvalidParam { param, .. }
             | ApiError::UnknownParam { param, .. }
+            | ApiError::ConflictingParam { param, .. }
             | ApiError::PlanLimit { param, .. } => Some(param),
             ApiError::IdempotencyKeyReused => Some("Idempotency-Key"),
             _ => None,
@@ -158,7 +170,7 @@ impl ApiError {
         use ApiError::*;
         match self {
             InvalidJson(m) => m.clone(),
-            MissingParam { message, .. } | InvalidParam { message, .. } | UnknownParam { message, .. } => {
+            MissingParam { message, .. } | InvalidParam { message, .. } | UnknownParam { message, .. } | ConflictingParam { message, .. } => {
                 message.clone()
             }
             PayloadTooLarge { limit } => {

@@ -75,6 +75,7 @@ mod tests {
         Claims {
             pause_id: PauseId([1; 12]),
             expires_at,
+            approver: None,
         }
     }
 

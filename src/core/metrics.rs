@@ -156,8 +156,14 @@ pub fn from_audit(
             let latency = ctx.get("latency_ms").and_then(Value::as_f64).unwrap_or(0.0);
             point("webhook_attempt", ch, outcome, &status, live, latency)
         }
-        // No metric: page views, and the console's account chain.
-        AuditKind::PageOpened
+        // No metric: page views, the console's account chain, and policy steps
+        // (their outcome shows in the pause's own metric when it ends).
+        AuditKind::VoteRecorded
+        | AuditKind::PauseEscalated
+        | AuditKind::ReminderSent
+        | AuditKind::DeliveryFallback
+        | AuditKind::PolicyNoAgreement
+        | AuditKind::PageOpened
         | AuditKind::AccountCreated
         | AuditKind::MemberSignedIn
         | AuditKind::MemberSignedOut

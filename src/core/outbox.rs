@@ -22,7 +22,13 @@ pub(crate) enum Effect {
     /// Insert an audit row (already chained) into D1.
     Audit { event: Box<AuditEvent> },
     /// Record the webhook event and enqueue its delivery (only with a `webhook_url`).
-    Webhook { event: EventType },
+    /// `nth` tells apart events that happen more than once (the vote's index for
+    /// `vote_recorded`, the level's for `escalated`).
+    Webhook {
+        event: EventType,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nth: Option<u8>,
+    },
 }
 
 impl Effect {
@@ -42,7 +48,7 @@ impl Effect {
 pub(crate) fn effects_of(has_webhook: bool, event: EventType) -> Vec<Effect> {
     let mut effects = Vec::with_capacity(2);
     if has_webhook {
-        effects.push(Effect::Webhook { event });
+        effects.push(Effect::Webhook { event, nth: None });
     }
     effects.push(Effect::Index);
     effects
@@ -197,6 +203,7 @@ mod tests {
     fn webhook() -> Effect {
         Effect::Webhook {
             event: EventType::Responded,
+            nth: None,
         }
     }
 
@@ -230,7 +237,8 @@ mod tests {
             effects_of(true, EventType::Cancelled),
             vec![
                 Effect::Webhook {
-                    event: EventType::Cancelled
+                    event: EventType::Cancelled,
+                    nth: None
                 },
                 Effect::Index
             ]

@@ -2,6 +2,7 @@
 //! scripts, usable on a 320 px phone, in dark mode and with a screen reader.
 
 use super::pause::{Pause, Responder, Status, MAX_COMMENT_CHARS};
+use super::policy::page as policy_page;
 use super::time::rfc3339;
 
 pub fn escape(s: &str) -> String {
@@ -47,10 +48,33 @@ fn heading(p: &Pause) -> String {
         .map(|c| format!("<p class=\"ctx\" dir=\"auto\">{}</p>", escape(c)))
         .unwrap_or_default();
     format!(
-        "{}<h1 id=\"q\" dir=\"auto\">{}</h1>{ctx}",
+        "{}<h1 id=\"q\" dir=\"auto\">{}</h1>{ctx}{}{}",
         who(p),
-        escape(&p.message)
+        escape(&p.message),
+        policy_page::action(p),
+        policy_page::progress(p)
     )
+}
+
+/// The page of approver `i` of a multi-approver pause who already voted, or whose
+/// turn it is not yet, or whose pause ended: `None` when the question is to be asked.
+pub fn approver_view(p: &Pause, i: usize, just_voted: bool) -> Option<String> {
+    let detail = if p.vote_of(i).is_some() {
+        policy_page::your_vote(p, i, just_voted)
+    } else if let Some(wait) = policy_page::not_your_turn(p, i) {
+        wait
+    } else if p.status != Status::Pending {
+        return Some(final_state(p, false));
+    } else {
+        return None;
+    };
+    let body = format!("<div class=\"card\">{}{detail}</div>", heading(p));
+    let title = if just_voted {
+        "Vote recorded"
+    } else {
+        "Request status"
+    };
+    Some(document(title, &body))
 }
 
 /// "3 h 59 min", "12 min", "40 s": how long the person has left.
@@ -181,6 +205,10 @@ pub fn final_state(p: &Pause, just_answered: bool) -> String {
     };
     let at = |t: Option<i64>| t.map(when).unwrap_or_default();
     let detail = match (p.status, p.responded_by) {
+        (
+            Status::Responded | Status::TimedOut,
+            Some(Responder::Approvers | Responder::NoAgreement),
+        ) => policy_page::decision(p).unwrap_or_default(),
         (Status::Responded, Some(Responder::TimeoutDefault)) => format!(
             "<p class=\"state\">This request expired. The default answer {} was applied {}.</p>",
             choice(),

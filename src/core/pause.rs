@@ -245,6 +245,13 @@ pub enum Refusal {
     CommentTooLong,
     /// A destructive option the request wants confirmed, tapped once: ask again.
     NeedsConfirmation,
+    /// This approver voted already (each votes once).
+    AlreadyVoted,
+    /// Not (yet) asked: an `ordered` approver before their turn, an escalation level
+    /// not reached.
+    NotYourTurn,
+    /// No approver with this index (a link of another pause's shape).
+    NotAnApprover,
 }
 
 impl Pause {
@@ -313,6 +320,15 @@ impl Pause {
             return Err(Refusal::NeedsConfirmation);
         }
         self.response_comment = comment.map(Into::into);
+        // The one person's answer is the pause's one vote.
+        self.votes.push(super::policy::model::Vote {
+            approver: super::policy::model::RECIPIENT_ID.into(),
+            name: None,
+            choice: label.clone(),
+            comment: comment.map(Into::into),
+            at: now,
+            via: via.into(),
+        });
         self.status = Status::Responded;
         self.response_choice = Some(label);
         self.responded_at = Some(now);
@@ -346,13 +362,22 @@ impl Pause {
         match self.status {
             Status::Pending => None,
             Status::Responded => self.responded_at,
-            Status::TimedOut => Some(self.expires_at),
+            // Ended without agreement before the deadline: when that happened.
+            Status::TimedOut => Some(self.responded_at.unwrap_or(self.expires_at)),
             Status::Cancelled => self.cancelled_at,
         }
     }
 
     /// The pause as the API returns it.
     pub fn to_api(&self) -> Value {
+        let mut v = self.to_api_base();
+        if let Some(o) = v.as_object_mut() {
+            super::policy::view::extend_api(self, o);
+        }
+        v
+    }
+
+    fn to_api_base(&self) -> Value {
         let ts = |v: Option<i64>| v.map(rfc3339);
         json!({
             "object": "pause",

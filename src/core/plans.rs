@@ -3,6 +3,7 @@
 
 use super::error::ApiError;
 use super::pause::Channel;
+use super::policy::request::{approver_path, NewPolicy};
 use super::request::{human_duration, NewPause};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +22,10 @@ pub struct PlanLimits {
     pub channels: &'static [Channel],
     pub max_timeout_seconds: u64,
     pub priority: bool,
+    /// Approvers per pause over all escalation levels (1: the single-recipient case).
+    pub max_approvers: usize,
+    /// Escalation levels per pause.
+    pub max_levels: usize,
 }
 
 const DAY: u64 = 86_400;
@@ -49,24 +54,32 @@ impl Plan {
                 channels: &[Sms],
                 max_timeout_seconds: DAY,
                 priority: false,
+                max_approvers: 1,
+                max_levels: 0,
             },
             Plan::Pro => PlanLimits {
                 monthly_pauses: Some(1_000),
                 channels: &[Sms, Email, Slack],
                 max_timeout_seconds: 30 * DAY,
                 priority: false,
+                max_approvers: 3,
+                max_levels: 1,
             },
             Plan::Scale => PlanLimits {
                 monthly_pauses: Some(25_000),
                 channels: &[Sms, Email, Slack],
                 max_timeout_seconds: 30 * DAY,
                 priority: true,
+                max_approvers: 10,
+                max_levels: 3,
             },
             Plan::Enterprise => PlanLimits {
                 monthly_pauses: None,
                 channels: &[Sms, Email, Slack, Whatsapp],
                 max_timeout_seconds: 30 * DAY,
                 priority: true,
+                max_approvers: 10,
+                max_levels: 3,
             },
         }
     }
@@ -83,6 +96,9 @@ impl Plan {
     /// is counted atomically where it is stored).
     pub fn check(self, new: &NewPause) -> Result<(), ApiError> {
         let l = self.limits();
+        if let Some(policy) = &new.policy {
+            self.check_policy(policy)?;
+        }
         if !l.channels.contains(&new.channel) {
             let up = Plan::lifted_by(|x| x.channels.contains(&new.channel));
             return Err(ApiError::PlanLimit {
@@ -107,6 +123,63 @@ impl Plan {
                     human_duration(up.limits().max_timeout_seconds)
                 ),
             });
+        }
+        Ok(())
+    }
+
+    /// Approvers, escalation levels and every approver's channels (fallbacks too).
+    fn check_policy(self, policy: &NewPolicy) -> Result<(), ApiError> {
+        let l = self.limits();
+        let n = policy.approvers.len();
+        if n > l.max_approvers {
+            let up = Plan::lifted_by(|x| x.max_approvers >= n);
+            return Err(ApiError::PlanLimit {
+                param: "approvers".into(),
+                message: format!(
+                    "The {} plan allows {} approver{} per pause; the {} plan allows up to {}.",
+                    self.as_str(),
+                    l.max_approvers,
+                    if l.max_approvers == 1 { "" } else { "s" },
+                    up.as_str(),
+                    up.limits().max_approvers
+                ),
+            });
+        }
+        let levels = policy.escalation.len();
+        if levels > l.max_levels {
+            let up = Plan::lifted_by(|x| x.max_levels >= levels);
+            return Err(ApiError::PlanLimit {
+                param: "escalation".into(),
+                message: format!(
+                    "The {} plan allows {} escalation level{}; the {} plan allows up to {}.",
+                    self.as_str(),
+                    l.max_levels,
+                    if l.max_levels == 1 { "" } else { "s" },
+                    up.as_str(),
+                    up.limits().max_levels
+                ),
+            });
+        }
+        for (i, a) in policy.approvers.iter().enumerate() {
+            for (j, c) in a.contacts.iter().enumerate() {
+                if !l.channels.contains(&c.channel) {
+                    let up = Plan::lifted_by(|x| x.channels.contains(&c.channel));
+                    let at = if j == 0 {
+                        "channel".to_string()
+                    } else {
+                        format!("fallbacks[{}].channel", j - 1)
+                    };
+                    return Err(ApiError::PlanLimit {
+                        param: format!("{}.{at}", approver_path(&policy.approvers, i)),
+                        message: format!(
+                            "The {} channel is not included in the {} plan; it is available from the {} plan.",
+                            c.channel.as_str(),
+                            self.as_str(),
+                            up.as_str()
+                        ),
+                    });
+                }
+            }
         }
         Ok(())
     }
@@ -150,6 +223,8 @@ mod tests {
             webhook_url: None,
             metadata: None,
             answer: Default::default(),
+            policy: None,
+            action: None,
         }
     }
 

@@ -29,6 +29,9 @@ pub(crate) enum Command {
         /// The Slack user who clicked (Slack callbacks only).
         #[serde(default)]
         slack_user: Option<SlackUser>,
+        /// The approver whose link or button this is (None: the one recipient).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approver: Option<u8>,
     },
     RespondWithComment(PageAnswer),
     /// `cmd` on behalf of an account in one mode: another account's pause, or one of
@@ -85,6 +88,9 @@ pub(crate) struct PageAnswer {
     pub country: Option<String>,
     #[serde(default)]
     pub user_agent: Option<String>,
+    /// The approver whose link this is (None: the one recipient).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver: Option<u8>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +107,10 @@ pub(crate) enum Outcome {
     CommentRefused,
     /// A danger option that must be confirmed first; nothing changed.
     NeedsConfirmation,
+    /// This approver voted already; the reply's pause has their vote.
+    AlreadyVoted,
+    /// Not this approver's turn yet (`ordered`), or their level is not reached.
+    NotYourTurn,
     NotFound,
 }
 
@@ -177,11 +187,17 @@ mod tests {
             confirmed: true,
             country: None,
             user_agent: Some("ua".into()),
+            approver: Some(2),
         };
         let Command::RespondWithComment(b) = round_trip(&Command::RespondWithComment(a)) else {
             panic!("op changed")
         };
         assert_eq!(b.comment.as_deref(), Some("ok"));
+        assert_eq!(b.approver, Some(2));
+        // A command of a Worker that knows no approvers reads as the one recipient.
+        let old: Command =
+            serde_json::from_value(json!({"op": "respond", "choice": 0, "via": "page"})).unwrap();
+        assert!(matches!(old, Command::Respond { approver: None, .. }));
         let Command::Create { pause, key_id } = round_trip(&Command::Create {
             pause: Box::new(sample(None)),
             key_id: Some("key_1".into()),

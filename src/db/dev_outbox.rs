@@ -9,12 +9,20 @@ use crate::core::pause::Pause;
 use crate::http::random_bytes;
 
 /// Records a message in the local outbox; once per pause, however often retried.
-pub async fn put_dev_outbox(db: &Db, p: &Pause, body: &str, now: i64) -> Result<(), ApiError> {
+/// `id` keys the message: the pause id for the one recipient, one per approver and
+/// contact otherwise (a retry of the same message writes nothing new).
+pub async fn put_dev_outbox(
+    db: &Db,
+    id: &str,
+    p: &Pause,
+    body: &str,
+    now: i64,
+) -> Result<(), ApiError> {
     db.run(
         "INSERT OR IGNORE INTO dev_outbox (id, pause_id, account_id, channel, recipient, body, link, created_at, livemode)
-         VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         VALUES (?1, ?9, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         &[
-            (&p.id).into(),
+            id.into(),
             (&p.account_id).into(),
             p.channel.as_str().into(),
             (&p.recipient).into(),
@@ -22,6 +30,7 @@ pub async fn put_dev_outbox(db: &Db, p: &Pause, body: &str, now: i64) -> Result<
             (&p.link).into(),
             now.into(),
             p.livemode.into(),
+            (&p.id).into(),
         ],
     )
     .await

@@ -8,6 +8,7 @@ use crate::core::delivery::{before_send, BeforeSend, DeliveryOutcome};
 use crate::core::error::ApiError;
 use crate::core::outbox::{effects_of, Effect};
 use crate::core::pause::{DeliveryStatus, Pause, Status};
+use crate::core::policy::delivery as policy_delivery;
 use crate::core::webhook::event::EventType;
 use crate::http::{internal, now_ms};
 use crate::webhook::producer;
@@ -19,25 +20,41 @@ impl PauseObject {
             Effect::Index | Effect::Audit { .. } => self.write_batch(&[&effect]).await,
             // A pause answered or cancelled before its message left needs no message.
             Effect::Deliver { .. } if p.status != Status::Pending => Ok(()),
-            Effect::Deliver { .. } => self.deliver(p).await,
-            Effect::Webhook { event } => producer::emit(&self.env, &p, event).await,
+            Effect::Deliver { approver } => self.deliver(p, approver.map(usize::from)).await,
+            Effect::Webhook { event, nth } => producer::emit(&self.env, &p, event, nth).await,
         }
     }
 
-    /// Sends the question, records the outcome (and its audit event), and fails if
+    /// Sends the question (to the one recipient, or to approver `approver` through
+    /// their contact in use), records the outcome (and its audit event), and fails if
     /// the outcome is worth retrying.
-    async fn deliver(&self, p: Pause) -> Result<(), ApiError> {
-        let route = channels::route(&self.env, &p);
-        let outcome = match before_send(p.delivery.status, route.safe_to_repeat(), route.provider())
-        {
+    async fn deliver(&self, p: Pause, approver: Option<usize>) -> Result<(), ApiError> {
+        let view = match approver {
+            None => p,
+            Some(i) => match policy_delivery::addressed(&p, i) {
+                Some(v) => v,
+                None => return Ok(()), // no such approver: nothing to send
+            },
+        };
+        let route = channels::route(&self.env, &view);
+        let outcome = match before_send(
+            view.delivery.status,
+            route.safe_to_repeat(),
+            route.provider(),
+        ) {
             BeforeSend::GiveUp(outcome) => outcome,
             BeforeSend::Send { mark_sending } => {
                 if mark_sending {
-                    let mut marked = p.clone();
-                    marked.delivery.status = DeliveryStatus::Sending;
+                    let Some(mut marked) = self.load()? else {
+                        return Ok(());
+                    };
+                    if let Some(d) = policy_delivery::delivery_mut(&mut marked, approver) {
+                        d.status = DeliveryStatus::Sending;
+                    }
                     self.commit(&mut marked, &[])?;
                 }
-                channels::deliver(&self.env, &p, &route).await
+                let contact = approver.map(|i| (i, p_contact(&view, i)));
+                channels::deliver(&self.env, &view, &route, contact).await
             }
         };
         let Some(mut p) = self.load()? else {
@@ -45,12 +62,19 @@ impl PauseObject {
         };
         let retry = outcome.is_transient();
         let failed = matches!(outcome, DeliveryOutcome::Permanent { .. });
-        outcome.apply(&mut p.delivery, now_ms());
+        policy_delivery::record(&mut p, approver, &outcome, now_ms());
         p.version += 1;
-        let (kind, ctx) = delivery_event(&outcome, &p);
+        let (kind, mut ctx) = delivery_event(&outcome, &view);
+        if let Some(i) = approver {
+            ctx["approver"] = p.approvers[i].id.clone().into();
+            ctx["recipient"] = view.recipient.clone().into();
+        }
         self.audit(&p, "system", kind, &ctx)?;
         if failed {
-            let effects = effects_of(p.webhook_url.is_some(), EventType::DeliveryFailed);
+            let mut effects = effects_of(p.webhook_url.is_some(), EventType::DeliveryFailed);
+            if let Some(Effect::Webhook { nth, .. }) = effects.first_mut() {
+                *nth = approver.map(|i| i as u8);
+            }
             self.commit(&mut p, &effects)?;
         } else {
             self.commit(&mut p, &[Effect::Index])?;
@@ -63,10 +87,16 @@ impl PauseObject {
     }
 }
 
+/// The index of the approver's contact in use (part of the message's key, so each
+/// contact's message is its own).
+fn p_contact(view: &Pause, i: usize) -> u8 {
+    view.approvers.get(i).map_or(0, |a| a.contact)
+}
+
 fn delivery_event(outcome: &DeliveryOutcome, p: &Pause) -> (AuditKind, serde_json::Value) {
     let base = |provider: &str| {
         serde_json::json!({
-            "channel": p.channel.as_str(), "provider": provider, "attempt": p.delivery.attempts,
+            "channel": p.channel.as_str(), "provider": provider, "attempt": p.delivery.attempts + 1,
         })
     };
     match outcome {

@@ -16,6 +16,7 @@ mod effects;
 mod outbox;
 mod receipt;
 mod storage;
+mod votes;
 
 use std::cell::RefCell;
 use std::time::Duration;
@@ -30,6 +31,7 @@ use crate::core::error::ApiError;
 use crate::core::link;
 use crate::core::outbox::{effects_of, Effect};
 use crate::core::pause::{DeliveryStatus, Pause, Refusal, Status};
+use crate::core::policy::delivery as policy_delivery;
 use crate::core::protocol::{Command, Outcome, Reply, SlackUser};
 use crate::core::request::wait::MAX_WAIT_MS;
 use crate::core::waiters::Waiters;
@@ -125,6 +127,7 @@ impl PauseObject {
                 country,
                 user_agent,
                 slack_user,
+                approver,
             } => {
                 let seen = Seen {
                     via,
@@ -132,7 +135,7 @@ impl PauseObject {
                     user_agent,
                     slack_user,
                 };
-                self.respond(&mut p, choice, None, true, now, seen)?
+                self.respond(&mut p, approver, choice, None, true, now, seen)?
             }
             Command::RespondWithComment(a) => {
                 let seen = Seen {
@@ -143,6 +146,7 @@ impl PauseObject {
                 };
                 self.respond(
                     &mut p,
+                    a.approver,
                     a.choice,
                     a.comment.as_deref(),
                     a.confirmed,
@@ -157,27 +161,47 @@ impl PauseObject {
                 error_code,
                 error_message,
             } => {
-                let ours = p.delivery.provider.as_deref() == Some(provider.as_str())
-                    && (p.delivery.message_id.is_none() || p.delivery.message_id == message_id);
-                if ours
-                    && apply_status_report(
-                        &mut p.delivery,
-                        &status,
-                        error_code.as_deref(),
-                        error_message.clone(),
-                        now,
-                    )
-                {
+                // Which message it is: the one recipient's, or an approver's (found by
+                // the provider's message id).
+                let target = if p.approvers.is_empty() {
+                    let ours = p.delivery.provider.as_deref() == Some(provider.as_str())
+                        && (p.delivery.message_id.is_none() || p.delivery.message_id == message_id);
+                    ours.then_some(None)
+                } else {
+                    policy_delivery::by_message(&p, &provider, message_id.as_deref()).map(Some)
+                };
+                let changed = target.is_some_and(|t| {
+                    policy_delivery::delivery_mut(&mut p, t).is_some_and(|d| {
+                        apply_status_report(
+                            d,
+                            &status,
+                            error_code.as_deref(),
+                            error_message.clone(),
+                            now,
+                        )
+                    })
+                });
+                if changed {
+                    if let Some(Some(i)) = target {
+                        if i == 0 {
+                            p.delivery = p.approvers[0].delivery.clone();
+                        }
+                    }
+                    let reported = target
+                        .and_then(|t| policy_delivery::delivery_mut(&mut p, t).map(|d| d.status))
+                        .unwrap_or(p.delivery.status);
                     p.version += 1;
                     // Provider reports: failures and deliveries are audit events of their own.
-                    let kind = match p.delivery.status {
+                    let kind = match reported {
                         DeliveryStatus::Failed => AuditKind::MessageFailed,
                         DeliveryStatus::Delivered => AuditKind::MessageDelivered,
                         _ => AuditKind::MessageSent,
                     };
+                    let approver = target.flatten().map(|i| p.approvers[i].id.clone());
                     let ctx = serde_json::json!({
                         "provider": provider, "message_id": message_id, "status": status,
                         "error_code": error_code, "error_message": error_message,
+                        "approver": approver,
                     });
                     self.audit(&p, "system", kind, &ctx)?;
                     self.commit(&mut p, &[Effect::Index])?;
@@ -227,15 +251,28 @@ impl PauseObject {
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn respond(
         &self,
         p: &mut Pause,
+        approver: Option<u8>,
         choice: usize,
         comment: Option<&str>,
         confirmed: bool,
         now: i64,
         seen: Seen,
     ) -> std::result::Result<Outcome, ApiError> {
+        if !p.approvers.is_empty() {
+            let Some(i) = approver else {
+                return Ok(Outcome::NotFound); // every link of such a pause names its approver
+            };
+            let answer = votes::Answer {
+                choice,
+                comment,
+                confirmed,
+            };
+            return self.record_vote(p, usize::from(i), answer, now, seen);
+        }
         let via = seen.via.as_str();
         Ok(
             match p.respond_with_comment(choice, comment, confirmed, now, via) {
@@ -260,6 +297,10 @@ impl PauseObject {
                     Outcome::CommentRefused
                 }
                 Err(Refusal::NeedsConfirmation) => Outcome::NeedsConfirmation,
+                // Only votes (multi-approver pauses) refuse these.
+                Err(Refusal::AlreadyVoted | Refusal::NotYourTurn | Refusal::NotAnApprover) => {
+                    Outcome::NotFound
+                }
             },
         )
     }
@@ -278,7 +319,8 @@ impl PauseObject {
                 audit_head: Some(self.audit_head()?),
             });
         }
-        self.commit(&mut p, &[Effect::Index, Effect::Deliver { approver: None }])?;
+        let effects = crate::core::policy::create::create_effects(&p);
+        self.commit(&mut p, &effects)?;
         // The full request as created (never the key itself, nor the response link).
         let mut request = p.to_api();
         if let Some(o) = request.as_object_mut() {
@@ -355,7 +397,7 @@ impl Drop for LeaveOnDrop<'_> {
 }
 
 /// Where a page answer came from, for the audit log.
-struct Seen {
+pub(crate) struct Seen {
     /// How the answer arrived: `page`, `slack`.
     via: String,
     country: Option<String>,

@@ -99,6 +99,7 @@ pub(crate) async fn slack_interactivity(mut req: Request, env: &Env) -> Result<R
         &pause_id,
         &Command::Respond {
             choice: click.choice,
+            approver: click.approver,
             via: "slack".into(),
             country: None,
             user_agent: None,

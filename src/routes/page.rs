@@ -66,8 +66,24 @@ fn final_status(p: &Pause) -> u16 {
 
 /// What a link leads to: its pause, or a page that answers it without reading anything.
 enum Link {
-    Pause(String),
+    /// The pause, and the approver whose link it is (None: the one recipient).
+    Pause(String, Option<u8>),
     Answer(Response),
+}
+
+/// Approver `i`'s own page when it differs from the question (voted already, not
+/// their turn, or the pause ended); `None` for the one recipient or to ask.
+fn approver_page(p: &Pause, approver: Option<u8>, just_voted: bool) -> Option<Response> {
+    let i = usize::from(approver?);
+    if p.approvers.is_empty() {
+        return None;
+    }
+    let status = if p.status == Status::Pending {
+        200
+    } else {
+        final_status(p)
+    };
+    page_html::approver_view(p, i, just_voted).map(|b| html(status, b))
 }
 
 fn load(env: &Env, raw_token: &str) -> Result<Link, ApiError> {
@@ -76,7 +92,7 @@ fn load(env: &Env, raw_token: &str) -> Result<Link, ApiError> {
         return Ok(Link::Answer(invalid()));
     };
     Ok(match link::state(&claims, now_ms()) {
-        LinkState::Usable => Link::Pause(claims.pause_id.to_string()),
+        LinkState::Usable => Link::Pause(claims.pause_id.to_string(), claims.approver),
         LinkState::Expired => Link::Answer(expired()),
     })
 }
@@ -103,8 +119,8 @@ pub(crate) async fn get(
     raw_token: &str,
     path: &str,
 ) -> Result<Response, ApiError> {
-    let id = match load(env, raw_token)? {
-        Link::Pause(id) => id,
+    let (id, approver) = match load(env, raw_token)? {
+        Link::Pause(id, approver) => (id, approver),
         Link::Answer(r) => return Ok(r),
     };
     // Opening the page is recorded (it changes no state): link previews show up too.
@@ -116,6 +132,9 @@ pub(crate) async fn get(
     let Some(p) = client::page_opened(env, &id, ctx).await? else {
         return Ok(invalid());
     };
+    if let Some(r) = approver_page(&p, approver, false) {
+        return Ok(r);
+    }
     if p.status == Status::Pending {
         return Ok(html(200, page_html::question(&p, path, now_ms(), None, "")));
     }
@@ -130,14 +149,17 @@ pub(crate) async fn get_confirm(
     path: &str,
     choice: usize,
 ) -> Result<Response, ApiError> {
-    let id = match load(env, raw_token)? {
-        Link::Pause(id) => id,
+    let (id, approver) = match load(env, raw_token)? {
+        Link::Pause(id, approver) => (id, approver),
         Link::Answer(r) => return Ok(r),
     };
     let reply = client::call(env, &id, &Command::Get { wait_ms: 0 }).await?;
     let Some(p) = reply.pause else {
         return Ok(invalid());
     };
+    if let Some(r) = approver_page(&p, approver, false) {
+        return Ok(r);
+    }
     if p.status == Status::Pending {
         return Ok(html(
             200,
@@ -153,8 +175,8 @@ pub(crate) async fn post(
     raw_token: &str,
     path: &str,
 ) -> Result<Response, ApiError> {
-    let id = match load(env, raw_token)? {
-        Link::Pause(id) => id,
+    let (id, approver) = match load(env, raw_token)? {
+        Link::Pause(id, approver) => (id, approver),
         Link::Answer(r) => return Ok(r),
     };
     let body = read_body(&mut req, MAX_FORM_BYTES).await?;
@@ -188,12 +210,26 @@ pub(crate) async fn post(
             confirmed: form.confirmed,
             country,
             user_agent,
+            approver,
         }),
     )
     .await?;
     let Some(p) = reply.pause else {
         return Ok(invalid());
     };
+    match reply.outcome {
+        Outcome::Changed => {
+            if let Some(r) = approver_page(&p, approver, true) {
+                return Ok(r);
+            }
+        }
+        Outcome::AlreadyVoted | Outcome::NotYourTurn | Outcome::NotPending => {
+            if let Some(r) = approver_page(&p, approver, false) {
+                return Ok(r.with_status(409));
+            }
+        }
+        _ => {}
+    }
     Ok(match reply.outcome {
         Outcome::Changed => html(200, page_html::final_state(&p, true)),
         Outcome::NeedsConfirmation => html(

@@ -11,6 +11,7 @@ use crate::core::error::ApiError;
 use crate::core::ids::{PauseId, PAUSE_ID_BYTES};
 use crate::core::pause::{Channel, Delivery, DeliveryStatus, Pause, Status};
 use crate::core::plans::period_of;
+use crate::core::policy;
 use crate::core::protocol::{Command, Outcome, Reply};
 use crate::core::request::{IdempotencyKey, ListQuery, NewPause};
 use crate::core::tenancy::visible;
@@ -106,14 +107,19 @@ fn build(
 ) -> Result<Pause, ApiError> {
     let expires_at = now + new.timeout_seconds as i64 * 1000;
     let secret = config::token_secret(env)?;
-    let token = token::sign(
-        &secret,
-        Claims {
-            pause_id: id,
-            expires_at: (expires_at / 1000) as u32 + 1,
-        },
-    );
-    Ok(Pause {
+    let base = config::base_url(env, origin);
+    let link_for = |approver: Option<u8>| {
+        let token = token::sign(
+            &secret,
+            Claims {
+                pause_id: id,
+                expires_at: (expires_at / 1000) as u32 + 1,
+                approver,
+            },
+        );
+        format!("{base}/r/{token}")
+    };
+    let mut p = Pause {
         id: id.to_string(),
         account_id: caller.account_id.clone(),
         requester_name: caller.account_name.clone(),
@@ -125,7 +131,7 @@ fn build(
         timeout_default: new.timeout_default.clone(),
         webhook_url: new.webhook_url.clone(),
         metadata: new.metadata.clone(),
-        link: format!("{}/r/{token}", config::base_url(env, origin)),
+        link: link_for(None),
         created_at: now,
         expires_at,
         status: Status::Pending,
@@ -146,9 +152,13 @@ fn build(
         votes: vec![],
         escalation: vec![],
         reminders: None,
-        action: None,
+        action: new.action.clone(),
         receipt: None,
-    })
+    };
+    if let Some(policy) = &new.policy {
+        policy::create::apply(&mut p, policy, |i| link_for(Some(i)), now);
+    }
+    Ok(p)
 }
 
 /// Has the pause's Durable Object create `pause` (once: a retry under the same key

@@ -19,13 +19,18 @@ const STALL_GRACE_MS: i64 = 120_000;
 
 /// The outbox effect of a state change: records the event (once) and enqueues its
 /// first attempt. Running it again re-sends the same job, which the claim dedupes.
-pub(crate) async fn emit(env: &Env, p: &Pause, t: EventType) -> Result<(), ApiError> {
+pub(crate) async fn emit(
+    env: &Env,
+    p: &Pause,
+    t: EventType,
+    nth: Option<u8>,
+) -> Result<(), ApiError> {
     let Some(url) = p.webhook_url.as_deref() else {
         return Ok(());
     };
     let now = now_ms();
-    let id = event::event_id(&p.id, t);
-    let body = event::body(t, p, now);
+    let id = event::event_id_nth(&p.id, t, nth);
+    let body = event::body_nth(t, p, now, nth);
     let db = Db::new(env)?;
     ws::insert_event(
         &db,

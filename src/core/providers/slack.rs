@@ -22,22 +22,38 @@ pub fn mrkdwn(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// A button's value: the pause and the option, so a click needs no lookup.
-pub fn button_value(pause_id: &str, index: usize) -> String {
-    format!("{pause_id}:{index}")
+/// A button's value: the pause and the option (and the approver whose message it
+/// is, for a multi-approver pause), so a click needs no lookup.
+pub fn button_value(pause_id: &str, index: usize, approver: Option<u8>) -> String {
+    match approver {
+        None => format!("{pause_id}:{index}"),
+        Some(a) => format!("{pause_id}:{index}:{a}"),
+    }
 }
 
-pub fn parse_button_value(v: &str) -> Option<(String, usize)> {
-    let (id, i) = v.rsplit_once(':')?;
-    Some((id.to_string(), i.parse().ok()?))
+/// `pause:option` or `pause:option:approver`.
+pub fn parse_button_value(v: &str) -> Option<(String, usize, Option<u8>)> {
+    let mut parts = v.split(':');
+    let id = parts.next()?.to_string();
+    let index = parts.next()?.parse().ok()?;
+    let approver = match parts.next() {
+        None => None,
+        Some(a) => Some(a.parse().ok()?),
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((id, index, approver))
 }
 
 /// The body of `chat.postMessage`: the question, then one button per option, and a
 /// link to the response page as a fallback. Danger options are red and ask Slack's
 /// "Are you sure?" dialog before the click is sent.
+#[allow(clippy::too_many_arguments)]
 pub fn post_message(
     channel: &str,
     pause_id: &str,
+    approver: Option<u8>,
     requester: &str,
     message: &str,
     options: &[String],
@@ -52,7 +68,7 @@ pub fn post_message(
                 "type": "button",
                 "action_id": format!("pausepoint_choice_{i}"),
                 "text": { "type": "plain_text", "text": o, "emoji": true },
-                "value": button_value(pause_id, i),
+                "value": button_value(pause_id, i, approver),
             });
             if danger.contains(o) {
                 b["style"] = json!("danger");
@@ -178,6 +194,8 @@ pub fn verify(
 pub struct Click {
     pub pause_id: String,
     pub choice: usize,
+    /// The approver whose message was clicked (multi-approver pauses).
+    pub approver: Option<u8>,
     pub user_id: String,
     pub user_name: Option<String>,
     pub channel: Option<String>,
@@ -223,12 +241,13 @@ pub fn parse_click(form_body: &[u8]) -> Option<Click> {
     if p.kind != "block_actions" {
         return None;
     }
-    let (pause_id, choice) = parse_button_value(p.actions.first()?.value.as_deref()?)?;
+    let (pause_id, choice, approver) = parse_button_value(p.actions.first()?.value.as_deref()?)?;
     let user = p.user?;
     let container = p.container;
     Some(Click {
         pause_id,
         choice,
+        approver,
         user_id: user.id,
         user_name: user.username.or(user.name),
         channel: p
@@ -374,6 +393,7 @@ mod tests {
         let m = post_message(
             "C123",
             "pause_ab",
+            None,
             "Acme <Ops>",
             "Pay *now*?",
             &["Approve".into(), "Reject".into()],
@@ -391,9 +411,27 @@ mod tests {
             .contains("Acme &lt;Ops&gt;"));
         assert_eq!(
             parse_button_value("pause_ab:1"),
-            Some(("pause_ab".into(), 1))
+            Some(("pause_ab".into(), 1, None))
         );
         assert_eq!(parse_button_value("pause_ab"), None);
+        // An approver's message carries the approver too.
+        let m = post_message(
+            "C1",
+            "pause_ab",
+            Some(2),
+            "A",
+            "Q",
+            &["Yes".into(), "No".into()],
+            &[],
+            "l",
+        );
+        assert_eq!(m["blocks"][1]["elements"][1]["value"], "pause_ab:1:2");
+        assert_eq!(
+            parse_button_value("pause_ab:1:2"),
+            Some(("pause_ab".into(), 1, Some(2)))
+        );
+        assert_eq!(parse_button_value("pause_ab:1:2:3"), None);
+        assert_eq!(parse_button_value("pause_ab:1:300"), None);
     }
 
     #[test]
@@ -402,6 +440,7 @@ mod tests {
         let m = post_message(
             "C1",
             "pause_ab",
+            None,
             "Acme",
             "Clean up?",
             &["Delete".into(), "Keep".into(), long.clone()],
@@ -423,7 +462,16 @@ mod tests {
         assert_eq!(yes.chars().count(), 30, "Slack's limit for a button: {yes}");
         assert!(yes.ends_with('\u{2026}'));
         // Without danger options the first button is the primary one, as before.
-        let plain = post_message("C1", "p", "A", "Q", &["Yes".into(), "No".into()], &[], "l");
+        let plain = post_message(
+            "C1",
+            "p",
+            None,
+            "A",
+            "Q",
+            &["Yes".into(), "No".into()],
+            &[],
+            "l",
+        );
         assert_eq!(plain["blocks"][1]["elements"][0]["style"], "primary");
         assert!(!plain.to_string().contains("confirm"));
     }
@@ -433,6 +481,7 @@ mod tests {
         let m = post_message(
             "C1",
             "p",
+            None,
             "Acme <!here>",
             "<!channel> see <https://evil.example|your bank> & pay",
             &["Yes".into(), "No".into()],
@@ -482,7 +531,7 @@ mod tests {
 
         #[test]
         fn fallback_text_never_carries_slack_syntax(requester in ".{0,40}", message in ".{0,200}") {
-            let m = post_message("C1", "p", &requester, &message, &["a".into(), "b".into()], &[], "l");
+            let m = post_message("C1", "p", None, &requester, &message, &["a".into(), "b".into()], &[], "l");
             let text = m["text"].as_str().unwrap();
             proptest::prop_assert!(!text.contains('<') && !text.contains('>'));
             proptest::prop_assert_eq!(text.matches('&').count(), text.matches("&amp;").count() + text.matches("&lt;").count() + text.matches("&gt;").count());

@@ -13,6 +13,7 @@ use super::audit::ChainHead;
 use super::ids::hex;
 use super::pause::{Pause, Responder};
 use super::policy::model::{Action, Vote, RECIPIENT_ID};
+use super::policy::view::vote_to_api;
 use super::time::rfc3339;
 use sign::SigningKey;
 
@@ -26,13 +27,8 @@ pub(crate) const RECEIPT_VERSION: u32 = 1;
 
 /// The signed statement of how a pause ended (the JWS payload, before JCS).
 pub(crate) fn payload(p: &Pause, head: &ChainHead, kid: &str, now: i64) -> Value {
-    let votes: Vec<Value> = votes(p)
-        .iter()
-        .map(|v| {
-            json!({"approver": v.approver, "name": v.name, "choice": v.choice,
-                   "comment": v.comment, "at": rfc3339(v.at), "via": v.via})
-        })
-        .collect();
+    // Each vote exactly as the API shows it.
+    let votes: Vec<Value> = votes(p).iter().map(vote_to_api).collect();
     json!({
         "version": RECEIPT_VERSION,
         "pause_id": p.id,

@@ -7,6 +7,8 @@ use super::fields::{parse_object, reject_unknown, required_str};
 use super::recipient::parse_recipient;
 use crate::core::error::ApiError;
 use crate::core::pause::{AnswerSettings, Channel};
+use crate::core::policy::model::Action;
+use crate::core::policy::request::{parse_action, parse_channel, parse_policy, Frame, NewPolicy};
 use crate::core::webhook::target::{self, Policy};
 
 pub const MAX_MESSAGE_CHARS: usize = 1000;
@@ -32,6 +34,11 @@ const FIELDS: &[&str] = &[
     "danger",
     "confirm_danger",
     "allow_comment",
+    "approvers",
+    "rule",
+    "escalation",
+    "reminders",
+    "action",
 ];
 
 /// Bounds that depend on the deployment (tests shorten the minimum timeout).
@@ -56,6 +63,11 @@ pub struct NewPause {
     pub metadata: Option<Value>,
     /// Page hints: context, danger options, confirmation, comment box.
     pub answer: AnswerSettings,
+    /// Several approvers and the rule that decides (`channel`/`recipient` are then
+    /// the first approver's primary contact); `None` for one recipient.
+    pub policy: Option<NewPolicy>,
+    /// The action being approved.
+    pub action: Option<Action>,
 }
 
 impl NewPause {
@@ -72,28 +84,21 @@ pub fn parse_create(body: &[u8], limits: &Limits) -> Result<NewPause, ApiError> 
     let obj = parse_object(body)?;
     reject_unknown(&obj, FIELDS)?;
 
-    let channel = match obj.get("channel") {
-        None | Some(Value::Null) => Channel::Sms,
-        Some(Value::String(s)) => Channel::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "channel",
-                    format!("`{s}` is not a channel: use sms, email, slack or whatsapp."),
-                )
-            })?,
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "channel",
-                "`channel` must be a string: sms, email, slack or whatsapp.",
-            ))
-        }
+    // With `approvers`, each approver names their own channel and recipient (read
+    // below, once the options and timeout they are checked against are known).
+    let approvers_sent = obj.get("approvers").is_some_and(|v| !v.is_null());
+    let single = if approvers_sent {
+        None
+    } else {
+        let channel = match obj.get("channel") {
+            None | Some(Value::Null) => Channel::Sms,
+            Some(v) => parse_channel(v, "channel")?,
+        };
+        let recipient_raw = required_str(&obj, "recipient")?;
+        let recipient = parse_recipient(channel, recipient_raw)
+            .map_err(|m| ApiError::invalid("recipient", m))?;
+        Some((channel, recipient))
     };
-
-    let recipient_raw = required_str(&obj, "recipient")?;
-    let recipient =
-        parse_recipient(channel, recipient_raw).map_err(|m| ApiError::invalid("recipient", m))?;
 
     let message = required_str(&obj, "message")?.trim().to_string();
     if message.is_empty() {
@@ -172,8 +177,25 @@ pub fn parse_create(body: &[u8], limits: &Limits) -> Result<NewPause, ApiError> 
     };
 
     let answer = parse_answer_settings(&obj, &options)?;
+    let frame = Frame {
+        options: &options,
+        timeout_seconds,
+        min_seconds: limits.min_timeout_seconds,
+    };
+    let policy = parse_policy(&obj, &frame)?;
+    let action = parse_action(&obj)?;
+    let (channel, recipient) = match (single, &policy) {
+        (Some(pair), _) => pair,
+        (None, Some(p)) => {
+            let first = &p.approvers[0].contacts[0];
+            (first.channel, first.recipient.clone())
+        }
+        (None, None) => return Err(ApiError::missing("approvers")),
+    };
 
     Ok(NewPause {
+        policy,
+        action,
         answer,
         channel,
         recipient,

@@ -18,6 +18,10 @@ pub enum EventType {
     Cancelled,
     /// The message carrying the question failed for good.
     DeliveryFailed,
+    /// An approver voted (one event per vote: `nth` is the vote's index).
+    VoteRecorded,
+    /// An escalation level was reached (`nth` is the level's index).
+    Escalated,
 }
 
 impl From<Transition> for EventType {
@@ -37,6 +41,8 @@ impl EventType {
             EventType::TimedOut => "pause.timed_out",
             EventType::Cancelled => "pause.cancelled",
             EventType::DeliveryFailed => "pause.delivery_failed",
+            EventType::VoteRecorded => "pause.vote_recorded",
+            EventType::Escalated => "pause.escalated",
         }
     }
 }
@@ -44,8 +50,17 @@ impl EventType {
 /// The `webhook-id`: derived from the pause and the event type (each happens at most
 /// once per pause), so an effect that runs twice enqueues the same event.
 pub fn event_id(pause_id: &str, t: EventType) -> String {
-    let digest = Sha256::digest(format!("{pause_id}.{}", t.as_str()).as_bytes());
-    format!("msg_{}", hex(&digest[..12]))
+    event_id_nth(pause_id, t, None)
+}
+
+/// The id of an event that happens more than once per pause (a vote, a level):
+/// `nth` tells them apart. `None` is the id of [`event_id`].
+pub fn event_id_nth(pause_id: &str, t: EventType, nth: Option<u8>) -> String {
+    let seed = match nth {
+        None => format!("{pause_id}.{}", t.as_str()),
+        Some(n) => format!("{pause_id}.{}.{n}", t.as_str()),
+    };
+    format!("msg_{}", hex(&Sha256::digest(seed.as_bytes())[..12]))
 }
 
 #[derive(Serialize)]
@@ -59,15 +74,33 @@ struct Envelope<'a> {
 /// The body: `{"type", "timestamp", "data": the pause as GET returns it}`. The
 /// timestamp is when the event happened, not when it is sent.
 pub fn body(t: EventType, p: &Pause, now: i64) -> String {
+    body_nth(t, p, now, None)
+}
+
+/// The body of the `nth` event of its type: a `pause.vote_recorded` carries the vote
+/// in `data.vote` (the pause in `data` has every vote so far) and happens at its time.
+pub fn body_nth(t: EventType, p: &Pause, now: i64, nth: Option<u8>) -> String {
+    let vote = match (t, nth) {
+        (EventType::VoteRecorded, Some(n)) => p.votes.get(usize::from(n)),
+        _ => None,
+    };
     let at = match t {
         EventType::DeliveryFailed => p.delivery.updated_at,
+        EventType::VoteRecorded => vote.map(|v| v.at),
+        EventType::Escalated => nth
+            .and_then(|n| p.escalation.get(usize::from(n)))
+            .and_then(|l| l.reached_at),
         _ => p.resolved_at(),
     }
     .unwrap_or(now);
+    let mut data = p.to_api();
+    if let Some(v) = vote {
+        data["vote"] = crate::core::policy::view::vote_to_api(v);
+    }
     serde_json::to_string(&Envelope {
         kind: t.as_str(),
         timestamp: rfc3339(at),
-        data: p.to_api(),
+        data,
     })
     .expect("a JSON value always serialises")
 }
