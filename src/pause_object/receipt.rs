@@ -10,7 +10,9 @@ use crate::http::now_ms;
 impl PauseObject {
     /// Attaches the receipt to an ended pause that has none yet. Without a usable key
     /// (logged by `config::receipt_key`) the pause still ends, with `receipt: null`:
-    /// a decision is never held back for its receipt.
+    /// a decision is never held back for its receipt. A pause that ended before
+    /// receipts existed gets one at its next commit (a late delivery report), signed
+    /// with the chain head of that moment.
     pub(super) fn seal(&self, p: &mut Pause) {
         if p.status == Status::Pending || p.receipt.is_some() {
             return;
