@@ -144,6 +144,41 @@ test('a pause answered through the real page has a receipt that verifies against
   assert.equal(listed?.receipt, p.receipt);
 });
 
+test('a quorum decided by votes: the receipt names every approver who voted, in order, bound to the action', async () => {
+  const r = await svc.request('POST', '/v1/pause', { key: acct.live_key, body: {
+    message: 'Wire $8,400 to Meridian?', options: ['Approve', 'Reject'], timeout_hours: 4, action: ACTION,
+    approvers: [
+      { id: 'dana', name: 'Dana (CFO)', channel: 'sms', recipient: '+13128471928' },
+      { name: 'Lee', channel: 'email', recipient: 'lee@example.com' },
+      { name: 'Sam', channel: 'slack', recipient: 'U024BE7LH' },
+    ],
+    rule: { type: 'quorum', count: 2, veto: ['Reject'] },
+  } });
+  assert.equal(r.status, 201, r.text);
+  const rows = await eventually(async () => {
+    const o = await svc.request('GET', `/dev/outbox?pause_id=${r.json.pause_id}`);
+    return o.json?.data?.length >= 3 ? o.json.data : null;
+  });
+  const link = Object.fromEntries(rows.map((m) => [m.recipient, m.link]));
+  assert.equal((await choose(link['lee@example.com'], 0)).status, 200);
+  const half = await get(svc, acct.live_key, r.json.pause_id);
+  assert.equal(half.status, 'pending');
+  assert.equal(half.receipt, null, 'one vote of two: no receipt yet');
+  assert.equal((await choose(link['+13128471928'], 0)).status, 200);
+  const p = await get(svc, acct.live_key, r.json.pause_id);
+  assert.equal(p.status, 'responded');
+  const payload = openReceipt(p.receipt, (await jwksOf(svc)).json);
+  assert.deepEqual(payload.rule, { type: 'quorum', count: 2, veto: ['Reject'] });
+  assert.deepEqual(payload.decision, { status: 'responded', choice: 'Approve', responded_by: 'approvers' });
+  assert.deepEqual(payload.votes.map((v) => [v.approver, v.name, v.choice]), [['approver_2', 'Lee', 'Approve'], ['dana', 'Dana (CFO)', 'Approve']]);
+  assert.deepEqual(payload.votes, p.votes, 'the votes exactly as the API shows them');
+  assert.equal(payload.action_sha256, sha256(jcs(ACTION)));
+  assert.equal(payload.decided_at, p.responded_at);
+  // Sam's late tap changes nothing, the receipt least of all.
+  await choose(link.U024BE7LH, 1);
+  assert.equal((await get(svc, acct.live_key, p.pause_id)).receipt, p.receipt);
+});
+
 test('cancelled and timed-out pauses get receipts; the answer response carries it at once', async () => {
   const jwks = (await jwksOf(svc)).json;
   const c = await create(svc, acct.live_key);
