@@ -76,7 +76,9 @@ schemas = {
                 "param": {**nstr, "description": "The parameter at fault, if one is."},
                 "request_id": {"type": "string", "pattern": "^req_"}}}}},
     "CreatePause": {
-        "type": "object", "additionalProperties": False, "required": ["recipient", "message", "options"],
+        "type": "object", "additionalProperties": False, "required": ["message", "options"],
+        # One recipient, or approvers.
+        "anyOf": [{"required": ["recipient"]}, {"required": ["approvers"]}],
         "properties": {
             "recipient": {"type": "string", "description": "E.164 for sms/whatsapp (any common formatting, e.g. +1 (312) 847-1928), an email address for email, a Slack channel/user id or #name for slack.", "examples": ["+1 (312) 847-1928"]},
             "channel": {"type": ["string", "null"], "enum": ["sms", "email", "slack", "whatsapp", None], "default": "sms"},
@@ -95,7 +97,18 @@ schemas = {
             "context": {"type": ["string", "null"], "maxLength": 1000, "description": "Background shown under the question on the page."},
             "danger": {"type": ["array", "null"], "items": {"type": "string"}, "description": "Options that are destructive (a subset of options, not all of them)."},
             "confirm_danger": {"type": ["boolean", "null"], "description": "Ask \"Are you sure?\" before a danger option counts; needs danger."},
-            "allow_comment": {"type": ["boolean", "null"], "description": "Offer a free-text comment with the choice (response_comment)."}},
+            "allow_comment": {"type": ["boolean", "null"], "description": "Offer a free-text comment with the choice (response_comment)."},
+            # Approval policies (README "Approval policies"). Cross-field rules (quorum count
+            # at most the approvers, veto among options, one person once, delays below the
+            # timeout) are in the descriptions: a schema-valid request may still get a 400.
+            "approvers": {"type": ["array", "null"], "minItems": 1, "maxItems": 10, "items": ref("Approver"),
+                "description": "Instead of recipient/channel (not with them, not even null): the people who decide, each with their own link; at most 10 over all escalation levels (fewer per plan). One person (any shared recipient) at most once."},
+            "rule": {"description": "How the approvers' votes decide (needs approvers; default any).",
+                "oneOf": [{"type": "null"}, {"type": "string", "enum": ["any", "all", "ordered"]}, ref("Rule")]},
+            "escalation": {"type": ["array", "null"], "maxItems": 3, "items": ref("EscalationLevel"),
+                "description": "Levels of approvers added after a delay of silence (needs approvers; not with the ordered rule). Delays strictly increasing, each at least the minimum timeout and less than the timeout."},
+            "reminders": {"oneOf": [{"type": "null"}, ref("Reminders")], "description": "Re-sends the question to approvers asked and not yet answered (needs approvers)."},
+            "action": {"oneOf": [{"type": "null"}, ref("Action")], "description": "The action being approved: shown on the page, bound to the decision."}},
         # timeout_hours xor timeout_seconds: never both (a null counts as absent).
         "not": {"required": ["timeout_hours", "timeout_seconds"],
                 "properties": {"timeout_hours": {"type": "number"}, "timeout_seconds": {"type": "number"}}},
@@ -106,6 +119,36 @@ schemas = {
             # The recipient's form depends on the channel.
             *[when_channel([c], {"properties": {"recipient": {"pattern": pattern}}}) for c, pattern in RECIPIENTS.items()],
             when_channel(["email"], {"properties": {"recipient": {"maxLength": 254}}})]},
+    "Contact": {"type": "object", "additionalProperties": False, "required": ["recipient"],
+        "properties": {"channel": {"type": ["string", "null"], "enum": ["sms", "email", "slack", "whatsapp", None], "default": "sms"},
+            "recipient": {"type": "string", "description": "As the top-level recipient, for this channel."}}},
+    "Approver": {"type": "object", "additionalProperties": False, "required": ["recipient"],
+        "properties": {"id": {"type": ["string", "null"], "pattern": "^[a-z0-9_-]{1,32}$", "description": "Unique; default approver_1, approver_2... in order over all levels."},
+            "name": {"type": ["string", "null"], "description": "Shown to the others and in votes; at most 80 characters."},
+            "channel": {"type": ["string", "null"], "enum": ["sms", "email", "slack", "whatsapp", None], "default": "sms"},
+            "recipient": {"type": "string", "description": "As the top-level recipient, for this channel."},
+            "fallbacks": {"type": ["array", "null"], "maxItems": 3, "items": ref("Contact"), "description": "Tried in order when delivery fails for good; not the same contact twice."}}},
+    "Rule": {"type": "object", "additionalProperties": False, "required": ["type"],
+        "properties": {"type": {"type": "string", "enum": ["any", "all", "quorum", "ordered"]},
+            "count": {"type": ["integer", "null"], "minimum": 2, "maximum": 10, "description": "quorum only (required there): votes for one option that decide it; at most the number of approvers."},
+            "veto": {"type": ["array", "null"], "uniqueItems": True, "items": {"type": "string"}, "description": "Options (not all of them) that decide at one vote; not with any."}},
+        "examples": [{"type": "quorum", "count": 2, "veto": ["Reject"]}, {"type": "all", "veto": ["Reject"]}, {"type": "ordered"}, {"type": "any"}]},
+    "EscalationLevel": {"type": "object", "additionalProperties": False, "required": ["approvers"],
+        "properties": {"after_seconds": {"type": ["integer", "null"], "minimum": 1}, "after_hours": {"type": ["number", "null"], "exclusiveMinimum": 0},
+            "approvers": {"type": "array", "minItems": 1, "maxItems": 10, "items": ref("Approver")}},
+        "description": "after_seconds or after_hours (one of them, required): the delay after creation."},
+    "Reminders": {"type": "object", "additionalProperties": False,
+        "properties": {"before_timeout_seconds": {"type": ["array", "null"], "minItems": 1, "maxItems": 3, "items": {"type": "integer", "minimum": 1}},
+            "before_timeout_hours": {"type": ["array", "null"], "minItems": 1, "maxItems": 3, "items": {"type": "number", "exclusiveMinimum": 0}},
+            "every_seconds": {"type": ["integer", "null"], "minimum": 1}, "every_hours": {"type": ["number", "null"], "exclusiveMinimum": 0},
+            "max": {"type": ["integer", "null"], "minimum": 1, "maximum": 3, "description": "With every_*: at most this many (default 3)."}},
+        "description": "Either before_timeout_* (each less than the timeout) or every_* (at least the minimum timeout) with max."},
+    "Action": {"type": "object", "additionalProperties": False, "required": ["name"],
+        "properties": {"name": {"type": "string", "minLength": 1, "description": "1 to 100 characters, e.g. wire_transfer."},
+            "arguments": {"description": "Any JSON (default {}); the action is at most 8 KB as JSON."}}},
+    "Vote": {"type": "object", "required": ["approver", "name", "choice", "comment", "at", "via"],
+        "properties": {"approver": {"type": "string", "description": "The approver's id (recipient for a single-recipient pause)."},
+            "name": nstr, "choice": {"type": "string"}, "comment": nstr, "at": ts, "via": {"type": "string"}}},
     "Delivery": {"type": "object", "required": ["status", "provider", "attempts", "error_code", "error_message", "message_id", "updated_at"],
         "properties": {"status": {"type": "string", "enum": ["queued", "sending", "sent", "delivered", "failed", "retrying"]},
             "provider": nstr, "attempts": {"type": "integer", "minimum": 0}, "error_code": {**nstr, "description": "The provider's code, or ours: channel_not_configured (no provider set up for the channel), outcome_unknown."}, "error_message": nstr,
@@ -127,7 +170,16 @@ schemas = {
             "timeout_default": nstr, "webhook_url": nstr, "metadata": {"type": ["object", "null"]},
             "created_at": ts, "expires_at": ts,
             "response_choice": nstr, "responded_at": nts,
-            "responded_by": {"type": ["string", "null"], "enum": ["recipient", "timeout_default", None]},
+            "responded_by": {"type": ["string", "null"], "enum": ["recipient", "timeout_default", "approvers", "no_agreement", None]},
+            "rule": {"type": "object", "required": ["type"], "properties": {"type": {"type": "string", "enum": ["any", "all", "quorum", "ordered"]}}},
+            "action": {"type": ["object", "null"]}, "votes": {"type": "array", "items": ref("Vote")},
+            "receipt": {"description": "The signed decision receipt once the pause ended; null before."},
+            "approvers": {"type": "array", "description": "Multi-approver pauses only.", "items": {"type": "object",
+                "required": ["id", "name", "channel", "recipient", "level", "asked_at", "voted", "delivery"],
+                "properties": {"id": {"type": "string"}, "name": nstr, "channel": {"type": "string"}, "recipient": {"type": "string"},
+                    "level": {"type": "integer"}, "asked_at": nts, "voted": {"type": "boolean"}, "delivery": {"type": "object"}}}},
+            "escalation": {"type": "array", "items": {"type": "object", "properties": {"after_seconds": {"type": "integer"}, "reached_at": nts}}},
+            "reminders": {"type": ["object", "null"]},
             "responded_via": nstr, "response_comment": nstr, "cancelled_at": nts, "resolved_at": nts,
             "context": nstr, "danger": {"type": "array", "items": {"type": "string"}},
             "confirm_danger": {"type": "boolean"}, "allow_comment": {"type": "boolean"},
@@ -164,6 +216,20 @@ schemas = {
                     "latency_ms": {"type": ["integer", "null"]}, "error": nstr, "outcome": {"type": "string"}}}}}},
 }
 
+_THREE = [{"id": "dana", "name": "Dana (CFO)", "channel": "sms", "recipient": "+13128471928"},
+          {"name": "Lee", "channel": "sms", "recipient": "+13125550101"},
+          {"name": "Sam", "channel": "sms", "recipient": "+13125550102"}]
+_Q = {"message": "Wire $8,400 to Meridian?", "options": ["Approve", "Reject"], "timeout_hours": 4, "timeout_default": "Reject"}
+CREATE_EXAMPLES = {
+    "one_recipient": {"summary": "One person", "value": {"recipient": "+1 (312) 847-1928", **_Q}},
+    "any": {"summary": "Anyone of them decides", "value": {**_Q, "approvers": _THREE, "rule": "any"}},
+    "all": {"summary": "All must agree; a Reject decides at once", "value": {**_Q, "approvers": _THREE, "rule": {"type": "all", "veto": ["Reject"]}}},
+    "quorum": {"summary": "2 of 3, a Reject decides at once, with the action", "value": {**_Q, "approvers": _THREE,
+        "rule": {"type": "quorum", "count": 2, "veto": ["Reject"]},
+        "action": {"name": "wire_transfer", "arguments": {"amount_cents": 840000, "to": "Meridian LLC"}}}},
+    "ordered": {"summary": "One after another", "value": {**_Q, "approvers": _THREE, "rule": {"type": "ordered", "veto": ["Reject"]}}},
+}
+
 def op(summary, responses, **kw):
     o = {"summary": summary, "responses": {**responses, **COMMON}}
     o.update(kw)
@@ -179,7 +245,7 @@ paths = {
         "413": err("Body over 64 KB."), "415": err("Not JSON."), "422": err("Idempotency-Key reused with another request.")},
         operationId="createPause",
         parameters=[{"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"}}],
-        requestBody={"required": True, **json_body(ref("CreatePause"))})},
+        requestBody={"required": True, "content": {"application/json": {"schema": ref("CreatePause"), "examples": CREATE_EXAMPLES}}})},
     "/v1/pause/{id}": {
         "get": op("Get a pause (optionally long-poll)", {"200": json_body(ref("Pause"), "The pause."), "400": err("Invalid `wait`."), "404": err("No such pause in this account.")},
             operationId="getPause",

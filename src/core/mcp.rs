@@ -213,12 +213,25 @@ fn pause_id_schema() -> Value {
 /// `tools/list`: names, descriptions a model can act on, and input JSON Schemas.
 pub fn tool_definitions() -> Value {
     let read_only = json!({ "readOnlyHint": true, "openWorldHint": false });
+    // One approver of `approvers` (and of an escalation level).
+    let approver_schema = || {
+        json!({ "type": "object", "properties": {
+            "id": { "type": "string", "pattern": "^[a-z0-9_-]{1,32}$" },
+            "name": { "type": "string", "maxLength": 80 },
+            "channel": { "type": "string", "enum": ["sms", "email", "slack", "whatsapp"], "default": "sms" },
+            "recipient": { "type": "string" },
+            "fallbacks": { "type": "array", "maxItems": 3, "items": { "type": "object", "properties": {
+                "channel": { "type": "string", "enum": ["sms", "email", "slack", "whatsapp"] }, "recipient": { "type": "string" } },
+                "required": ["recipient"], "additionalProperties": false } } },
+          "required": ["recipient"], "additionalProperties": false })
+    };
     json!([
         {
             "name": "create_pause_request",
             "title": "Ask a person a question",
             "description": "Pause and ask a person to choose between options (for example approve or reject a payment). \
-    The person receives a text message (or email/Slack/WhatsApp) with a link and taps an answer. Returns at once with a pause_id \
+    The person receives a text message (or email/Slack/WhatsApp) with a link and taps an answer (send `recipient`, or \
+    `approvers` and a `rule` to ask several people). Returns at once with a pause_id \
     and status `pending`; then call poll_pause_request with wait_seconds to get the answer. If nobody answers before the timeout, \
     timeout_default is chosen (or the status becomes `timed_out` without one).",
             "inputSchema": {
@@ -232,9 +245,34 @@ pub fn tool_definitions() -> Value {
                     "timeout_seconds": { "type": "integer", "minimum": 1, "description": "The timeout in seconds, instead of timeout_hours." },
                     "timeout_default": { "type": "string", "description": "The option chosen automatically when the timeout passes; must be one of options." },
                     "webhook_url": { "type": "string", "format": "uri", "description": "Optional https URL that receives a signed event when the pause ends." },
-                    "metadata": { "type": "object", "description": "Optional JSON object (4 KB max) echoed back on the pause." }
+                    "metadata": { "type": "object", "description": "Optional JSON object (4 KB max) echoed back on the pause." },
+                    "approvers": { "type": "array", "minItems": 1, "maxItems": 10, "items": approver_schema(),
+                        "description": "Instead of recipient/channel: several people, each with their own link. The rule says how their votes decide." },
+                    "rule": { "description": "How approvers' votes decide (default any): \"any\" (first vote), \"all\" (everyone the same), \"ordered\" (one after another), or {\"type\": \"quorum\", \"count\": 2, \"veto\": [\"Reject\"]}. veto options decide at one vote (not with any).",
+                        "oneOf": [
+                            { "type": "string", "enum": ["any", "all", "ordered"] },
+                            { "type": "object", "properties": {
+                                "type": { "type": "string", "enum": ["any", "all", "quorum", "ordered"] },
+                                "count": { "type": "integer", "minimum": 2, "maximum": 10, "description": "quorum only: votes for one option that decide it." },
+                                "veto": { "type": "array", "items": { "type": "string" }, "description": "Options that decide at one vote." } },
+                              "required": ["type"], "additionalProperties": false } ] },
+                    "escalation": { "type": "array", "maxItems": 3, "description": "Levels of approvers added after a delay of silence (not with ordered).",
+                        "items": { "type": "object", "properties": {
+                            "after_seconds": { "type": "integer", "minimum": 1 }, "after_hours": { "type": "number", "exclusiveMinimum": 0 },
+                            "approvers": { "type": "array", "minItems": 1, "items": approver_schema() } },
+                          "required": ["approvers"], "additionalProperties": false } },
+                    "reminders": { "type": "object", "description": "Re-send to approvers who have not answered: {\"before_timeout_seconds\": [3600]} or {\"every_seconds\": 900, \"max\": 3}.",
+                        "properties": {
+                            "before_timeout_seconds": { "type": "array", "maxItems": 3, "items": { "type": "integer", "minimum": 1 } },
+                            "before_timeout_hours": { "type": "array", "maxItems": 3, "items": { "type": "number", "exclusiveMinimum": 0 } },
+                            "every_seconds": { "type": "integer", "minimum": 1 }, "every_hours": { "type": "number", "exclusiveMinimum": 0 },
+                            "max": { "type": "integer", "minimum": 1, "maximum": 3 } },
+                        "additionalProperties": false },
+                    "action": { "type": "object", "description": "The action being approved, shown on the page and bound to the decision (8 KB max).",
+                        "properties": { "name": { "type": "string", "minLength": 1, "maxLength": 100 }, "arguments": { "description": "Any JSON." } },
+                        "required": ["name"], "additionalProperties": false }
                 },
-                "required": ["recipient", "message", "options"],
+                "required": ["message", "options"],
                 "additionalProperties": false
             },
             "annotations": { "readOnlyHint": false, "destructiveHint": false, "idempotentHint": false, "openWorldHint": true }

@@ -65,7 +65,8 @@ test('a scripted session: initialize, list tools, create, poll while answered, c
     assert.ok(t.description.length > 40);
   }
   const createTool = tools.find((t) => t.name === 'create_pause_request');
-  assert.deepEqual(createTool.inputSchema.required, ['recipient', 'message', 'options']);
+  assert.deepEqual(createTool.inputSchema.required, ['message', 'options']);
+  assert.ok(createTool.inputSchema.properties.approvers && createTool.inputSchema.properties.rule, 'approval policies through MCP too');
 
   // Create, then poll with a wait while the person answers on the page.
   const created = await call('create_pause_request', seedRequest());

@@ -81,8 +81,9 @@ pub fn parse_policy(
         }
         return Ok(None);
     };
+    // Present at all, even null: with `approvers` the pair has no meaning.
     for k in ["recipient", "channel"] {
-        if present(obj, k).is_some() {
+        if obj.contains_key(k) {
             return Err(ApiError::ConflictingParam {
                 param: k.into(),
                 message: format!("Send `approvers` or `{k}`, not both: with `approvers`, each approver has their own `channel` and `recipient`."),
