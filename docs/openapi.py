@@ -42,7 +42,10 @@ AUDIT_EVENT_TYPES = ["pause.created", "message.sent", "message.failed", "message
                      "member.joined", "member.removed",
                      # Console actions on keys, secrets and webhooks (the account's chain too).
                      "key.created", "key.rotated", "key.revoked", "webhook_secret.rotated",
-                     "webhook.replayed"]
+                     "webhook.replayed",
+                     # Approval policies (README "Approval policies").
+                     "vote.recorded", "pause.escalated", "reminder.sent", "delivery.fallback",
+                     "policy.no_agreement"]
 MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS = 60, 30 * 24 * 3600
 # Recipients by channel, as the server reads them (a subset where it is more lenient:
 # it also trims white space and takes non-ASCII email domains).
@@ -103,15 +106,20 @@ schemas = {
             # timeout) are in the descriptions: a schema-valid request may still get a 400.
             "approvers": {"type": ["array", "null"], "minItems": 1, "maxItems": 10, "items": ref("Approver"),
                 "description": "Instead of recipient/channel (not with them, not even null): the people who decide, each with their own link; at most 10 over all escalation levels (fewer per plan). One person (any shared recipient) at most once."},
-            "rule": {"description": "How the approvers' votes decide (needs approvers; default any).",
-                "oneOf": [{"type": "null"}, {"type": "string", "enum": ["any", "all", "ordered"]}, ref("Rule")]},
+            # rule, reminders and action are described here and specified by their component
+            # schemas (Rule, Reminders, Action), not referenced: beside the allOf below, three
+            # more object schemas are more than schemathesis can generate requests from.
+            "rule": {"description": "How the approvers' votes decide (needs approvers; default any): \"any\", \"all\", \"ordered\", or an object as #/components/schemas/Rule, e.g. {\"type\": \"quorum\", \"count\": 2, \"veto\": [\"Reject\"]}."},
             "escalation": {"type": ["array", "null"], "maxItems": 3, "items": ref("EscalationLevel"),
                 "description": "Levels of approvers added after a delay of silence (needs approvers; not with the ordered rule). Delays strictly increasing, each at least the minimum timeout and less than the timeout."},
-            "reminders": {"oneOf": [{"type": "null"}, ref("Reminders")], "description": "Re-sends the question to approvers asked and not yet answered (needs approvers)."},
-            "action": {"oneOf": [{"type": "null"}, ref("Action")], "description": "The action being approved: shown on the page, bound to the decision."}},
-        # timeout_hours xor timeout_seconds: never both (a null counts as absent).
-        "not": {"required": ["timeout_hours", "timeout_seconds"],
-                "properties": {"timeout_hours": {"type": "number"}, "timeout_seconds": {"type": "number"}}},
+            "reminders": {"description": "Re-sends the question to approvers asked and not yet answered (needs approvers): #/components/schemas/Reminders, e.g. {\"before_timeout_seconds\": [3600]}."},
+            "action": {"description": "The action being approved, shown on the page and bound to the decision: #/components/schemas/Action, e.g. {\"name\": \"wire_transfer\", \"arguments\": {\"amount_cents\": 840000}}."}},
+        # timeout_hours xor timeout_seconds: never both (a null counts as absent). Said with
+        # dependentSchemas rather than a top-level `not`: with the policy fields, the `not`
+        # made the schema too complex for schemathesis to generate requests from.
+        "dependentSchemas": {"timeout_hours": {
+            "if": {"required": ["timeout_hours"], "properties": {"timeout_hours": {"type": "number"}}},
+            "then": {"not": {"required": ["timeout_seconds"], "properties": {"timeout_seconds": {"type": "number"}}}}}},
         "allOf": [
             # confirm_danger needs at least one danger option.
             {"if": {"required": ["confirm_danger"], "properties": {"confirm_danger": {"const": True}}},
@@ -128,22 +136,23 @@ schemas = {
             "channel": {"type": ["string", "null"], "enum": ["sms", "email", "slack", "whatsapp", None], "default": "sms"},
             "recipient": {"type": "string", "description": "As the top-level recipient, for this channel."},
             "fallbacks": {"type": ["array", "null"], "maxItems": 3, "items": ref("Contact"), "description": "Tried in order when delivery fails for good; not the same contact twice."}}},
-    "Rule": {"type": "object", "additionalProperties": False, "required": ["type"],
+    # A string ("any", "all", "ordered") or an object; null is no rule (any).
+    "Rule": {"type": ["string", "object", "null"], "pattern": "^(any|all|ordered)$", "additionalProperties": False, "required": ["type"],
         "properties": {"type": {"type": "string", "enum": ["any", "all", "quorum", "ordered"]},
             "count": {"type": ["integer", "null"], "minimum": 2, "maximum": 10, "description": "quorum only (required there): votes for one option that decide it; at most the number of approvers."},
             "veto": {"type": ["array", "null"], "uniqueItems": True, "items": {"type": "string"}, "description": "Options (not all of them) that decide at one vote; not with any."}},
-        "examples": [{"type": "quorum", "count": 2, "veto": ["Reject"]}, {"type": "all", "veto": ["Reject"]}, {"type": "ordered"}, {"type": "any"}]},
+        "examples": [{"type": "quorum", "count": 2, "veto": ["Reject"]}, {"type": "all", "veto": ["Reject"]}, "ordered", "any"]},
     "EscalationLevel": {"type": "object", "additionalProperties": False, "required": ["approvers"],
         "properties": {"after_seconds": {"type": ["integer", "null"], "minimum": 1}, "after_hours": {"type": ["number", "null"], "exclusiveMinimum": 0},
             "approvers": {"type": "array", "minItems": 1, "maxItems": 10, "items": ref("Approver")}},
         "description": "after_seconds or after_hours (one of them, required): the delay after creation."},
-    "Reminders": {"type": "object", "additionalProperties": False,
+    "Reminders": {"type": ["object", "null"], "additionalProperties": False,
         "properties": {"before_timeout_seconds": {"type": ["array", "null"], "minItems": 1, "maxItems": 3, "items": {"type": "integer", "minimum": 1}},
             "before_timeout_hours": {"type": ["array", "null"], "minItems": 1, "maxItems": 3, "items": {"type": "number", "exclusiveMinimum": 0}},
             "every_seconds": {"type": ["integer", "null"], "minimum": 1}, "every_hours": {"type": ["number", "null"], "exclusiveMinimum": 0},
             "max": {"type": ["integer", "null"], "minimum": 1, "maximum": 3, "description": "With every_*: at most this many (default 3)."}},
         "description": "Either before_timeout_* (each less than the timeout) or every_* (at least the minimum timeout) with max."},
-    "Action": {"type": "object", "additionalProperties": False, "required": ["name"],
+    "Action": {"type": ["object", "null"], "additionalProperties": False, "required": ["name"],
         "properties": {"name": {"type": "string", "minLength": 1, "description": "1 to 100 characters, e.g. wire_transfer."},
             "arguments": {"description": "Any JSON (default {}); the action is at most 8 KB as JSON."}}},
     "Vote": {"type": "object", "required": ["approver", "name", "choice", "comment", "at", "via"],
@@ -210,7 +219,7 @@ schemas = {
     "WebhookEvent": {"type": "object",
         "required": ["object", "event_id", "pause_id", "type", "url", "status", "attempt_count", "created_at", "attempts"],
         "properties": {"object": {"const": "webhook_event"}, "event_id": {"type": "string", "pattern": "^msg_"}, "pause_id": {"type": "string"},
-            "type": {"type": "string", "enum": ["pause.responded", "pause.timed_out", "pause.cancelled", "pause.delivery_failed"]},
+            "type": {"type": "string", "enum": ["pause.responded", "pause.timed_out", "pause.cancelled", "pause.delivery_failed", "pause.vote_recorded", "pause.escalated"]},
             "url": {"type": "string"}, "status": {"type": "string"}, "failure_reason": {**nstr, "description": "attempts_exhausted, endpoint_gone, endpoint_disabled, dead_lettered, or url_refused (the URL breaks the webhook_url rules; it was not called)."}, "attempt_count": {"type": "integer"},
             "next_attempt_at": nts, "created_at": ts, "completed_at": nts, "dead_lettered_at": nts, "payload": {},
             "attempts": {"type": "array", "items": {"type": "object", "required": ["attempt", "started_at", "status_code", "latency_ms", "error", "outcome"],

@@ -171,13 +171,13 @@ pub async fn deliver(
     route: &Route,
     contact: Option<(usize, u8)>,
 ) -> DeliveryOutcome {
-    let key = match contact {
+    let message_key = match contact {
         None => p.id.clone(),
         Some((i, c)) => format!("{}.a{i}.c{c}", p.id),
     };
     let approver = contact.map(|(i, _)| i as u8);
     match route {
-        Route::Outbox => to_outbox(env, p, &key).await,
+        Route::Outbox => to_outbox(env, p, &message_key).await,
         Route::NotConfigured(c) => providers::not_configured(*c),
         Route::Twilio {
             base,
@@ -235,7 +235,7 @@ pub async fn deliver(
             );
             let auth = format!("Bearer {key}");
             // Same key on every attempt: the API sends one email per pause.
-            let idem = format!("pausepoint-{key}");
+            let idem = format!("pausepoint-{message_key}");
             match post(
                 &format!("{base}/emails"),
                 &[

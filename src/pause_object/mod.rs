@@ -183,9 +183,7 @@ impl PauseObject {
                 });
                 if changed {
                     if let Some(Some(i)) = target {
-                        if i == 0 {
-                            p.delivery = p.approvers[0].delivery.clone();
-                        }
+                        policy_delivery::reported(&mut p, i);
                     }
                     let reported = target
                         .and_then(|t| policy_delivery::delivery_mut(&mut p, t).map(|d| d.status))

@@ -28,6 +28,9 @@ pub(crate) async fn get(ctx: &Ctx, caller: &Caller) -> Result<Response, ApiError
                 "channels": limits.channels.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
                 "max_timeout_seconds": limits.max_timeout_seconds,
                 "priority": limits.priority,
+                "max_approvers": limits.max_approvers,
+                "max_escalation_levels": limits.max_levels,
+                "max_reminders": crate::core::policy::model::MAX_REMINDERS,
             },
         }),
     ))

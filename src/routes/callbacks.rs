@@ -115,9 +115,22 @@ pub(crate) async fn slack_interactivity(mut req: Request, env: &Env) -> Result<R
     };
     // Replace the buttons: with the decision and its author, or, for a click that
     // came too late, with how the pause ended.
+    // An approver's message shows their own vote (the pause may still be pending)
+    // and is found through their own delivery.
+    let approver = click
+        .approver
+        .map(usize::from)
+        .filter(|i| *i < p.approvers.len());
+    let (chosen, delivery) = match approver {
+        Some(i) => (
+            p.vote_of(i).map(|v| v.choice.clone()),
+            p.approvers[i].delivery.clone(),
+        ),
+        None => (p.response_choice.clone(), p.delivery.clone()),
+    };
     let outcome = match reply.outcome {
         Outcome::Changed => Some(slack::decided_by(
-            p.response_choice.as_deref().unwrap_or(""),
+            chosen.as_deref().unwrap_or(""),
             &click.user_id,
         )),
         Outcome::NotPending => Some(slack::already_final(
@@ -128,8 +141,8 @@ pub(crate) async fn slack_interactivity(mut req: Request, env: &Env) -> Result<R
         _ => None,
     };
     if let (Some(outcome), Some((base, token))) = (outcome, channels::slack_token(env)) {
-        let channel = p.delivery.conversation.clone().or(click.channel);
-        let ts = p.delivery.message_id.clone().or(click.message_ts);
+        let channel = delivery.conversation.clone().or(click.channel);
+        let ts = delivery.message_id.clone().or(click.message_ts);
         if let (Some(channel), Some(ts)) = (channel, ts) {
             let update =
                 slack::final_message(&channel, &ts, &p.requester_name, &p.message, &outcome);

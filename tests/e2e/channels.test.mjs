@@ -463,3 +463,51 @@ test('a send cut off by a crash is not repeated: the pause records outcome_unkno
   assert.equal(failed.context.code, 'outcome_unknown');
   assert.equal(failed.context.will_retry, false);
 });
+
+test('approvers: each gets their own message; email buttons and Slack buttons carry the approver', async () => {
+  const r = await create({
+    message: 'Ship release 4.2?', options: ['Approve', 'Reject'], timeout_hours: 1,
+    approvers: [
+      { name: 'Ada', channel: 'email', recipient: 'ada.approver@example.com' },
+      { name: 'Bo', channel: 'email', recipient: 'bo.approver@example.com' },
+      { name: 'Cy', channel: 'slack', recipient: 'C0APPROVER3' },
+    ],
+    rule: { type: 'quorum', count: 2 },
+  });
+  assert.equal(r.status, 201, r.text);
+  const id = r.json.pause_id;
+  const p = await eventually(async () => {
+    const q = await get(id);
+    return q.approvers.every((a) => a.delivery.status === 'sent') ? q : null;
+  }, { timeoutMs: 30_000, everyMs: 200 });
+  assert.ok(p, 'every approver was sent their message');
+  assert.equal(p.approvers[0].delivery.attempts.length, 1);
+  assert.equal(p.approvers[0].delivery.attempts[0].channel, 'email');
+  const mail = (to) => resend.requests.find((q) => JSON.parse(q.body).to.includes(to));
+  const [ada, bo] = [mail('ada.approver@example.com'), mail('bo.approver@example.com')];
+  assert.ok(ada && bo, 'one email per approver');
+  assert.notEqual(ada.headers['idempotency-key'], bo.headers['idempotency-key'], 'each approver has their own message');
+  const button = (req) => [...JSON.parse(req.body).html.matchAll(/href="([^"]+)\?c=0"/g)][0][1];
+  const [adaLink, boLink] = [button(ada), button(bo)];
+  assert.notEqual(adaLink, boLink);
+  assert.match(adaLink, /\/r\/[A-Za-z0-9_-]{36}$/);
+
+  const post = slackPostFor(id);
+  const values = JSON.parse(post.body).blocks.find((b) => b.type === 'actions').elements.map((b) => b.value);
+  assert.deepEqual(values, [`${id}:0:2`, `${id}:1:2`]);
+  // Cy votes from Slack: the vote is recorded and Cy's message shows it; still pending.
+  assert.equal((await slackClick(`${id}:0:2`)).status, 200);
+  let now = await get(id);
+  assert.equal(now.status, 'pending');
+  assert.deepEqual(now.votes.map((v) => [v.approver, v.choice, v.via]), [['approver_3', 'Approve', 'slack']]);
+  const update = slack.requests.filter((q) => q.path === '/chat.update').at(-1);
+  assert.equal(JSON.parse(update.body).channel, 'C0APPROVER3');
+  // Bo approves through the email button's page: two votes decide.
+  assert.equal((await choose(boLink, 0)).status, 200);
+  now = await get(id);
+  assert.equal(now.status, 'responded');
+  assert.equal(now.responded_by, 'approvers');
+  // Ada's link now shows the decision.
+  const page = await (await fetch(adaLink)).text();
+  assert.ok(page.includes('Decided') && page.includes('Approve'), page);
+});

@@ -51,6 +51,22 @@ pub fn record(p: &mut Pause, approver: Option<usize>, outcome: &DeliveryOutcome,
     }
 }
 
+/// After a provider's report changed approver `i`'s delivery: their last attempt
+/// shows it, and so does the top-level delivery for the first approver.
+pub fn reported(p: &mut Pause, i: usize) {
+    let Some(a) = p.approvers.get_mut(i) else {
+        return;
+    };
+    let (status, code) = (a.delivery.status, a.delivery.error_code.clone());
+    if let Some(last) = a.attempts.last_mut() {
+        last.status = status;
+        last.error_code = code;
+    }
+    if i == 0 {
+        p.delivery = p.approvers[0].delivery.clone();
+    }
+}
+
 /// The approver whose message a provider reports on: same provider and message id.
 pub fn by_message(p: &Pause, provider: &str, message_id: Option<&str>) -> Option<usize> {
     let message_id = message_id?;
@@ -114,5 +130,9 @@ mod tests {
         assert_eq!(by_message(&p, "twilio", Some("SM1")), Some(0));
         assert_eq!(by_message(&p, "twilio", Some("SM9")), None);
         assert_eq!(by_message(&p, "twilio", None), None);
+        p.approvers[0].delivery.status = DeliveryStatus::Delivered;
+        reported(&mut p, 0);
+        assert_eq!(p.approvers[0].attempts[0].status, DeliveryStatus::Delivered);
+        assert_eq!(p.delivery.status, DeliveryStatus::Delivered);
     }
 }

@@ -134,3 +134,102 @@ pub fn not_your_turn(p: &Pause, i: usize) -> Option<String> {
         && !may_vote(&p.rule, &p.approvers, &p.votes, i))
     .then(|| "<p class=\"state\">It is not your turn yet: you will get a message when your answer is needed.</p>".to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::page_html::{approver_view, question};
+    use crate::core::pause::tests::sample;
+    use crate::core::pause::Channel;
+    use crate::core::policy::model::{Action, Approver, Contact};
+
+    fn two_of_three() -> Pause {
+        let mut p = sample(None);
+        p.rule = Rule::Quorum {
+            count: 2,
+            veto: vec!["Reject".into()],
+        };
+        p.approvers = ["Dana <CFO>", "Lee", "Sam"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Approver {
+                id: format!("a{i}"),
+                name: Some(n.to_string()),
+                contacts: vec![Contact {
+                    channel: Channel::Sms,
+                    recipient: format!("+1312555010{i}"),
+                }],
+                contact: 0,
+                level: 0,
+                asked_at: Some(1_000),
+                link: String::new(),
+                delivery: Default::default(),
+                attempts: vec![],
+            })
+            .collect();
+        p.action = Some(Action {
+            name: "wire_<transfer>".into(),
+            arguments: serde_json::json!({"to": "<script>alert(1)</script>", "amount_cents": 840000}),
+        });
+        p
+    }
+
+    #[test]
+    fn the_action_is_shown_pretty_and_escaped() {
+        let p = two_of_three();
+        let html = question(&p, "/r/t", 2_000, None, "");
+        assert!(html.contains("wire_&lt;transfer&gt;"));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(!html.contains("<script>"));
+        assert!(
+            html.contains("\n  &quot;amount_cents&quot;: 840000"),
+            "pretty JSON"
+        );
+        assert!(action(&sample(None)).is_empty());
+    }
+
+    #[test]
+    fn progress_names_who_voted_what_and_when() {
+        let mut p = two_of_three();
+        assert!(progress(&p).contains("0 of 2 votes"));
+        p.vote(0, 0, None, true, 50_400_000, "page").unwrap(); // 14:00 UTC
+        let text = progress(&p);
+        assert!(text.contains("1 of 2 votes"), "{text}");
+        assert!(text.contains("Dana &lt;CFO&gt;</span>: <strong dir=\"auto\">Approve</strong> at <time datetime=\"1970-01-01T14:00:00.000Z\">14:00 UTC</time>"), "{text}");
+        assert!(text.contains("One vote for <strong>Reject</strong> decides at once."));
+        assert!(progress(&sample(None)).is_empty());
+    }
+
+    #[test]
+    fn an_approver_sees_their_vote_then_the_decision() {
+        let mut p = two_of_three();
+        assert!(approver_view(&p, 0, false).is_none(), "asked: the question");
+        p.vote(0, 0, None, true, 2_000, "page").unwrap();
+        let mine = approver_view(&p, 0, true).unwrap();
+        assert!(
+            mine.contains("Your vote was recorded")
+                && mine.contains("Waiting for the other approvers")
+        );
+        let again = approver_view(&p, 0, false).unwrap();
+        assert!(again.contains("You already answered") && again.contains("Approve"));
+        assert!(approver_view(&p, 1, false).is_none());
+        p.vote(1, 0, None, true, 3_000, "page").unwrap();
+        let other = approver_view(&p, 2, false).unwrap();
+        assert!(
+            other.contains("Decided: <strong dir=\"auto\">Approve</strong>"),
+            "{other}"
+        );
+    }
+
+    #[test]
+    fn ordered_approvers_wait_for_their_turn() {
+        let mut p = two_of_three();
+        p.rule = Rule::Ordered { veto: vec![] };
+        p.approvers[1].asked_at = None;
+        p.approvers[2].asked_at = None;
+        assert!(approver_view(&p, 1, false)
+            .unwrap()
+            .contains("not your turn"));
+        assert!(approver_view(&p, 0, false).is_none());
+    }
+}

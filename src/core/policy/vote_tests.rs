@@ -170,3 +170,57 @@ fn a_single_recipient_answer_is_its_one_vote() {
     p.votes.clear();
     assert_eq!(p.to_api()["votes"][0]["approver"], "recipient");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rule_of(kind: u8, count: u8, veto: bool) -> Rule {
+        let veto = if veto {
+            vec!["Reject".to_string()]
+        } else {
+            vec![]
+        };
+        match kind % 4 {
+            0 => Rule::Any,
+            1 => Rule::All { veto },
+            2 => Rule::Quorum { count, veto },
+            _ => Rule::Ordered { veto },
+        }
+    }
+
+    proptest! {
+        /// Any taps in any order: the pause ends at most once, each approver's vote is
+        /// recorded at most once, nothing is recorded after the end, and a decision by
+        /// votes is the option of a vote.
+        #[test]
+        fn votes_end_a_pause_at_most_once(
+            kind in 0u8..4, n in 1usize..6, count in 2u8..6, veto in any::<bool>(),
+            taps in proptest::collection::vec((0usize..7, 0usize..3), 0..20),
+        ) {
+            let rule = rule_of(kind, count.min(n.max(2) as u8), veto);
+            let mut p = pause(rule, n.max(2), Some("Reject"));
+            let mut ended = 0;
+            for (who, choice) in taps {
+                let before = p.votes.len();
+                match p.vote(who, choice, None, true, 2_000, "page") {
+                    Ok(v) => {
+                        prop_assert_eq!(p.votes.len(), before + 1);
+                        if v.ended.is_some() { ended += 1; }
+                    }
+                    Err(_) => prop_assert_eq!(p.votes.len(), before),
+                }
+            }
+            prop_assert!(ended <= 1);
+            let mut ids: Vec<&str> = p.votes.iter().map(|v| v.approver.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            prop_assert_eq!(ids.len(), p.votes.len());
+            if p.responded_by == Some(Responder::Approvers) {
+                let c = p.response_choice.clone().unwrap();
+                prop_assert!(p.votes.iter().any(|v| v.choice == c));
+            }
+            prop_assert_eq!(ended == 1, p.status != Status::Pending);
+        }
+    }
+}
