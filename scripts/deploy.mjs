@@ -23,11 +23,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { smoke, SmokeError } from './smoke.mjs';
+import { newReceiptKey } from './receipt-key.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ENVIRONMENTS = ['staging', 'production'];
 /// Generated once per environment, never printed (but the admin token, once).
-export const GENERATED_SECRETS = ['TOKEN_SECRET', 'ADMIN_TOKEN'];
+/// RECEIPT_SIGNING_KEY: a private Ed25519 JWK (README "Signed receipts"); rotate by hand.
+export const GENERATED_SECRETS = ['TOKEN_SECRET', 'ADMIN_TOKEN', 'RECEIPT_SIGNING_KEY'];
 /// Provider secrets: stored when the shell has them and the Worker does not yet.
 export const PROVIDER_SECRETS = ['TWILIO_AUTH_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'RESEND_API_KEY'];
 const PLACEHOLDER_ID = '00000000-0000-0000-0000-000000000000';
@@ -327,6 +329,8 @@ export async function deploy({ env: envName = 'production', skipSmoke = false, l
         missing[name] = processEnv.PAUSEPOINT_ADMIN_TOKEN || `ppadm_${newSecret(32)}`;
         if (missing[name].length < 32) throw new StepError('secrets', 'PAUSEPOINT_ADMIN_TOKEN must be at least 32 characters');
         if (!processEnv.PAUSEPOINT_ADMIN_TOKEN) adminTokenShown = missing[name];
+      } else if (name === 'RECEIPT_SIGNING_KEY') {
+        missing[name] = newReceiptKey();
       } else {
         missing[name] = newSecret(32);
       }

@@ -19,6 +19,11 @@ MIN_TIMEOUT_SECONDS=10
 VARS
   echo "[dev] wrote .dev.vars with fresh local secrets"
 fi
+if ! grep -q '^RECEIPT_SIGNING_KEY=' .dev.vars; then
+  # Once: the local receipt signing key (a private Ed25519 JWK; README "Signed receipts").
+  echo "RECEIPT_SIGNING_KEY='$(node scripts/receipt-key.mjs)'" >> .dev.vars
+  echo "[dev] added a local receipt signing key to .dev.vars"
+fi
 ADMIN_TOKEN=$(grep '^ADMIN_TOKEN=' .dev.vars | cut -d= -f2-)
 
 bash scripts/build.sh

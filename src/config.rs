@@ -102,3 +102,32 @@ pub fn mcp_origin_allowed(env: &Env, origin: &str) -> bool {
         origin,
     )
 }
+
+/// The receipt signing key (`RECEIPT_SIGNING_KEY`, a private Ed25519 JWK). `None` when
+/// unset or unusable: pauses still end (a decision is never held back for its
+/// receipt), their `receipt` is null, and the log says why.
+pub fn receipt_key(env: &Env) -> Option<crate::core::receipt::sign::SigningKey> {
+    let Some(text) = string(env, "RECEIPT_SIGNING_KEY").filter(|s| !s.trim().is_empty()) else {
+        worker::console_error!("RECEIPT_SIGNING_KEY is not set: pauses end without a receipt");
+        return None;
+    };
+    match crate::core::receipt::sign::SigningKey::from_jwk(&text) {
+        Ok(k) => Some(k),
+        Err(e) => {
+            worker::console_error!("RECEIPT_SIGNING_KEY is refused: {e}");
+            None
+        }
+    }
+}
+
+/// The JWKS of `/.well-known/jwks.json`: the current key, then the old public keys of
+/// `RECEIPT_PUBLIC_KEYS` (refused entries are logged and left out).
+pub fn receipt_jwks(env: &Env) -> serde_json::Value {
+    use crate::core::receipt::sign;
+    let (old, errors) =
+        sign::parse_public_keys(&string(env, "RECEIPT_PUBLIC_KEYS").unwrap_or_default());
+    for e in errors {
+        worker::console_error!("{e}");
+    }
+    sign::jwks(receipt_key(env).map(|k| k.public()).as_ref(), &old)
+}

@@ -32,6 +32,8 @@ const ROUTE_WORDS: &[&str] = &[
     "dev",
     "mcp",
     "healthz",
+    ".well-known",
+    "jwks.json",
     "r",
     "openapi.json",
 ];

@@ -20,6 +20,7 @@ pub mod plans;
 pub mod policy;
 pub mod protocol;
 pub mod providers;
+pub mod receipt;
 pub mod request;
 pub mod retry;
 pub mod routes;

@@ -404,6 +404,9 @@ impl Pause {
             "allow_comment": self.answer.allow_comment,
             "response_comment": self.response_comment,
             "resolved_at": ts(self.resolved_at()),
+            // Signed receipts (issue 15, receipt's hook: core::receipt).
+            "action_sha256": self.action.as_ref().map(super::receipt::action_hash),
+            "receipt": self.receipt,
             "delivery": {
                 "status": self.delivery.status,
                 "provider": self.delivery.provider,

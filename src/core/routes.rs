@@ -5,6 +5,8 @@
 /// `*` is one path segment (an id or a token). HEAD is answered wherever GET is.
 const ROUTES: &[(&str, &str)] = &[
     ("healthz", "GET, HEAD"),
+    // Receipt verification keys (public).
+    (".well-known/jwks.json", "GET, HEAD"),
     ("r/*", "GET, HEAD, POST"),
     ("callbacks/twilio/status", "POST"),
     ("callbacks/slack/interactivity", "POST"),

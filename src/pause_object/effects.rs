@@ -52,7 +52,7 @@ impl PauseObject {
                     if let Some(d) = policy_delivery::delivery_mut(&mut marked, approver) {
                         d.status = DeliveryStatus::Sending;
                     }
-                    self.commit(&marked, &[])?;
+                    self.commit(&mut marked, &[])?;
                 }
                 let contact = approver.map(|i| (i, p_contact(&view, i)));
                 channels::deliver(&self.env, &view, &route, contact, None).await
@@ -82,7 +82,7 @@ impl PauseObject {
             if next {
                 // Not failed for good yet: the webhook waits for the last contact.
                 effects.push(Effect::Index);
-                self.commit(&p, &effects)?;
+                self.commit(&mut p, &effects)?;
                 return Ok(());
             }
         }
@@ -95,7 +95,7 @@ impl PauseObject {
         } else {
             effects.push(Effect::Index);
         }
-        self.commit(&p, &effects)?;
+        self.commit(&mut p, &effects)?;
         if retry {
             Err(internal("transient delivery failure"))
         } else {

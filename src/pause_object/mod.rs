@@ -15,6 +15,7 @@ pub(crate) mod client;
 mod effects;
 mod outbox;
 mod policy_timers;
+mod receipt;
 mod storage;
 mod votes;
 
@@ -212,7 +213,7 @@ impl PauseObject {
                         _ => Vec::new(),
                     };
                     effects.push(Effect::Index);
-                    self.commit(&p, &effects)?;
+                    self.commit(&mut p, &effects)?;
                     Outcome::Changed
                 } else {
                     Outcome::Unchanged
@@ -223,7 +224,8 @@ impl PauseObject {
                     let actor = key_actor(key_id.as_deref());
                     let ctx = serde_json::json!({ "key_id": key_id });
                     self.audit(&p, &actor, AuditKind::PauseCancelled, &ctx)?;
-                    self.commit(&p, &effects_of(p.webhook_url.is_some(), t.into()))?;
+                    let effects = effects_of(p.webhook_url.is_some(), t.into());
+                    self.commit(&mut p, &effects)?;
                     Outcome::Changed
                 }
                 Err(_) => Outcome::NotPending,
@@ -294,7 +296,8 @@ impl PauseObject {
                         ctx["slack_user"] = serde_json::json!({ "id": u.id, "name": u.name });
                     }
                     self.audit(p, "recipient", AuditKind::PauseResponded, &ctx)?;
-                    self.commit(p, &effects_of(p.webhook_url.is_some(), t.into()))?;
+                    let effects = effects_of(p.webhook_url.is_some(), t.into());
+                    self.commit(p, &effects)?;
                     Outcome::Changed
                 }
                 Err(Refusal::NotPending(_)) => Outcome::NotPending,
@@ -314,7 +317,7 @@ impl PauseObject {
     /// Creates the pause (once: a repeated create returns the existing one).
     async fn create(
         &self,
-        p: Pause,
+        mut p: Pause,
         key_id: Option<String>,
     ) -> std::result::Result<Reply, ApiError> {
         self.ensure_schema()?;
@@ -325,7 +328,8 @@ impl PauseObject {
                 audit_head: Some(self.audit_head()?),
             });
         }
-        self.commit(&p, &crate::core::policy::create::create_effects(&p))?;
+        let effects = crate::core::policy::create::create_effects(&p);
+        self.commit(&mut p, &effects)?;
         // The full request as created (never the key itself, nor the response link).
         let mut request = p.to_api();
         if let Some(o) = request.as_object_mut() {
@@ -364,7 +368,8 @@ impl PauseObject {
             });
             // With a default the pause becomes `responded`; the audit type says why.
             self.audit(p, "system", AuditKind::PauseTimedOut, &ctx)?;
-            self.commit(p, &effects_of(p.webhook_url.is_some(), t.into()))?;
+            let effects = effects_of(p.webhook_url.is_some(), t.into());
+            self.commit(p, &effects)?;
         }
         Ok(())
     }

@@ -65,7 +65,11 @@ impl PauseObject {
     }
 
     /// Writes the state and its effects. No `.await` in here: one atomic commit.
-    pub(super) fn commit(&self, p: &Pause, effects: &[Effect]) -> Result<(), ApiError> {
+    /// A pause that has ended gets its signed receipt here, so every final transition
+    /// (answer, vote decision, timeout, cancel) carries one: record the final audit
+    /// event before committing, the receipt binds the chain head.
+    pub(super) fn commit(&self, p: &mut Pause, effects: &[Effect]) -> Result<(), ApiError> {
+        self.seal(p);
         let sql = self.state.storage().sql();
         let doc = serde_json::to_string(p).map_err(internal)?;
         sql.exec(

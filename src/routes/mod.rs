@@ -8,6 +8,7 @@ pub(crate) mod admin;
 pub(crate) mod audit;
 pub(crate) mod callbacks;
 pub(crate) mod dev;
+pub(crate) mod jwks;
 pub(crate) mod keys;
 pub(crate) mod mcp;
 pub(crate) mod page;
@@ -104,6 +105,7 @@ async fn dispatch(req: Request, ctx: &Ctx, wctx: &Context) -> Result<Response, A
     }
     match (segments.as_slice(), method) {
         (["healthz"], _) => Ok(json(200, &serde_json::json!({ "ok": true }))),
+        ([".well-known", "jwks.json"], _) => jwks::get(env),
         (["console", rest @ ..], m) => Ok(console::handle(req, ctx, wctx, rest, m).await),
         (["r", token], "GET") => match query_param(&req, "c").and_then(|c| c.parse().ok()) {
             Some(c) => page::get_confirm(env, token, &path, c).await,

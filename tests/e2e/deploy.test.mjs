@@ -162,7 +162,12 @@ async function freshThenRerun() {
     assert.ok(dbs[0].sql.prepare("SELECT 1 FROM sqlite_master WHERE name = 'api_keys'").get(), 'the schema exists');
     const worker = fake.scripts.get('pausepoint-staging');
     assert.ok(worker, 'the Worker was uploaded');
-    assert.deepEqual([...worker.secrets.keys()].sort(), ['ADMIN_TOKEN', 'TOKEN_SECRET']);
+    assert.deepEqual([...worker.secrets.keys()].sort(), ['ADMIN_TOKEN', 'RECEIPT_SIGNING_KEY', 'TOKEN_SECRET']);
+    const receiptKey = JSON.parse(worker.secrets.get('RECEIPT_SIGNING_KEY'));
+    assert.deepEqual([receiptKey.kty, receiptKey.crv], ['OKP', 'Ed25519'], 'a private Ed25519 JWK');
+    assert.match(receiptKey.d, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(receiptKey.kid, /^pp-\d{4}-\d{2}-\d{2}-[0-9a-f]{6}$/);
+    assert.ok(!first.out.includes(receiptKey.d), 'the receipt key is never printed');
     assert.equal(worker.secrets.get('ADMIN_TOKEN'), ADMIN);
     assert.ok(worker.secrets.get('TOKEN_SECRET').length >= 32);
     assert.ok(!first.out.includes(worker.secrets.get('TOKEN_SECRET')), 'TOKEN_SECRET is never printed');
@@ -183,7 +188,7 @@ async function freshThenRerun() {
     assert.match(first.out, /https:\/\/pausepoint-staging\.pausepoint-fake\.workers\.dev/);
     assert.match(first.out, /Next:/);
     assert.match(first.out, /Created: D1 database pausepoint-staging, queue pausepoint-staging-webhooks, queue pausepoint-staging-webhooks-dlq\./);
-    assert.match(first.out, /Secrets set: TOKEN_SECRET, ADMIN_TOKEN\./);
+    assert.match(first.out, /Secrets set: TOKEN_SECRET, ADMIN_TOKEN, RECEIPT_SIGNING_KEY\./);
     assert.ok(existsSync(join(dir, 'staging.smoke.json')));
 
     // Second run: everything is found, nothing is created, set or uploaded.

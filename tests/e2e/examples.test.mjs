@@ -4,6 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startService, choose, ROOT } from './harness.mjs';
 
@@ -73,5 +75,59 @@ for (const [lang, cmd, args, available, cwd] of runners) {
     const old = String(Number(now) - 3600);
     assert.equal(verify(old, sign(old)).stdout.trim(), 'invalid', 'an old timestamp is a replay');
     assert.equal(verify(now, sign(now).replace('v1,', 'v2,')).status, 1);
+  });
+}
+
+// examples/*/verify_receipt: a real receipt from a pause answered on its page, the JWKS
+// from the Worker (URL) or a saved copy (file), the action the executor is about to run.
+const PY = existsSync(join(ROOT, '.venv-sdk', 'bin', 'python')) ? join(ROOT, '.venv-sdk', 'bin', 'python') : 'python3';
+const receiptRunners = [
+  ['python', PY, join(EX, 'python', 'verify_receipt.py')],
+  ['javascript', 'node', join(EX, 'javascript', 'verify_receipt.mjs')],
+];
+const ACTION = { name: 'wire_transfer', arguments: { to: 'Meridian LLC', amount_cents: 840000, fx_rate: 1.0825, tiny: 1e-7, big: 1e21, memo: 'Invoice – "Q3"\n', 'é': [null, true], '😀': 0.5, 'ﬓ': 1 } };
+let signed;
+async function realReceipt() {
+  signed ??= (async () => {
+    const h = { key: acct.live_key };
+    const c = await svc.request('POST', '/v1/pause', { ...h, body: { recipient: '+1 (312) 847-1928', message: 'Wire?', options: ['Approve', 'Reject'], action: ACTION } });
+    assert.equal(c.status, 201, c.text);
+    assert.equal((await choose(await svc.linkFor(c.json.pause_id), 0)).status, 200);
+    const p = (await svc.request('GET', `/v1/pause/${c.json.pause_id}`, h)).json;
+    assert.equal(typeof p.receipt, 'string');
+    const dir = mkdtempSync(join(tmpdir(), 'pausepoint-jwks-'));
+    writeFileSync(join(dir, 'jwks.json'), (await svc.request('GET', '/.well-known/jwks.json')).text);
+    writeFileSync(join(dir, 'empty.json'), '{"keys": []}');
+    return { receipt: p.receipt, url: `${svc.base}/.well-known/jwks.json`, file: join(dir, 'jwks.json'), empty: join(dir, 'empty.json') };
+  })();
+  return signed;
+}
+
+for (const [lang, cmd, file] of receiptRunners) {
+  test(`${lang}: receipt verification accepts a real receipt and refuses another action, a forgery, an unknown key`, async () => {
+    const { receipt, url, file: jwksFile, empty } = await realReceipt();
+    const run = (r, jwks, action) => new Promise((resolve) => {
+      // Asynchronous: the Python example fetches the JWKS from this same process's Worker.
+      const child = spawn(cmd, [file, r, jwks, JSON.stringify(action)], { cwd: ROOT });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('close', (code) => resolve({ code, out: out.trim() }));
+    });
+    for (const jwks of [url, jwksFile]) {
+      const ok = await run(receipt, jwks, ACTION);
+      assert.deepEqual(ok, { code: 0, out: 'valid responded Approve' }, `JWKS from ${jwks}`);
+    }
+    const other = structuredClone(ACTION);
+    other.arguments.amount_cents = 840001;
+    assert.deepEqual(await run(receipt, jwksFile, other), { code: 1, out: 'invalid: the receipt approves another action' });
+    const [h, p, s] = receipt.split('.');
+    const forged = Buffer.from(Buffer.from(p, 'base64url').toString().replace('"Approve"', '"Approvf"')).toString('base64url');
+    const bad = await run(`${h}.${forged}.${s}`, jwksFile, ACTION);
+    assert.equal(bad.code, 1);
+    assert.match(bad.out, /^invalid: /);
+    const unknown = await run(receipt, empty, ACTION);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.out, /^invalid: unknown key/);
   });
 }

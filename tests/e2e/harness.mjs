@@ -14,6 +14,12 @@ const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
 export const TOKEN_SECRET = 'e2e-token-secret-not-for-production';
 // At least 32 characters: a shorter ADMIN_TOKEN keeps the admin routes off.
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef0123';
+// The receipt signing key of every test Worker (a private Ed25519 JWK; README "Signed
+// receipts"). Tests of rotation or of a missing key pass their own RECEIPT_* vars.
+export const RECEIPT_SIGNING_KEY = JSON.stringify({
+  kty: 'OKP', crv: 'Ed25519', kid: 'e2e-receipt-1',
+  d: 'Kh0odrUjhAEOv3bO0H1jclXjrhEoOawt9LFU7tTGiqY', x: 'eLikT0uRr_DUPpTrFptHvfF2hnUV_BpiWFkrYPANEVg',
+});
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -61,6 +67,7 @@ export async function startService({ vars = {}, persistDir, devArgs = [] } = {})
     PAUSEPOINT_MODE: 'local',
     TOKEN_SECRET,
     ADMIN_TOKEN,
+    RECEIPT_SIGNING_KEY,
     MIN_TIMEOUT_SECONDS: '1',
     // Test machines send nothing outside loopback, even if a check were broken: the
     // Worker refuses any other webhook target (schemathesis generates URLs too).
