@@ -481,8 +481,8 @@ test('approvers: each gets their own message; email buttons and Slack buttons ca
     return q.approvers.every((a) => a.delivery.status === 'sent') ? q : null;
   }, { timeoutMs: 30_000, everyMs: 200 });
   assert.ok(p, 'every approver was sent their message');
-  assert.equal(p.approvers[0].delivery.attempts.length, 1);
-  assert.equal(p.approvers[0].delivery.attempts[0].channel, 'email');
+  assert.equal(p.approvers[0].delivery.history.length, 1);
+  assert.equal(p.approvers[0].delivery.history[0].channel, 'email');
   const mail = (to) => resend.requests.find((q) => JSON.parse(q.body).to.includes(to));
   const [ada, bo] = [mail('ada.approver@example.com'), mail('bo.approver@example.com')];
   assert.ok(ada && bo, 'one email per approver');

@@ -155,16 +155,16 @@ test('an SMS that fails for good falls back to email; with no contact left the a
   assert.ok(mail, 'Dana got the question by email');
   const p = await eventually(async () => {
     const q = await get(id);
-    return q.approvers.every((a) => a.delivery.attempts?.length >= 2 && a.delivery.status !== 'queued') && q;
+    return q.approvers.every((a) => a.delivery.history?.length >= 2 && a.delivery.status !== 'queued') && q;
   }, { timeoutMs: 20_000 });
   assert.ok(p, 'both approvers tried both contacts');
   const dana = p.approvers[0];
-  assert.deepEqual(dana.delivery.attempts.map((a) => [a.channel, a.status, a.error_code]),
+  assert.deepEqual(dana.delivery.history.map((a) => [a.channel, a.status, a.error_code]),
     [['sms', 'failed', '21211'], ['email', 'sent', null]]);
   assert.equal(dana.channel, 'email');
   // Lee: the SMS is refused and the email bounces: unreachable, every attempt kept.
   const lee = p.approvers[1];
-  assert.deepEqual(lee.delivery.attempts.map((a) => [a.channel, a.status, a.error_code]),
+  assert.deepEqual(lee.delivery.history.map((a) => [a.channel, a.status, a.error_code]),
     [['sms', 'failed', '21211'], ['email', 'failed', 'validation_error']]);
   const fb = await audit(id, 'delivery.fallback');
   const of = (who) => fb.filter((e) => e.context.approver === who).map((e) => [e.context.from.channel, e.context.to?.channel ?? null, e.context.unreachable]);
@@ -214,7 +214,7 @@ test("Twilio's later report that an SMS was undelivered falls back to email", as
     return a.delivery.status === 'sent' && a;
   });
   assert.equal(sam.channel, 'email');
-  assert.deepEqual(sam.delivery.attempts.map((a) => [a.channel, a.status, a.error_code]),
+  assert.deepEqual(sam.delivery.history.map((a) => [a.channel, a.status, a.error_code]),
     [['sms', 'failed', '30003'], ['email', 'sent', null]]);
   const fb = await audit(id, 'delivery.fallback');
   assert.deepEqual(fb.map((e) => [e.context.approver, e.context.from.channel, e.context.to.channel, e.context.error_code]),

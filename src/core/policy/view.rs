@@ -16,7 +16,7 @@ pub fn vote_to_api(v: &Vote) -> Value {
 fn approver_to_api(p: &Pause, a: &Approver) -> Value {
     let c = a.current();
     let d = &a.delivery;
-    let attempts: Vec<Value> = a
+    let history: Vec<Value> = a
         .attempts
         .iter()
         .map(|t| {
@@ -33,7 +33,10 @@ fn approver_to_api(p: &Pause, a: &Approver) -> Value {
         "delivery": {
             "status": d.status, "provider": d.provider, "error_code": d.error_code,
             "error_message": d.error_message, "message_id": d.message_id,
-            "updated_at": d.updated_at.map(rfc3339), "attempts": attempts,
+            "updated_at": d.updated_at.map(rfc3339), "attempts": d.attempts,
+            // Every send to this approver, fallbacks included (`attempts` counts them,
+            // as it does in the top-level delivery).
+            "history": history,
         },
     })
 }
