@@ -18,6 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -145,7 +146,7 @@ async function hotService(vars, devArgs = []) {
 /// windows for throughput, so a change in the machine's load weighs on all alike.
 async function measure(svcs) {
   const n = QUICK ? 60 : 150;
-  const out = svcs.map(() => ({ floor: [], create: [], get: [], made: [], q: { create: [], get: [] }, st: { create: { do: [], d1: [] }, get: { do: [], d1: [] } }, errors: 0, codes: {}, floorRate: 0, createRate: 0 }));
+  const out = svcs.map(() => ({ floor: [], create: [], get: [], fresh: [], made: [], q: { create: [], get: [], fresh: [] }, st: { create: { do: [], d1: [] }, get: { do: [], d1: [] }, fresh: { do: [], d1: [] } }, errors: 0, codes: {}, floorRate: 0, createRate: 0 }));
   const note = (o, op, r) => {
     o.q[op].push(d1Queries(r.headers));
     for (const k of ['do', 'd1']) { const v = stDur(r.headers, k); if (v != null) o.st[op][k].push(v); }
@@ -179,6 +180,18 @@ async function measure(svcs) {
       });
     }
   }
+  // A GET of an id no pause ever had: the object is new and empty (its answer is 404),
+  // so this is what the runtime charges for a new Durable Object before any of ours.
+  for (let i = 0; i < n; i++) {
+    for (const [j, svc] of svcs.entries()) {
+      const id = `pause_${randomBytes(12).toString('hex')}`;
+      await timed(out[j], 'fresh', async () => {
+        const r = await svc.request('GET', `/v1/pause/${id}`, { key: out[j].made[0].key });
+        note(out[j], 'fresh', r);
+        return r.status === 404;
+      });
+    }
+  }
   const rounds = QUICK ? 2 : 4;
   for (let i = 0; i < rounds; i++) {
     for (const [j, svc] of svcs.entries()) {
@@ -200,7 +213,8 @@ async function measure(svcs) {
   }
   return out.map((o) => ({
     floor: pct(o.floor, 50), create: pct(o.create, 50), get: pct(o.get, 50),
-    createP99: pct(o.create, 99), getP99: pct(o.get, 99),
+    createP99: pct(o.create, 99), getP99: pct(o.get, 99), fresh: pct(o.fresh, 50),
+    freshSt: { do: o.st.fresh.do.length ? pct(o.st.fresh.do, 50) : null },
     errors: o.errors, codes: o.codes, floorRate: o.floorRate, createRate: o.createRate,
     createQueries: mode(o.q.create), getQueries: mode(o.q.get),
     createSt: { do: o.st.create.do.length ? pct(o.st.create.do, 50) : null, d1: o.st.create.d1.length ? pct(o.st.create.d1, 50) : null },
@@ -243,6 +257,7 @@ for (const h of [...(before ? [{ ...before, tag: 'before issue 14, D1 RTT 0 ms' 
   row(`[${tag}] floor: GET /healthz @1`, `p50 ${ms(h.floor)}`, 'the runtime itself');
   row(`[${tag}] create @1`, `p50 ${ms(h.create)} p99 ${ms(h.createP99)}`, `${(h.create / h.floor).toFixed(1)}x the floor; ${qs(h.createQueries, h.createSt)}`);
   row(`[${tag}] get @1`, `p50 ${ms(h.get)} p99 ${ms(h.getP99)}`, `${(h.get / h.floor).toFixed(1)}x the floor; ${qs(h.getQueries, h.getSt)}`);
+  row(`[${tag}] GET of a never-created id @1`, `p50 ${ms(h.fresh)}`, `a new, empty Durable Object (404)${h.freshSt?.do != null ? `; p50 do ${ms(h.freshSt.do)}` : ''}`);
   row(`[${tag}] creates/s @16 in flight`, `${h.createRate.toFixed(0)}/s${h.errors ? ` (${h.errors} errors ${JSON.stringify(h.codes)})` : ''}`,
     `/healthz serves ${h.floorRate.toFixed(0)}/s at 16 in flight`);
 }

@@ -26,7 +26,7 @@ use futures_channel::oneshot;
 use futures_util::future::{select, Either};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use crate::core::audit::{key_actor, AuditKind};
+use crate::core::audit::{key_actor, AuditKind, ChainHead};
 use crate::core::delivery::apply_status_report;
 use crate::core::error::ApiError;
 use crate::core::link;
@@ -315,19 +315,26 @@ impl PauseObject {
     }
 
     /// Creates the pause (once: a repeated create returns the existing one).
+    ///
+    /// A fresh object is written in one synchronous stretch (one commit): the schema and
+    /// the existence check in one call, the state, the audit chain's first link and the
+    /// outbox rows, then the alarm. Nothing here reads what a fresh object cannot have.
     async fn create(
         &self,
         mut p: Pause,
         key_id: Option<String>,
     ) -> std::result::Result<Reply, ApiError> {
-        self.ensure_schema()?;
-        if let Some(existing) = self.load()? {
+        if let Some(existing) = self.ensure_schema_and_load()? {
             return Ok(Reply {
                 outcome: Outcome::Unchanged,
                 pause: Some(existing),
                 audit_head: Some(self.audit_head()?),
             });
         }
+        // The listing row again (the Worker's batch wrote it already): a retry under an
+        // Idempotency-Key that reaches the object first makes its pause, which the
+        // listing row must then show. It leaves in the same D1 batch as the audit row.
+        // Then one delivery per approver asked now (or the one recipient).
         let effects = crate::core::policy::create::create_effects(&p);
         self.commit(&mut p, &effects)?;
         // The full request as created (never the key itself, nor the response link).
@@ -337,15 +344,27 @@ impl PauseObject {
         }
         let ctx = serde_json::json!({ "request": request, "key_id": key_id });
         let actor = key_actor(key_id.as_deref());
-        self.audit(&p, &actor, AuditKind::PauseCreated, &ctx)?;
+        // No pause row means no chain yet: the audit head is only written after it.
+        let head = self.append_audit(
+            &p,
+            &actor,
+            AuditKind::PauseCreated,
+            &ctx,
+            &ChainHead::default(),
+        )?;
         // Nothing goes to D1 before the answer: the Worker's create batch wrote the
         // listing row already. The audit row (with the listing row, in one batch) and
-        // the delivery leave through the alarm, set to now, right after the answer.
-        self.arm().await?;
+        // the delivery leave through the alarm, set to now, right after the answer. A
+        // fresh object has no alarm and its outbox is due now: no need to ask `arm`.
+        self.state
+            .storage()
+            .set_alarm(Duration::from_millis(0))
+            .await
+            .map_err(internal)?;
         Ok(Reply {
             outcome: Outcome::Changed,
             pause: Some(p),
-            audit_head: Some(self.audit_head()?),
+            audit_head: Some(head),
         })
     }
 

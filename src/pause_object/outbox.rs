@@ -62,15 +62,31 @@ impl PauseObject {
     /// back the listing row behind it); the D1 writes due together, in one batch (one
     /// round trip); delivery last. Each row is leased first (synchronously), so two
     /// flushes never run one effect twice; a failure is retried with back-off. Rows
-    /// added while flushing wait for the next flush.
+    /// added while flushing wait for the next round: a request's flush has one (they
+    /// go to the alarm), the alarm's has a second for what its effects added (the
+    /// delivery's audit and listing rows), so a create costs one alarm, not two.
     pub(super) async fn flush(&self, background: bool) {
+        let rounds = if background { 2 } else { 1 };
+        for _ in 0..rounds {
+            if !self.flush_round(background).await {
+                return;
+            }
+        }
+    }
+
+    /// One round of [`Self::flush`] over the rows present when it starts; whether it
+    /// ran anything.
+    async fn flush_round(&self, background: bool) -> bool {
         let now = now_ms();
         let mut last_seq = None;
         let mut tried: Vec<i64> = Vec::new();
         loop {
             let mut rows = match self.outbox_rows() {
                 Ok(r) => r,
-                Err(e) => return worker::console_error!("outbox read failed: {e}"),
+                Err(e) => {
+                    worker::console_error!("outbox read failed: {e}");
+                    return false;
+                }
             };
             let last = *last_seq.get_or_insert_with(|| rows.last().map_or(0, |r| r.seq));
             rows.retain(|r| r.seq <= last);
@@ -80,15 +96,15 @@ impl PauseObject {
                 .filter(|r| due.contains(&r.seq) && !tried.contains(&r.seq))
                 .collect();
             match next_step(&due) {
-                Step::Done => return,
+                Step::Done => return !tried.is_empty(),
                 Step::One(seq) => {
                     tried.push(seq);
                     let Some(row) = due.into_iter().find(|r| r.seq == seq).cloned() else {
-                        return;
+                        return false;
                     };
                     if !self.claim(seq) {
                         // Someone holds it after all: what follows waits for the next flush.
-                        return;
+                        return false;
                     }
                     let result = self.run(row.effect.clone()).await;
                     self.settle(&row, &result);
@@ -109,7 +125,7 @@ impl PauseObject {
                         batch.retain(|r| r.effect != Effect::Index);
                     }
                     if batch.is_empty() {
-                        return;
+                        return false;
                     }
                     let effects: Vec<&Effect> = batch.iter().map(|r| &r.effect).collect();
                     let result = self.write_batch(&effects).await;

@@ -14,6 +14,23 @@ use crate::http::{internal, now_ms, random_bytes};
 
 const AUDIT_HEAD_TABLE: &str = "CREATE TABLE IF NOT EXISTS audit_head (k INTEGER PRIMARY KEY CHECK (k = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL)";
 
+/// The object's tables, as one string of statements (one `exec`).
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS pause (k INTEGER PRIMARY KEY CHECK (k = 1), doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_head (k INTEGER PRIMARY KEY CHECK (k = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0,
+  lease_until INTEGER NOT NULL DEFAULT 0, last_error TEXT, lease_owner TEXT)";
+
+const LOAD: &str = "SELECT doc FROM pause WHERE k = 1";
+const HEAD: &str = "SELECT seq, hash FROM audit_head WHERE k = 1";
+
+/// The pause of a `LOAD` read, if there is one.
+fn parse_doc(rows: Vec<DocRow>) -> Result<Option<Pause>, ApiError> {
+    rows.first()
+        .map(|r| serde_json::from_str(&r.doc).map_err(internal))
+        .transpose()
+}
+
 #[derive(Deserialize)]
 struct DocRow {
     doc: String,
@@ -25,43 +42,27 @@ struct AtRow {
 }
 
 impl PauseObject {
-    pub(super) fn ensure_schema(&self) -> Result<(), ApiError> {
-        let sql = self.state.storage().sql();
-        sql.exec("CREATE TABLE IF NOT EXISTS pause (k INTEGER PRIMARY KEY CHECK (k = 1), doc TEXT NOT NULL)", None)
+    /// Creates the tables if need be and reads the pause, in one call: the schema's
+    /// statements and the read run as one `exec` (its cursor is the last statement's).
+    pub(super) fn ensure_schema_and_load(&self) -> Result<Option<Pause>, ApiError> {
+        let rows: Vec<DocRow> = self
+            .state
+            .storage()
+            .sql()
+            .exec(&format!("{SCHEMA}; {LOAD}"), None)
+            .and_then(|c| c.to_array())
             .map_err(internal)?;
-        sql.exec(AUDIT_HEAD_TABLE, None).map_err(internal)?;
-        sql.exec(
-            "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL,
-             attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0,
-             lease_until INTEGER NOT NULL DEFAULT 0, last_error TEXT, lease_owner TEXT)",
-            None,
-        )
-        .map_err(internal)?;
-        Ok(())
+        parse_doc(rows)
     }
 
     pub(super) fn load(&self) -> Result<Option<Pause>, ApiError> {
-        let sql = self.state.storage().sql();
-        // An object that was never created has no table: it is simply not found.
-        let exists = sql
-            .exec(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'pause'",
-                None,
-            )
-            .map_err(internal)?
-            .to_array::<serde_json::Value>()
-            .map_err(internal)?;
-        if exists.is_empty() {
-            return Ok(None);
-        }
-        let rows: Vec<DocRow> = sql
-            .exec("SELECT doc FROM pause WHERE k = 1", None)
-            .map_err(internal)?
-            .to_array()
-            .map_err(internal)?;
-        rows.first()
-            .map(|r| serde_json::from_str(&r.doc).map_err(internal))
-            .transpose()
+        // One query; an object that was never created has no table: simply not found.
+        let rows: Vec<DocRow> = match self.state.storage().sql().exec(LOAD, None) {
+            Ok(cursor) => cursor.to_array().map_err(internal)?,
+            Err(e) if e.to_string().contains("no such table") => return Ok(None),
+            Err(e) => return Err(internal(e)),
+        };
+        parse_doc(rows)
     }
 
     /// Writes the state and its effects. No `.await` in here: one atomic commit.
@@ -77,9 +78,7 @@ impl PauseObject {
             vec![doc.into()],
         )
         .map_err(internal)?;
-        for e in effects {
-            self.enqueue(e)?;
-        }
+        self.enqueue(effects)?;
         if p.status != Status::Pending {
             let woken = self.waiters.borrow_mut().take_all();
             for w in woken {
@@ -89,33 +88,46 @@ impl PauseObject {
         Ok(())
     }
 
-    fn enqueue(&self, e: &Effect) -> Result<(), ApiError> {
-        let payload = serde_json::to_string(e).map_err(internal)?;
+    /// Adds effects to the outbox, in order, with one statement.
+    pub(super) fn enqueue(&self, effects: &[Effect]) -> Result<(), ApiError> {
+        if effects.is_empty() {
+            return Ok(());
+        }
+        let mut payloads: Vec<worker::SqlStorageValue> = Vec::with_capacity(effects.len());
+        for e in effects {
+            payloads.push(serde_json::to_string(e).map_err(internal)?.into());
+        }
+        let values = vec!["(?)"; effects.len()].join(", ");
         self.state
             .storage()
             .sql()
             .exec(
-                "INSERT INTO outbox (payload) VALUES (?)",
-                vec![payload.into()],
+                &format!("INSERT INTO outbox (payload) VALUES {values}"),
+                payloads,
             )
             .map_err(internal)?;
         Ok(())
     }
 
     pub(super) fn audit_head(&self) -> Result<ChainHead, ApiError> {
+        // Pauses created before the audit log have no table: an empty chain.
+        Ok(self.read_head(HEAD).unwrap_or_default())
+    }
+
+    /// The chain's head as `query` (ending with [`HEAD`]) reads it; no row: empty.
+    fn read_head(&self, query: &str) -> Result<ChainHead, ApiError> {
         #[derive(Deserialize)]
         struct HeadRow {
             seq: i64,
             hash: String,
         }
-        // Pauses created before the audit log have no table: an empty chain.
-        let rows = self
+        let rows: Vec<HeadRow> = self
             .state
             .storage()
             .sql()
-            .exec("SELECT seq, hash FROM audit_head WHERE k = 1", None)
-            .and_then(|c| c.to_array::<HeadRow>())
-            .unwrap_or_default();
+            .exec(query, None)
+            .and_then(|c| c.to_array())
+            .map_err(internal)?;
         Ok(rows
             .into_iter()
             .next()
@@ -137,12 +149,25 @@ impl PauseObject {
         kind: AuditKind,
         context: &serde_json::Value,
     ) -> Result<(), ApiError> {
+        // Objects created before the audit log lack the table: ensured in the same call.
+        let head = self.read_head(&format!("{AUDIT_HEAD_TABLE}; {HEAD}"))?;
+        self.append_audit(p, actor, kind, context, &head)?;
+        Ok(())
+    }
+
+    /// Appends an event to the chain whose head is `head` (as [`Self::audit`]), and
+    /// returns the new head. The fresh object of a create knows its head is empty.
+    pub(super) fn append_audit(
+        &self,
+        p: &Pause,
+        actor: &str,
+        kind: AuditKind,
+        context: &serde_json::Value,
+        head: &ChainHead,
+    ) -> Result<ChainHead, ApiError> {
         let sql = self.state.storage().sql();
-        // Objects created before the audit log lack the table; it costs nothing to ensure.
-        sql.exec(AUDIT_HEAD_TABLE, None).map_err(internal)?;
-        let head = self.audit_head()?;
         let (event, next) = audit::append(
-            &head,
+            head,
             NewEvent {
                 event_id: format!("evt_{}", hex(&random_bytes::<12>())),
                 pause_id: &p.id,
@@ -155,13 +180,14 @@ impl PauseObject {
         );
         sql.exec(
             "INSERT OR REPLACE INTO audit_head (k, seq, hash) VALUES (1, ?, ?)",
-            vec![next.seq.into(), next.hash.into()],
+            vec![next.seq.into(), next.hash.clone().into()],
         )
         .map_err(internal)?;
         crate::metrics::audit_event(&self.env, p, kind, context);
-        self.enqueue(&Effect::Audit {
+        self.enqueue(&[Effect::Audit {
             event: Box::new(event),
-        })
+        }])?;
+        Ok(next)
     }
 
     /// When `page.opened` was last recorded (no table: never).

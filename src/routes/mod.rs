@@ -177,13 +177,23 @@ pub(crate) async fn authenticate(req: &Request, ctx: &Ctx) -> Result<Caller, Api
 /// Every authenticated request (`/v1/*` and `/mcp`) passes two of Cloudflare's rate
 /// limiting bindings (simulated locally): one per API key and one per account, so
 /// minting more keys does not multiply the account's allowance.
+///
+/// Both are asked at once (one wait instead of two), so a request counts against both
+/// limits even when one of them refuses it. That is what a client that keeps retrying
+/// past its limit should meet: its refused requests are load too. When both refuse,
+/// the key's limit is the error (its `Retry-After` is the one the key can act on).
 pub(crate) async fn rate_limit(ctx: &Ctx, caller: &Caller) -> Result<(), ApiError> {
     let env = &ctx.env;
-    let refused = if !within(env, "API_RATE_LIMITER", &caller.key_id).await {
+    let (key_ok, account_ok) = futures_util::future::join(
+        within(env, "API_RATE_LIMITER", &caller.key_id),
+        within(env, "ACCOUNT_RATE_LIMITER", &caller.account_id),
+    )
+    .await;
+    let refused = if !key_ok {
         ApiError::RateLimited {
             retry_after_seconds: 60,
         }
-    } else if !within(env, "ACCOUNT_RATE_LIMITER", &caller.account_id).await {
+    } else if !account_ok {
         tenancy::account_limited(60)
     } else {
         return Ok(());

@@ -126,3 +126,23 @@ test('a restart right after a create still gets the pause.created audit row into
     await slow.cleanup();
   }
 });
+
+test('a repeated create gets the pause the object holds, and the object writes no second pause.created', async () => {
+  const a = await svc.createAccount('Replay Co', 'pro');
+  const h = { 'idempotency-key': 'once-only' };
+  const first = await create(a.live_key, seedRequest(), h);
+  assert.equal(first.status, 201, first.text);
+  await new Promise((r) => setTimeout(r, 1100)); // a rebuilt pause would have later times
+  const again = await create(a.live_key, seedRequest(), h);
+  assert.equal(again.status, 201, again.text);
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  for (const f of ['pause_id', 'created_at', 'expires_at', 'status']) assert.equal(again.json[f], first.json[f], f);
+  // The chain: pause.created, then message.sent once the alarm delivered; nothing more.
+  const verify = () => svc.request('GET', `/v1/audit/verify?pause_id=${first.json.pause_id}`, { key: a.live_key });
+  await eventually(async () => (await verify()).json.events === 2);
+  await new Promise((r) => setTimeout(r, 500));
+  const v = (await verify()).json;
+  assert.equal(v.valid, true, JSON.stringify(v));
+  assert.equal(v.events, 2, JSON.stringify(v));
+  assert.equal(v.head.seq, 2);
+});

@@ -72,8 +72,9 @@ test('per key and per account: a second key of the account does not get a second
   assert.match(byKey.json.error.message, /API key/);
   assert.ok(Number(byKey.headers.get('retry-after')) > 0);
 
-  // The test key has its own per-key allowance, but shares the account's.
-  for (let i = PER_KEY; i < PER_ACCOUNT; i++) assert.equal((await account(a.test_key)).status, 200, `request ${i + 1}`);
+  // The test key has its own per-key allowance, but shares the account's. Both limits
+  // are asked at once, so the request the key limit refused counted for the account too.
+  for (let i = PER_KEY + 1; i < PER_ACCOUNT; i++) assert.equal((await account(a.test_key)).status, 200, `request ${i + 1}`);
   const byAccount = await account(a.test_key);
   assert.equal(byAccount.status, 429, byAccount.text);
   assert.equal(byAccount.json.error.code, 'rate_limited');
