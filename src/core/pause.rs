@@ -288,20 +288,16 @@ impl Pause {
         self.respond_with_comment(choice, None, true, now, via)
     }
 
-    /// The choice with an optional comment (blank counts as none). A refused
-    /// comment refuses the whole answer, and so does an unconfirmed tap on a
-    /// danger option when the request asks for confirmation: nothing changes.
-    pub fn respond_with_comment(
-        &mut self,
+    /// One answer's checks, shared by the one recipient and an approver's vote: the
+    /// option exists, the comment (blank counts as none) is allowed and short enough,
+    /// and a danger option that needs confirming was confirmed. Gives the option's
+    /// label and the trimmed comment; changes nothing.
+    pub(crate) fn check_answer<'c>(
+        &self,
         choice: usize,
-        comment: Option<&str>,
+        comment: Option<&'c str>,
         confirmed: bool,
-        now: i64,
-        via: &str,
-    ) -> Result<Transition, Refusal> {
-        if self.status != Status::Pending {
-            return Err(Refusal::NotPending(self.status));
-        }
+    ) -> Result<(String, Option<&'c str>), Refusal> {
         let label = self
             .options
             .get(choice)
@@ -319,6 +315,24 @@ impl Pause {
         if !confirmed && self.needs_confirmation(choice) {
             return Err(Refusal::NeedsConfirmation);
         }
+        Ok((label, comment))
+    }
+
+    /// The choice with an optional comment (blank counts as none). A refused
+    /// comment refuses the whole answer, and so does an unconfirmed tap on a
+    /// danger option when the request asks for confirmation: nothing changes.
+    pub fn respond_with_comment(
+        &mut self,
+        choice: usize,
+        comment: Option<&str>,
+        confirmed: bool,
+        now: i64,
+        via: &str,
+    ) -> Result<Transition, Refusal> {
+        if self.status != Status::Pending {
+            return Err(Refusal::NotPending(self.status));
+        }
+        let (label, comment) = self.check_answer(choice, comment, confirmed)?;
         self.response_comment = comment.map(Into::into);
         // The one person's answer is the pause's one vote.
         self.votes.push(super::policy::model::Vote {

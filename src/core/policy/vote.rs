@@ -4,7 +4,7 @@
 
 use super::model::Vote;
 use super::rule::{may_vote, next_to_ask, tally, Decision};
-use crate::core::pause::{Pause, Refusal, Responder, Status, Transition, MAX_COMMENT_CHARS};
+use crate::core::pause::{Pause, Refusal, Responder, Status, Transition};
 
 /// What a recorded vote led to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,23 +40,7 @@ impl Pause {
         if !may_vote(&self.rule, &self.approvers, &self.votes, approver) {
             return Err(Refusal::NotYourTurn);
         }
-        let label = self
-            .options
-            .get(choice)
-            .ok_or(Refusal::NoSuchOption)?
-            .clone();
-        let comment = comment.map(str::trim).filter(|c| !c.is_empty());
-        if let Some(c) = comment {
-            if !self.answer.allow_comment {
-                return Err(Refusal::CommentNotAllowed);
-            }
-            if c.chars().count() > MAX_COMMENT_CHARS {
-                return Err(Refusal::CommentTooLong);
-            }
-        }
-        if !confirmed && self.needs_confirmation(choice) {
-            return Err(Refusal::NeedsConfirmation);
-        }
+        let (label, comment) = self.check_answer(choice, comment, confirmed)?;
         self.votes.push(Vote {
             approver: a.id.clone(),
             name: a.name.clone(),
