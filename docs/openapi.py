@@ -348,6 +348,12 @@ paths = {
             "responses": {"200": html("Recorded, or the confirm step of a danger option."), "400": html("No or unknown choice, or a refused comment."),
                           "404": PAGE_404, "409": html("Already answered."), "410": html("Expired or withdrawn, or the link itself expired."),
                           "413": err("Form too large."), "429": PAGE_429}}},
+    "/.well-known/jwks.json": {"get": {"summary": "The public keys that sign decision receipts (JWKS, current key first)", "operationId": "getReceiptKeys", "security": [],
+        "description": "Verify a pause's `receipt` (a compact JWS, EdDSA) offline with the key whose `kid` its header names. Rotated-out keys stay listed, so old receipts stay verifiable. Public, `Cache-Control: public, max-age=300`, readable from any origin.",
+        "responses": {"200": {"description": "The key set.", "content": {"application/jwk-set+json": {"schema": {"type": "object", "required": ["keys"], "properties": {
+            "keys": {"type": "array", "items": {"type": "object", "required": ["kty", "crv", "x", "kid", "alg", "use"], "properties": {
+                "kty": {"const": "OKP"}, "crv": {"const": "Ed25519"}, "x": {"type": "string"}, "kid": {"type": "string"},
+                "alg": {"const": "EdDSA"}, "use": {"const": "sig"}}}}}}}}}}}},
     "/v1/test/outbox": {"get": op("Messages of test-mode pauses", {"200": json_body({"type": "object", "required": ["object", "data"], "properties": {"object": {"const": "list"}, "data": {"type": "array", "items": ref("OutboxMessage")}}}, "Newest first.")},
         operationId="testOutbox", parameters=[{"name": "pause_id", "in": "query", "schema": {"type": "string"}}])},
 }

@@ -252,3 +252,18 @@ def test_async_client_and_async_decorator(env):
             assert result == "deleted prod"
 
     asyncio.run(main())
+
+
+def test_a_decided_pause_has_a_receipt_signed_by_a_listed_key(client):
+    import base64
+    import json as _json
+
+    pause = client.pauses.create(**seed())
+    assert pause.receipt is None and pause.votes == []
+    answer(pause.pause_id, 0)
+    decided = client.pauses.retrieve(pause.pause_id)
+    assert decided.status == "responded" and [v.choice for v in decided.votes] == ["Approve"]
+    header = decided.receipt.split(".")[0]
+    kid = _json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"]
+    keys = client.receipts.keys()["keys"]
+    assert kid in [k["kid"] for k in keys] and all("d" not in k for k in keys)

@@ -51,6 +51,7 @@ export const OPERATIONS = {
   listAudit: 'audit.list',
   verifyAudit: 'audit.verify',
   testOutbox: 'test.outbox',
+  getReceiptKeys: 'receipts.keys',
 } as const;
 
 export interface ClientOptions {
@@ -193,6 +194,12 @@ export class PausePoint {
     /** Messages of the account's test-mode pauses (they never reach a provider). */
     outbox: (q: { pause_id?: string } = {}): Promise<OutboxMessage[]> =>
       this.json<List<OutboxMessage>>({ method: 'GET', path: '/v1/test/outbox', query: q }).then((l) => l.data),
+  };
+
+  readonly receipts = {
+    /** The public keys that sign decision receipts (`/.well-known/jwks.json`), current first. */
+    keys: (): Promise<{ keys: Array<{ kty: 'OKP'; crv: 'Ed25519'; x: string; kid: string; alg: 'EdDSA'; use: 'sig' }> }> =>
+      this.json({ method: 'GET', path: '/.well-known/jwks.json' }),
   };
 
   constructor(opts: ClientOptions = {}) {

@@ -22,6 +22,7 @@ from ._resources import (
     Audit,
     Keys,
     Pauses,
+    Receipts,
     TestMode,
     Webhooks,
     _pause,
@@ -91,6 +92,7 @@ class _Base:
         self.webhooks = Webhooks(self)
         self.audit = Audit(self)
         self.test = TestMode(self)
+        self.receipts = Receipts(self)
 
     def _headers(self, req: _Req) -> Dict[str, str]:
         h = {

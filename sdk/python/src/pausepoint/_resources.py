@@ -40,6 +40,7 @@ OPERATIONS: Dict[str, str] = {
     "listAudit": "audit.list",
     "verifyAudit": "audit.verify",
     "testOutbox": "test.outbox",
+    "getReceiptKeys": "receipts.keys",
 }
 
 
@@ -288,3 +289,11 @@ class TestMode(_Resource):
         return self._c._call(
             _Req("GET", "/v1/test/outbox", _list_of(OutboxMessage), params=_clean({"pause_id": pause_id}))
         )
+
+
+class Receipts(_Resource):
+    def keys(self) -> Dict[str, Any]:
+        """The public keys that sign decision receipts (`/.well-known/jwks.json`), the
+        current one first. Verify a pause's `receipt` against them offline before acting:
+        see examples/python/verify_receipt.py."""
+        return self._c._call(_Req("GET", "/.well-known/jwks.json", lambda client, body, headers: body))
