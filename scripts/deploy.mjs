@@ -13,7 +13,7 @@
 // Environment: CLOUDFLARE_API_TOKEN / CLOUDFLARE_ACCOUNT_ID (else `wrangler login`'s
 // session); PAUSEPOINT_ADMIN_TOKEN (the admin token to store when none is set yet, and the
 // smoke test's when no smoke key is saved); TWILIO_AUTH_TOKEN, SLACK_BOT_TOKEN,
-// SLACK_SIGNING_SECRET, RESEND_API_KEY (stored when given and not set yet);
+// SLACK_SIGNING_SECRET, RESEND_API_KEY, RESEND_WEBHOOK_SECRET (stored when given and not set yet);
 // PAUSEPOINT_SMOKE_URL (smoke-test this base URL instead of the deployed one);
 // PAUSEPOINT_DEPLOY_DIR (where the generated files go; default .wrangler/deploy).
 import { spawn } from 'node:child_process';
@@ -31,7 +31,7 @@ export const ENVIRONMENTS = ['staging', 'production'];
 /// RECEIPT_SIGNING_KEY: a private Ed25519 JWK (README "Signed receipts"); rotate by hand.
 export const GENERATED_SECRETS = ['TOKEN_SECRET', 'ADMIN_TOKEN', 'RECEIPT_SIGNING_KEY'];
 /// Provider secrets: stored when the shell has them and the Worker does not yet.
-export const PROVIDER_SECRETS = ['TWILIO_AUTH_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'RESEND_API_KEY'];
+export const PROVIDER_SECRETS = ['TWILIO_AUTH_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'RESEND_API_KEY', 'RESEND_WEBHOOK_SECRET'];
 const PLACEHOLDER_ID = '00000000-0000-0000-0000-000000000000';
 
 /// A step that failed: `step` names it, the message says what happened and how to go on.

@@ -103,6 +103,11 @@ pub fn slack_signing_secret(env: &Env) -> Option<String> {
     var(env, "SLACK_SIGNING_SECRET")
 }
 
+/// The `whsec_` secret the email provider signs its events with.
+pub fn resend_webhook_secret(env: &Env) -> Option<String> {
+    var(env, "RESEND_WEBHOOK_SECRET")
+}
+
 /// Test mode goes to the outbox; so do unconfigured channels in local mode.
 pub fn route(env: &Env, p: &Pause) -> Route {
     if !p.livemode {
@@ -231,6 +236,7 @@ pub async fn deliver(
         }
         Route::Email { base, key, from } => {
             let body = email::send_body(
+                &p.id,
                 from,
                 &p.recipient,
                 &p.requester_name,

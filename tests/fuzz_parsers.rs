@@ -169,7 +169,7 @@ proptest! {
 
 mod signatures {
     use pausepoint::core::page_form;
-    use pausepoint::core::providers::{slack, twilio};
+    use pausepoint::core::providers::{email, slack, twilio};
     use pausepoint::core::webhook::schedule::parse_retry_after;
     use pausepoint::core::webhook::sign;
     use proptest::prelude::*;
@@ -189,6 +189,24 @@ mod signatures {
                 prop_assert!(!slack::verify(&secret, &t, &other, &good, ts));
             }
             let _ = slack::parse_click(&body);
+        }
+
+        #[test]
+        fn email_events_verify_only_the_signed_body(key in any::<[u8; 32]>(), id in ".{0,40}", ts in 1_700_000_000i64..1_900_000_000, body in ".{0,300}", junk in ".{0,120}", flip in any::<prop::sample::Index>()) {
+            let secret = sign::new_secret(&key);
+            let t = ts.to_string();
+            let good = sign::sign(&sign::secret_key(&secret).unwrap(), &id, ts, &body);
+            prop_assert!(email::verify_event(&secret, &id, &t, body.as_bytes(), &good, ts));
+            prop_assert!(email::verify_event(&secret, &id, &t, body.as_bytes(), &[junk.as_str(), good.as_str()].join(" "), ts + 300));
+            prop_assert!(!email::verify_event(&secret, &id, &t, body.as_bytes(), &good, ts - 301), "outside the 5-minute window");
+            prop_assert!(!email::verify_event(&secret, &id, &t, body.as_bytes(), &junk, ts) || junk.split(' ').any(|j| j == good));
+            if !body.is_empty() {
+                let mut other = body.clone().into_bytes();
+                let i = flip.index(other.len());
+                other[i] ^= 1;
+                prop_assert!(!email::verify_event(&secret, &id, &t, &other, &good, ts));
+            }
+            let _ = email::parse_event(body.as_bytes());
         }
 
         #[test]
@@ -436,6 +454,10 @@ mod total {
             let _ = slack::parse_click(&b);
             let _ = slack::parse_button_value(&header);
             prop_assert!(!slack::verify("secret", &ts, &b, &header, now));
+            prop_assert!(!email::verify_event("whsec_c2VjcmV0", &header, &ts, &b, &header, now));
+            if let Some(e) = email::parse_event(&b) {
+                let _ = email::report(&e.kind);
+            }
             let params: Vec<(String, String)> = url::form_urlencoded::parse(&b).into_owned().collect();
             let _ = twilio::verify("token", &header, &params, &header);
             let _ = twilio::explain(&header);

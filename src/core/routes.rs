@@ -10,6 +10,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("r/*", "GET, HEAD, POST"),
     ("callbacks/twilio/status", "POST"),
     ("callbacks/slack/interactivity", "POST"),
+    ("callbacks/email/events", "POST"),
     ("admin/accounts", "POST"),
     ("dev/outbox", "GET, HEAD"),
     // JSON responses only: no SSE stream to GET, no session to DELETE.

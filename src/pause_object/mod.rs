@@ -36,6 +36,7 @@ use crate::core::policy::delivery as policy_delivery;
 use crate::core::protocol::{Command, Outcome, Reply, SlackUser};
 use crate::core::request::wait::MAX_WAIT_MS;
 use crate::core::waiters::Waiters;
+use crate::core::webhook::event::EventType;
 use crate::http::{internal, now_ms};
 
 #[durable_object]
@@ -204,15 +205,25 @@ impl PauseObject {
                         "approver": approver,
                     });
                     self.audit(&p, "system", kind, &ctx)?;
-                    // A failed report on an approver's message: their next contact.
-                    let mut effects = match target.flatten() {
-                        Some(i) if reported == DeliveryStatus::Failed => self
-                            .fall_back(&mut p, i)?
-                            .map(|(e, _)| e)
-                            .unwrap_or_default(),
-                        _ => Vec::new(),
+                    // A failed report on an approver's message: their next contact. With
+                    // none left (or one recipient), `pause.delivery_failed` as at send time.
+                    let index = target.flatten();
+                    let (mut effects, next) = match index {
+                        Some(i) if reported == DeliveryStatus::Failed => {
+                            self.fall_back(&mut p, i)?.unwrap_or_default()
+                        }
+                        _ => (Vec::new(), false),
                     };
-                    effects.push(Effect::Index);
+                    if reported == DeliveryStatus::Failed && !next && p.status == Status::Pending {
+                        let mut failed =
+                            effects_of(p.webhook_url.is_some(), EventType::DeliveryFailed);
+                        if let Some(Effect::Webhook { nth, .. }) = failed.first_mut() {
+                            *nth = index.and_then(|i| u8::try_from(i).ok());
+                        }
+                        effects.extend(failed); // ends with the index row
+                    } else {
+                        effects.push(Effect::Index);
+                    }
                     self.commit(&mut p, &effects)?;
                     Outcome::Changed
                 } else {

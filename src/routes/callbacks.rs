@@ -1,5 +1,5 @@
-//! Provider callbacks: Twilio's delivery status reports and Slack's button clicks.
-//! Both are verified with the provider's request signature before anything is read
+//! Provider callbacks: Twilio's delivery status reports, the email API's delivery
+//! events and Slack's button clicks. All are verified with the provider's request signature before anything is read
 //! from them; a forged callback gets 403 and changes nothing.
 
 use worker::{Env, Request, Response};
@@ -9,7 +9,7 @@ use crate::config;
 use crate::core::error::ApiError;
 use crate::core::ids::PauseId;
 use crate::core::protocol::{Command, Outcome, SlackUser};
-use crate::core::providers::{slack, twilio};
+use crate::core::providers::{email, slack, twilio};
 use crate::http::{now_ms, query_param, read_body};
 use crate::pause_object::client;
 
@@ -69,6 +69,49 @@ pub(crate) async fn twilio_status(mut req: Request, env: &Env) -> Result<Respons
             provider: twilio::PROVIDER.into(),
             message_id: field("MessageSid"),
             status,
+            error_code,
+            error_message,
+        },
+    )
+    .await?;
+    empty_ok()
+}
+
+/// `POST /callbacks/email/events`: the email API's signed events (Standard Webhooks,
+/// as Resend sends them through Svix). One account-wide endpoint: the pause comes from
+/// the `pause_id` tag the send carried; the object matches the email id itself. A
+/// bounce fails the delivery (an approver's next contact is tried); a replay changes
+/// nothing more. Events about mail that is not ours, or that we do not act on, get 200.
+pub(crate) async fn email_events(mut req: Request, env: &Env) -> Result<Response, ApiError> {
+    let body = read_body(&mut req, MAX_CALLBACK_BYTES).await?;
+    let secret = channels::resend_webhook_secret(env).ok_or_else(forged)?;
+    // Svix's header names, or the Standard Webhooks ones.
+    let either = |a: &str, b: &str| header(&req, a).or_else(|| header(&req, b));
+    let id = either("svix-id", "webhook-id").ok_or_else(forged)?;
+    let ts = either("svix-timestamp", "webhook-timestamp").ok_or_else(forged)?;
+    let sig = either("svix-signature", "webhook-signature").ok_or_else(forged)?;
+    if !email::verify_event(&secret, &id, &ts, &body, &sig, now_ms() / 1000) {
+        return Err(forged());
+    }
+    let event = email::parse_event(&body).ok_or_else(|| {
+        ApiError::invalid(
+            "data.email_id",
+            "Expected an email event with a type and data.email_id.",
+        )
+    })?;
+    let (Some((status, error_code, error_message)), Some(pause_id)) = (
+        email::report(&event.kind),
+        event.pause_id.as_deref().and_then(PauseId::parse),
+    ) else {
+        return empty_ok();
+    };
+    client::call(
+        env,
+        &pause_id.to_string(),
+        &Command::DeliveryReport {
+            provider: email::PROVIDER.into(),
+            message_id: Some(event.email_id),
+            status: status.into(),
             error_code,
             error_message,
         },

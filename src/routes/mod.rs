@@ -116,6 +116,7 @@ async fn dispatch(req: Request, ctx: &Ctx, wctx: &Context) -> Result<Response, A
             page::post(req, env, &token, &path).await
         }
         (["callbacks", "twilio", "status"], _) => callbacks::twilio_status(req, env).await,
+        (["callbacks", "email", "events"], _) => callbacks::email_events(req, env).await,
         (["callbacks", "slack", "interactivity"], _) => {
             callbacks::slack_interactivity(req, env).await
         }

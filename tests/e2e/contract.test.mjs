@@ -63,7 +63,7 @@ test('methods a path does not have are 405 with Allow; unknown paths are 404', a
   const auth = { authorization: `Bearer ${acct.live_key}` };
   const cases = [
     ['/healthz', 'GET, HEAD'], [link, 'GET, HEAD, POST'], ['/callbacks/twilio/status', 'POST'],
-    ['/callbacks/slack/interactivity', 'POST'], ['/admin/accounts', 'POST'], ['/dev/outbox', 'GET, HEAD'], ['/mcp', 'POST'],
+    ['/callbacks/slack/interactivity', 'POST'], ['/callbacks/email/events', 'POST'], ['/admin/accounts', 'POST'], ['/dev/outbox', 'GET, HEAD'], ['/mcp', 'POST'],
     ['/v1/pause', 'POST'], [`/v1/pause/${id}`, 'GET, HEAD, DELETE'], [`/v1/pause/${id}/cancel`, 'POST'],
     [`/v1/pause/${id}/webhooks`, 'GET, HEAD'], [`/v1/pause/${id}/webhooks/msg_000000000000000000000000/replay`, 'POST'],
     ['/v1/pauses', 'GET, HEAD'], ['/v1/account', 'GET, HEAD'], ['/v1/keys', 'GET, HEAD, POST'], ['/v1/keys/key_0000000000000000', 'DELETE'],

@@ -253,6 +253,7 @@ test('chunked bodies without Content-Length are cut at the limit with 413 on eve
     [link, form],
     [`/callbacks/twilio/status?pause_id=${p.pause_id}`, { ...form, 'x-twilio-signature': 'x' }],
     ['/callbacks/slack/interactivity', { ...form, 'x-slack-request-timestamp': '1', 'x-slack-signature': 'v0=x' }],
+    ['/callbacks/email/events', { 'content-type': 'application/json', 'svix-id': 'msg_1', 'svix-timestamp': '1', 'svix-signature': 'v1,x' }],
   ];
   for (const [path, headers] of routes) {
     const r = await chunked(path, headers);

@@ -1,6 +1,6 @@
 // Approval policies' clock and fallback end to end (issue 15): an escalation level and
 // a reminder firing in seconds (MIN_TIMEOUT_SECONDS is 1 here), an SMS that fails for
-// good falling back to email, and a restart before a due escalation firing it once.
+// good falling back to email, an email that bounces later falling back to SMS, and a restart before a due escalation firing it once.
 // Twilio and the email API are local fakes (127.0.0.1) that answer as the real ones do.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,8 @@ import { startService, eventually, choose, sleep } from './harness.mjs';
 const TWILIO_SID = 'AC00000000000000000000000000000002';
 const TWILIO_TOKEN = 'twilio-auth-token-escalation';
 const RESEND_KEY = 're_escalation_key';
+// The email API's webhook secret (Standard Webhooks: whsec_ + base64 of the key).
+const RESEND_WEBHOOK_SECRET = 'whsec_' + Buffer.from('escalation-email-events-key-32by').toString('base64');
 
 async function fakeServer(handler) {
   const requests = [];
@@ -57,7 +59,7 @@ before(async () => {
   svc = await startService({
     vars: {
       TWILIO_API_BASE: twilio.base, TWILIO_ACCOUNT_SID: TWILIO_SID, TWILIO_AUTH_TOKEN: TWILIO_TOKEN, TWILIO_FROM: '+15005550006',
-      RESEND_API_BASE: resend.base, RESEND_API_KEY: RESEND_KEY, EMAIL_FROM: 'PausePoint <ask@pausepoint.example>',
+      RESEND_API_BASE: resend.base, RESEND_API_KEY: RESEND_KEY, RESEND_WEBHOOK_SECRET, EMAIL_FROM: 'PausePoint <ask@pausepoint.example>',
     },
   });
   acct = await svc.createAccount('Acme Payments', 'enterprise');
@@ -244,4 +246,113 @@ test('a restart before a due escalation fires it once, late', async () => {
   assert.equal((await audit(id, 'pause.escalated')).length, 1);
   const p = await get(id);
   assert.ok(Date.parse(p.escalation[0].reached_at) >= Date.parse(p.created_at) + 4000);
+});
+
+/// Posts an email event signed as Resend (Svix) signs it: v1,base64(HMAC-SHA256(key, "id.ts.body")).
+let eventSeq = 0;
+async function emailEvent(event, { secret = RESEND_WEBHOOK_SECRET, id = `msg_${++eventSeq}`, ts = Math.floor(Date.now() / 1000) } = {}) {
+  const body = JSON.stringify({ created_at: new Date().toISOString(), ...event });
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const sig = crypto.createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64');
+  return fetch(`${svc.base}/callbacks/email/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': String(ts), 'svix-signature': `v1,${sig}` },
+    body,
+  });
+}
+const bounced = (emailId, pauseId) => ({
+  type: 'email.bounced',
+  data: { email_id: emailId, to: ['x@example.com'], bounce: { type: 'Permanent', subType: 'General', message: 'Mailbox does not exist' }, tags: { pause_id: pauseId } },
+});
+const smsTo = (to) => twilio.requests.filter((r) => new URLSearchParams(r.body).get('To') === to);
+
+test('an email that bounces after it was accepted falls back to SMS; a forged event changes nothing', async () => {
+  const id = await create({
+    timeout_seconds: 600,
+    approvers: [
+      { id: 'eve', channel: 'email', recipient: 'eve@later-bounce.example', fallbacks: [{ channel: 'sms', recipient: '+13125550161' }] },
+      { id: 'lee', channel: 'email', recipient: 'lee@later-bounce.example' },
+    ],
+  });
+  const eve = await eventually(async () => {
+    const a = (await get(id)).approvers[0];
+    return a.delivery.status === 'sent' && a;
+  }, { timeoutMs: 20_000 });
+  assert.ok(eve, 'the email was accepted');
+  // The send carries the pause as a tag, which the provider's events echo back.
+  assert.deepEqual(JSON.parse(emailsTo('eve@later-bounce.example')[0].body).tags, [{ name: 'pause_id', value: id }]);
+  const emailId = eve.delivery.message_id;
+
+  // Forged: another secret, a stale timestamp, no signature. 403, nothing moves.
+  const other = 'whsec_' + Buffer.from('not-the-providers-secret-at-all!').toString('base64');
+  for (const opts of [{ secret: other }, { ts: Math.floor(Date.now() / 1000) - 3600 }]) {
+    const r = await emailEvent(bounced(emailId, id), opts);
+    assert.equal(r.status, 403);
+    assert.equal((await r.json()).error.code, 'forbidden');
+  }
+  const unsigned = await fetch(`${svc.base}/callbacks/email/events`, { method: 'POST', body: JSON.stringify(bounced(emailId, id)) });
+  assert.equal(unsigned.status, 403);
+  await sleep(500);
+  assert.equal((await get(id)).approvers[0].delivery.status, 'sent');
+  assert.equal(smsTo('+13125550161').length, 0);
+
+  // The real bounce: Eve's next contact gets the question by SMS.
+  const r = await emailEvent(bounced(emailId, id));
+  assert.equal(r.status, 200, await r.text());
+  const sms = await eventually(() => smsTo('+13125550161')[0], { timeoutMs: 20_000 });
+  assert.ok(sms, 'Eve got the question by SMS after the bounce');
+  const after = await eventually(async () => {
+    const a = (await get(id)).approvers[0];
+    return a.delivery.status === 'sent' && a.channel === 'sms' && a;
+  });
+  assert.deepEqual(after.delivery.history.map((a) => [a.channel, a.status, a.error_code]),
+    [['email', 'failed', 'bounced'], ['sms', 'sent', null]]);
+  const fb = await audit(id, 'delivery.fallback');
+  assert.deepEqual(fb.map((e) => [e.context.approver, e.context.from.channel, e.context.to.channel, e.context.error_code]),
+    [['eve', 'email', 'sms', 'bounced']]);
+  // The provider retrying the same event (same svix-id) changes nothing more.
+  const again = await emailEvent(bounced(emailId, id), { id: 'msg_replayed' });
+  const replay = await emailEvent(bounced(emailId, id), { id: 'msg_replayed' });
+  assert.equal(again.status, 200);
+  assert.equal(replay.status, 200);
+  await sleep(500);
+  assert.equal((await audit(id, 'delivery.fallback')).length, 1);
+  assert.equal(smsTo('+13125550161').length, 1);
+
+  // Lee's email is delivered; events about mail that is not ours are acknowledged.
+  const lee = (await get(id)).approvers[1];
+  const d = await emailEvent({ type: 'email.delivered', data: { email_id: lee.delivery.message_id, tags: { pause_id: id } } });
+  assert.equal(d.status, 200);
+  assert.ok(await eventually(async () => (await get(id)).approvers[1].delivery.status === 'delivered'));
+  for (const e of [{ type: 'email.bounced', data: { email_id: 'em_not_ours' } },
+    { type: 'email.complained', data: { email_id: lee.delivery.message_id, tags: { pause_id: id } } }]) {
+    assert.equal((await emailEvent(e)).status, 200);
+  }
+  assert.equal((await get(id)).approvers[1].delivery.status, 'delivered');
+  // A signed body that is not an event: 400 naming the field.
+  const bad = await emailEvent({ type: 'email.bounced', data: {} });
+  assert.equal(bad.status, 400);
+  assert.equal((await bad.json()).error.param, 'data.email_id');
+});
+
+test("a single recipient's bounced email is a failed delivery with pause.delivery_failed, once", async () => {
+  const id = await create({ timeout_seconds: 600, webhook_url: hookUrl, channel: 'email', recipient: 'solo@later-bounce.example' });
+  const p = await eventually(async () => {
+    const x = await get(id);
+    return x.delivery.status === 'sent' && x;
+  }, { timeoutMs: 20_000 });
+  assert.ok(p);
+  assert.equal((await emailEvent(bounced(p.delivery.message_id, id))).status, 200);
+  const failed = await eventually(async () => {
+    const x = await get(id);
+    return x.delivery.status === 'failed' && x;
+  });
+  assert.equal(failed.delivery.error_code, 'bounced');
+  assert.match(failed.delivery.error_message, /Mailbox does not exist/);
+  assert.equal(failed.status, 'pending', 'still answerable');
+  assert.ok(await eventually(() => hooksOf(id, 'pause.delivery_failed').length === 1), 'pause.delivery_failed webhook');
+  assert.equal((await emailEvent(bounced(p.delivery.message_id, id))).status, 200);
+  await sleep(1000);
+  assert.equal(hooksOf(id, 'pause.delivery_failed').length, 1);
+  assert.equal((await audit(id, 'message.failed')).length, 1);
 });
