@@ -61,11 +61,12 @@ impl PauseObject {
     /// Runs the effects that are due, in the order `core::outbox::next_step` gives:
     /// the webhook events due together (one D1 batch, one queue batch), planning again
     /// after (a failure holds back the listing row behind them); the D1 writes due
-    /// together, in one batch (one round trip); delivery last, one at a time. Each row is leased first (synchronously), so two
-    /// flushes never run one effect twice; a failure is retried with back-off. Rows
-    /// added while flushing wait for the next round: a request's flush has one (they
-    /// go to the alarm), the alarm's has a second for what its effects added (the
-    /// delivery's audit and listing rows), so a create costs one alarm, not two.
+    /// together, in one batch (one round trip); delivery last, one at a time. Each row
+    /// is leased first (synchronously), so two flushes never run one effect twice; a
+    /// failure is retried with back-off. Rows added while flushing wait for the next
+    /// round: a request's flush has one (they go to the alarm), the alarm's has a second
+    /// for what its effects added (the delivery's audit and listing rows), so a create
+    /// costs one alarm, not two.
     pub(super) async fn flush(&self, background: bool) {
         let rounds = if background { 2 } else { 1 };
         for _ in 0..rounds {
