@@ -29,7 +29,7 @@ export async function decisionLatency({ svc, key, n, row, pct, ms }) {
     req.on('end', () => {
       try {
         const e = JSON.parse(body);
-        if (e.type === 'pause.responded') arrivals.get(e.data.pause_id)?.(performance.now());
+        arrivals.get(`${e.type}:${e.data.pause_id}`)?.(performance.now());
       } catch {}
       res.writeHead(204).end();
     });
@@ -43,7 +43,7 @@ export async function decisionLatency({ svc, key, n, row, pct, ms }) {
   };
   /// Taps `link` and waits for the decision's webhook; the time from the tap's start.
   const decide = async (id, link) => {
-    const arrived = new Promise((r) => arrivals.set(id, r));
+    const arrived = new Promise((r) => arrivals.set(`pause.responded:${id}`, r));
     const t0 = performance.now();
     const tap = await choose(link, 0);
     const tapped = performance.now();
@@ -64,7 +64,12 @@ export async function decisionLatency({ svc, key, n, row, pct, ms }) {
       rule: { type: 'quorum', count: 2, veto: ['Reject'] },
     });
     const links = await approverLinks(svc, id3, to);
+    // The first vote's webhook is received before the deciding tap: the local queue runs
+    // one consumer batch at a time, so a deciding tap right behind it would measure the
+    // wait for that batch, not the decision (a deployed queue's consumers scale out).
+    const voted = new Promise((r) => arrivals.set(`pause.vote_recorded:${id3}`, r));
     if ((await choose(links[0], 0)).status !== 200) continue;
+    if (Number.isNaN(await Promise.race([voted, sleep(15000).then(() => NaN)]))) continue;
     const r3 = await decide(id3, links[1]);
     if (Number.isFinite(r3.total + r3.tap)) { quorum.push(r3.total); quorumTap.push(r3.tap); }
   }

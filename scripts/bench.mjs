@@ -6,7 +6,8 @@
 //
 // `--decision-latency` runs only the approval policies' figure (issue 15): last tap to
 // webhook of a 3-approver quorum beside a one-approver pause (scripts/bench-decision.mjs);
-// the full run includes it.
+// the full run includes it. `--rtt <ms>` runs it with D1_SIMULATED_RTT_MS set (every D1
+// call delayed that much), where the round trips a decision costs show.
 //
 // The hot path (issue 14) runs twice, against two services: one with local D1 as it is
 // and one with D1_SIMULATED_RTT_MS=80 (every D1 call delayed 80 ms, a far primary; the
@@ -51,7 +52,8 @@ row('wasm bundle (raw / gzip)', `${(wasm.length / 1024).toFixed(0)} KB / ${(gz /
   `limit 3 MB gzip (Free), 10 MB (Paid): ${((gz / (3 * 1024 * 1024)) * 100).toFixed(1)}% of Free`);
 
 if (DECISION_ONLY) {
-  const svc = await startService();
+  const rtt = argAfter('--rtt');
+  const svc = await startService(rtt ? { vars: { D1_SIMULATED_RTT_MS: String(Number(rtt)) } } : {});
   try {
     const acct = await svc.createAccount('Bench decisions', 'enterprise');
     await decisionLatency({ svc, key: acct.live_key, n: QUICK ? 5 : 20, row, pct, ms });

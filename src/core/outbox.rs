@@ -49,6 +49,11 @@ impl Effect {
     pub(crate) fn d1_write(&self) -> bool {
         matches!(self, Effect::Index | Effect::Audit { .. })
     }
+
+    /// A webhook event: a flush emits those due together (one D1 batch, one queue batch).
+    pub(crate) fn webhook(&self) -> bool {
+        matches!(self, Effect::Webhook { .. })
+    }
 }
 
 /// The effects of a transition: the webhook if one is wanted, then the listing row.
@@ -142,29 +147,32 @@ pub(crate) fn plan(
 /// What a flush does next with the rows [`plan`] gives as due (less those it tried).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Step {
-    /// Run this effect alone: it calls out (the webhook, delivery).
-    One(i64),
+    /// Emit these webhook events together: their rows in one D1 batch, their first
+    /// attempts in one queue batch, so a commit's events do not wait for each other.
+    Webhooks(Vec<i64>),
     /// Send these D1 writes (audit rows, the listing row) in one batch.
     Batch(Vec<i64>),
+    /// Run this effect alone: it calls out (delivery, a reminder).
+    One(i64),
     Done,
 }
 
-/// The order of a flush: effects that call out and that the listing row may wait for
-/// (the webhook) first, one at a time, planning again after each; then every D1 write
-/// due, together, in one round trip; background effects (delivery) last, so no audit
-/// row waits for a provider.
+/// The order of a flush: every webhook event due first, together (the listing row may
+/// wait for them), planning again after; then every D1 write due, together, in one
+/// round trip; background effects (delivery) last, one at a time, so no audit row
+/// waits for a provider.
 pub(crate) fn next_step(due: &[&Row]) -> Step {
-    if let Some(r) = due
-        .iter()
-        .find(|r| !r.effect.d1_write() && !r.effect.background())
-    {
-        return Step::One(r.seq);
+    let of = |keep: fn(&Effect) -> bool| -> Vec<i64> {
+        due.iter()
+            .filter(|r| keep(&r.effect))
+            .map(|r| r.seq)
+            .collect()
+    };
+    let hooks = of(Effect::webhook);
+    if !hooks.is_empty() {
+        return Step::Webhooks(hooks);
     }
-    let writes: Vec<i64> = due
-        .iter()
-        .filter(|r| r.effect.d1_write())
-        .map(|r| r.seq)
-        .collect();
+    let writes = of(Effect::d1_write);
     if !writes.is_empty() {
         return Step::Batch(writes);
     }
@@ -372,10 +380,10 @@ mod tests {
         let all: Vec<&Row> = created.iter().collect();
         assert_eq!(next_step(&all), Step::Batch(vec![1, 3]));
         assert_eq!(next_step(&all[1..2]), Step::One(2));
-        // An answer with a webhook: the webhook first, alone; then audit and index.
+        // An answer with a webhook: the webhook first; then audit and index.
         let answered = [row(4, audit()), row(5, webhook()), row(6, Effect::Index)];
         let all: Vec<&Row> = answered.iter().collect();
-        assert_eq!(next_step(&all), Step::One(5));
+        assert_eq!(next_step(&all), Step::Webhooks(vec![5]));
         let rest: Vec<&Row> = [&answered[0], &answered[2]].into();
         assert_eq!(next_step(&rest), Step::Batch(vec![4, 6]));
         assert_eq!(next_step(&[]), Step::Done);
@@ -390,5 +398,58 @@ mod tests {
         assert_eq!(due, vec![1]);
         let due: Vec<&Row> = rows.iter().filter(|r| due.contains(&r.seq)).collect();
         assert_eq!(next_step(&due), Step::Batch(vec![1]));
+    }
+
+    fn vote_recorded(nth: u8) -> Effect {
+        Effect::Webhook {
+            event: EventType::VoteRecorded,
+            nth: Some(nth),
+        }
+    }
+
+    #[test]
+    fn the_webhook_events_of_a_deciding_vote_leave_together() {
+        // A quorum's deciding tap: vote and decision audit rows, two events, the index.
+        let rows = vec![
+            row(1, audit()),
+            row(2, audit()),
+            row(3, vote_recorded(1)),
+            row(4, webhook()),
+            row(5, Effect::Index),
+        ];
+        let due = plan(&rows, 100, ME, false, None).due;
+        assert_eq!(due, vec![1, 2, 3, 4, 5]);
+        let all: Vec<&Row> = rows.iter().collect();
+        assert_eq!(next_step(&all), Step::Webhooks(vec![3, 4]));
+        // Once both are done, the D1 writes go in one batch.
+        let rest: Vec<&Row> = [&rows[0], &rows[1], &rows[4]].into();
+        assert_eq!(next_step(&rest), Step::Batch(vec![1, 2, 5]));
+    }
+
+    #[test]
+    fn a_webhook_event_retrying_later_does_not_hold_back_one_due_now_but_holds_the_index() {
+        let mut v = row(1, vote_recorded(0));
+        v.attempts = 1;
+        v.next_at = 5_000;
+        let rows = vec![v, row(2, webhook()), row(3, Effect::Index)];
+        let due = plan(&rows, 100, ME, false, None).due;
+        assert_eq!(due, vec![2]);
+        let due: Vec<&Row> = rows.iter().filter(|r| due.contains(&r.seq)).collect();
+        assert_eq!(next_step(&due), Step::Webhooks(vec![2]));
+        // Delivery and reminders are not webhooks: they never join the group.
+        let bg = [
+            row(1, Effect::Deliver { approver: Some(0) }),
+            row(2, webhook()),
+            row(
+                3,
+                Effect::Remind {
+                    approver: None,
+                    number: 1,
+                },
+            ),
+        ];
+        let all: Vec<&Row> = bg.iter().collect();
+        assert_eq!(next_step(&all), Step::Webhooks(vec![2]));
+        assert_eq!(next_step(&[&bg[0], &bg[2]]), Step::One(1));
     }
 }

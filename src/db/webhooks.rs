@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use worker::D1PreparedStatement;
 
 use super::{rows_of, Arg, Db};
 use crate::core::error::ApiError;
@@ -163,8 +164,13 @@ pub struct NewEvent<'a> {
 }
 
 /// Records an event once: a second insert of the same id changes nothing.
-pub async fn insert_event(db: &Db, e: &NewEvent<'_>, now: i64) -> Result<(), ApiError> {
-    db.run(
+/// Records an event unless its id is known (a re-run of the outbox changes nothing).
+pub fn insert_event_stmt(
+    db: &Db,
+    e: &NewEvent<'_>,
+    now: i64,
+) -> Result<D1PreparedStatement, ApiError> {
+    db.stmt(
         "INSERT INTO webhook_events (id, pause_id, account_id, type, url, body, status, next_attempt_at, created_at, livemode)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?9, ?7, ?7, ?8) ON CONFLICT(id) DO NOTHING",
         &[
@@ -179,7 +185,11 @@ pub async fn insert_event(db: &Db, e: &NewEvent<'_>, now: i64) -> Result<(), Api
             PENDING.as_str().into(),
         ],
     )
-    .await
+}
+
+/// The event with this id, as a batch statement.
+pub fn event_stmt(db: &Db, id: &str) -> Result<D1PreparedStatement, ApiError> {
+    db.stmt("SELECT * FROM webhook_events WHERE id = ?1", &[id.into()])
 }
 
 pub async fn event(db: &Db, id: &str) -> Result<Option<EventRow>, ApiError> {

@@ -22,7 +22,9 @@ impl PauseObject {
             Effect::Deliver { .. } if p.status != Status::Pending => Ok(()),
             Effect::Deliver { approver } => self.deliver(p, approver.map(usize::from)).await,
             Effect::Remind { approver, number } => self.remind(p, approver, number).await,
-            Effect::Webhook { event, nth } => producer::emit(&self.env, &p, event, nth).await,
+            Effect::Webhook { event, nth } => {
+                producer::emit_all(&self.env, &p, &[(event, nth)]).await
+            }
         }
     }
 

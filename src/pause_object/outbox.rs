@@ -13,6 +13,7 @@ use crate::core::policy::tick::wake_at;
 use crate::core::retry::outbox_delay_ms;
 use crate::db::{self, Db};
 use crate::http::{internal, now_ms};
+use crate::webhook::producer;
 
 /// Effects still running after this long are taken to have crashed and are retried.
 const LEASE_MS: i64 = 60_000;
@@ -58,13 +59,14 @@ impl PauseObject {
     }
 
     /// Runs the effects that are due, in the order `core::outbox::next_step` gives:
-    /// effects that call out one at a time, planning again after each (a failure holds
-    /// back the listing row behind it); the D1 writes due together, in one batch (one
-    /// round trip); delivery last. Each row is leased first (synchronously), so two
-    /// flushes never run one effect twice; a failure is retried with back-off. Rows
-    /// added while flushing wait for the next round: a request's flush has one (they
-    /// go to the alarm), the alarm's has a second for what its effects added (the
-    /// delivery's audit and listing rows), so a create costs one alarm, not two.
+    /// the webhook events due together (one D1 batch, one queue batch), planning again
+    /// after (a failure holds back the listing row behind them); the D1 writes due
+    /// together, in one batch (one round trip); delivery last, one at a time. Each row
+    /// is leased first (synchronously), so two flushes never run one effect twice; a
+    /// failure is retried with back-off. Rows added while flushing wait for the next
+    /// round: a request's flush has one (they go to the alarm), the alarm's has a second
+    /// for what its effects added (the delivery's audit and listing rows), so a create
+    /// costs one alarm, not two.
     pub(super) async fn flush(&self, background: bool) {
         let rounds = if background { 2 } else { 1 };
         for _ in 0..rounds {
@@ -109,6 +111,22 @@ impl PauseObject {
                     let result = self.run(row.effect.clone()).await;
                     self.settle(&row, &result);
                 }
+                Step::Webhooks(seqs) => {
+                    tried.extend(&seqs);
+                    // One held by a flush running here is that flush's; the rest go now.
+                    let batch: Vec<Row> = due
+                        .into_iter()
+                        .filter(|r| seqs.contains(&r.seq) && self.claim(r.seq))
+                        .cloned()
+                        .collect();
+                    if batch.is_empty() {
+                        return false;
+                    }
+                    let result = self.emit_webhooks(&batch).await;
+                    for row in &batch {
+                        self.settle(row, &result);
+                    }
+                }
                 Step::Batch(seqs) => {
                     tried.extend(&seqs);
                     let mut held_elsewhere = false;
@@ -135,6 +153,24 @@ impl PauseObject {
                 }
             }
         }
+    }
+
+    /// Emits webhook events due together, against the pause's current state: one D1
+    /// batch, one queue batch. One result for all: a failure retries every one of them,
+    /// which is idempotent (derived event ids, an insert that ignores a known id, a
+    /// consumer claim that drops a duplicate job).
+    async fn emit_webhooks(&self, rows: &[Row]) -> Result<(), ApiError> {
+        let Some(p) = self.load()? else {
+            return Ok(());
+        };
+        let mut events = Vec::with_capacity(rows.len());
+        for r in rows {
+            match r.effect {
+                Effect::Webhook { event, nth } => events.push((event, nth)),
+                _ => return Err(internal("not a webhook effect")),
+            }
+        }
+        producer::emit_all(&self.env, &p, &events).await
     }
 
     /// Sends D1 writes (audit rows, the listing row) in one batch, one transaction,

@@ -29,6 +29,18 @@ pub(crate) struct Job {
     pub(crate) attempt: i64,
 }
 
+/// Enqueues `jobs` to run now, in one queue round trip however many.
+pub(crate) async fn send_jobs(env: &Env, jobs: Vec<Job>) -> Result<(), ApiError> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    env.queue("WEBHOOKS")
+        .map_err(internal)?
+        .send_batch(jobs)
+        .await
+        .map_err(internal)
+}
+
 /// Enqueues `job` to run in `delay_ms` (rounded up to whole seconds, capped).
 pub(crate) async fn send_job(env: &Env, job: Job, delay_ms: i64) -> Result<(), ApiError> {
     let secs = (delay_ms.max(0).saturating_add(999) / 1000).min(MAX_QUEUE_DELAY_SECS) as u32;

@@ -8,59 +8,69 @@ use crate::core::pause::Pause;
 use crate::core::webhook::event::{self, EventRow, EventType};
 use crate::core::webhook::status::WebhookStatus;
 use crate::db::webhooks::{self as ws, NewEvent};
-use crate::db::Db;
+use crate::db::{rows_of, Db};
 use crate::http::{internal, now_ms};
 
-use super::{send_job, Job};
+use super::{send_job, send_jobs, Job};
 
 /// In production the cron re-enqueues jobs overdue by this much (queues are durable:
 /// this only catches what was lost between two writes).
 const STALL_GRACE_MS: i64 = 120_000;
 
-/// The outbox effect of a state change: records the event (once) and enqueues its
-/// first attempt. Running it again re-sends the same job, which the claim dedupes.
-pub(crate) async fn emit(
+/// The outbox effects of state changes: records the events (once each) in one D1
+/// batch and enqueues their first attempts in one queue batch, so events due together
+/// leave together. Running it again re-sends the jobs of those still pending, which the
+/// consumer's claim dedupes (event ids are derived, the insert ignores a known id).
+pub(crate) async fn emit_all(
     env: &Env,
     p: &Pause,
-    t: EventType,
-    nth: Option<u8>,
+    events: &[(EventType, Option<u8>)],
 ) -> Result<(), ApiError> {
     let Some(url) = p.webhook_url.as_deref() else {
         return Ok(());
     };
+    if events.is_empty() {
+        return Ok(());
+    }
     let now = now_ms();
-    let id = event::event_id_nth(&p.id, t, nth);
-    let body = event::body_nth(t, p, now, nth);
     let db = Db::new(env)?;
-    ws::insert_event(
-        &db,
-        &NewEvent {
-            id: &id,
+    let ids: Vec<String> = events
+        .iter()
+        .map(|&(t, nth)| event::event_id_nth(&p.id, t, nth))
+        .collect();
+    let mut stmts = Vec::with_capacity(2 * events.len());
+    for (&(t, nth), id) in events.iter().zip(&ids) {
+        let new = NewEvent {
+            id,
             livemode: p.livemode,
             pause_id: &p.id,
             account_id: &p.account_id,
             kind: t.as_str(),
             url,
-            body: &body,
-        },
-        now,
-    )
-    .await?;
-    let Some(e) = ws::event(&db, &id).await? else {
-        return Err(internal("webhook event vanished after insert"));
-    };
-    if e.status == WebhookStatus::Pending {
-        send_job(
-            env,
-            Job {
+            body: &event::body_nth(t, p, now, nth),
+        };
+        stmts.push(ws::insert_event_stmt(&db, &new, now)?);
+    }
+    for id in &ids {
+        stmts.push(ws::event_stmt(&db, id)?);
+    }
+    let results = db.batch(stmts).await?;
+    let mut jobs = Vec::with_capacity(ids.len());
+    for (i, id) in ids.into_iter().enumerate() {
+        let Some(e) = rows_of::<EventRow>(&results, events.len() + i)?
+            .into_iter()
+            .next()
+        else {
+            return Err(internal("webhook event vanished after insert"));
+        };
+        if e.status == WebhookStatus::Pending {
+            jobs.push(Job {
                 event_id: id,
                 attempt: e.attempts + 1,
-            },
-            0,
-        )
-        .await?;
+            });
+        }
     }
-    Ok(())
+    send_jobs(env, jobs).await
 }
 
 /// Starts a new round for a finished event (API replay). `Ok(false)`: still pending.
