@@ -36,7 +36,7 @@ pub(crate) async fn emit_all(
     let db = Db::new(env)?;
     let ids: Vec<String> = events
         .iter()
-        .map(|&(t, nth)| event::event_id_nth(&p.id, t, nth))
+        .map(|&(t, nth)| event::event_id(&p.id, t, nth))
         .collect();
     let mut stmts = Vec::with_capacity(2 * events.len());
     for (&(t, nth), id) in events.iter().zip(&ids) {
@@ -47,7 +47,7 @@ pub(crate) async fn emit_all(
             account_id: &p.account_id,
             kind: t.as_str(),
             url,
-            body: &event::body_nth(t, p, now, nth),
+            body: &event::body(t, p, now, nth),
         };
         stmts.push(ws::insert_event_stmt(&db, &new, now)?);
     }

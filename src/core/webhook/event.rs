@@ -47,15 +47,11 @@ impl EventType {
     }
 }
 
-/// The `webhook-id`: derived from the pause and the event type (each happens at most
-/// once per pause), so an effect that runs twice enqueues the same event.
-pub fn event_id(pause_id: &str, t: EventType) -> String {
-    event_id_nth(pause_id, t, None)
-}
-
-/// The id of an event that happens more than once per pause (a vote, a level):
-/// `nth` tells them apart. `None` is the id of [`event_id`].
-pub fn event_id_nth(pause_id: &str, t: EventType, nth: Option<u8>) -> String {
+/// The `webhook-id`: derived from the pause and the event type, so an effect that
+/// runs twice enqueues the same event. Most types happen at most once per pause
+/// (`nth: None`); one that happens more than once (a vote, a level) is told apart by
+/// `nth`.
+pub fn event_id(pause_id: &str, t: EventType, nth: Option<u8>) -> String {
     let seed = match nth {
         None => format!("{pause_id}.{}", t.as_str()),
         Some(n) => format!("{pause_id}.{}.{n}", t.as_str()),
@@ -72,14 +68,10 @@ struct Envelope<'a> {
 }
 
 /// The body: `{"type", "timestamp", "data": the pause as GET returns it}`. The
-/// timestamp is when the event happened, not when it is sent.
-pub fn body(t: EventType, p: &Pause, now: i64) -> String {
-    body_nth(t, p, now, None)
-}
-
-/// The body of the `nth` event of its type: a `pause.vote_recorded` carries the vote
-/// in `data.vote` (the pause in `data` has every vote so far) and happens at its time.
-pub fn body_nth(t: EventType, p: &Pause, now: i64, nth: Option<u8>) -> String {
+/// timestamp is when the event happened, not when it is sent. The `nth` event of its
+/// type: a `pause.vote_recorded` carries the vote in `data.vote` (the pause in `data`
+/// has every vote so far) and happens at its time.
+pub fn body(t: EventType, p: &Pause, now: i64, nth: Option<u8>) -> String {
     let vote = match (t, nth) {
         (EventType::VoteRecorded, Some(n)) => p.votes.get(usize::from(n)),
         _ => None,
@@ -186,10 +178,10 @@ mod tests {
 
     #[test]
     fn ids_are_stable_per_pause_and_type() {
-        let a = event_id("pause_1", EventType::Responded);
-        assert_eq!(a, event_id("pause_1", EventType::Responded));
-        assert_ne!(a, event_id("pause_1", EventType::Cancelled));
-        assert_ne!(a, event_id("pause_2", EventType::Responded));
+        let a = event_id("pause_1", EventType::Responded, None);
+        assert_eq!(a, event_id("pause_1", EventType::Responded, None));
+        assert_ne!(a, event_id("pause_1", EventType::Cancelled, None));
+        assert_ne!(a, event_id("pause_2", EventType::Responded, None));
         assert!(a.starts_with("msg_") && a.len() == 28);
     }
 
@@ -197,20 +189,21 @@ mod tests {
     fn body_carries_type_time_and_the_pause() {
         let mut p = sample(None);
         p.respond(1, 2_000, "page").unwrap();
-        let b: Value = serde_json::from_str(&body(EventType::Responded, &p, 9_999)).unwrap();
+        let b: Value = serde_json::from_str(&body(EventType::Responded, &p, 9_999, None)).unwrap();
         assert_eq!(b["type"], "pause.responded");
         assert_eq!(b["timestamp"], "1970-01-01T00:00:02.000Z");
         assert_eq!(b["data"], p.to_api());
         assert_eq!(b["data"]["response_choice"], "Reject");
         // `type` comes first, as in the specification's examples.
-        assert!(body(EventType::Responded, &p, 0).starts_with(r#"{"type":"pause.responded""#));
+        assert!(body(EventType::Responded, &p, 0, None).starts_with(r#"{"type":"pause.responded""#));
     }
 
     #[test]
     fn delivery_failed_uses_the_delivery_time() {
         let mut p = sample(None);
         p.delivery.updated_at = Some(3_000);
-        let b: Value = serde_json::from_str(&body(EventType::DeliveryFailed, &p, 9_999)).unwrap();
+        let b: Value =
+            serde_json::from_str(&body(EventType::DeliveryFailed, &p, 9_999, None)).unwrap();
         assert_eq!(b["type"], "pause.delivery_failed");
         assert_eq!(b["timestamp"], "1970-01-01T00:00:03.000Z");
         assert_eq!(b["data"]["status"], "pending");
