@@ -14,20 +14,8 @@ pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; 
 pub const CSS: &str = include_str!("console.css");
 pub const JS: &str = include_str!("console.js");
 
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// The response page's escaping: one set of rules for every page we write.
+pub use crate::core::page_html::escape;
 
 /// A whole document around `body`.
 pub fn document(title: &str, body: &str) -> String {
