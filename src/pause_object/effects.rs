@@ -73,36 +73,44 @@ impl PauseObject {
             ctx["recipient"] = view.recipient.clone().into();
         }
         self.audit(&p, "system", kind, &ctx)?;
-        // An approver's contact that failed for good: their next contact is tried.
-        let mut effects = Vec::new();
-        let fell_back = match approver {
-            Some(i) if failed => self.fall_back(&mut p, i)?,
-            _ => None,
-        };
-        if let Some((more, next)) = fell_back {
-            effects.extend(more);
-            if next {
-                // Not failed for good yet: the webhook waits for the last contact.
-                effects.push(Effect::Index);
-                self.commit(&mut p, &effects)?;
-                return Ok(());
-            }
-        }
-        if failed {
-            let mut failed_effects = effects_of(p.webhook_url.is_some(), EventType::DeliveryFailed);
-            if let Some(Effect::Webhook { nth, .. }) = failed_effects.first_mut() {
-                *nth = approver.map(|i| i as u8);
-            }
-            effects.extend(failed_effects);
-        } else {
-            effects.push(Effect::Index);
-        }
+        let effects = self.after_delivery(&mut p, approver, failed, true)?;
         self.commit(&mut p, &effects)?;
         if retry {
             Err(internal("transient delivery failure"))
         } else {
             Ok(())
         }
+    }
+}
+
+impl PauseObject {
+    /// The effects of a delivery outcome already recorded on `p` (a send's, or a
+    /// provider's report), for approver `approver`'s message or the one recipient's.
+    /// A failure for good moves an approver to their next contact; with none left (or
+    /// for the one recipient) `pause.delivery_failed` goes out when `announce`. The
+    /// listing row comes last, as always.
+    pub(super) fn after_delivery(
+        &self,
+        p: &mut Pause,
+        approver: Option<usize>,
+        failed_for_good: bool,
+        announce: bool,
+    ) -> Result<Vec<Effect>, ApiError> {
+        let (mut effects, next_contact) = match approver {
+            Some(i) if failed_for_good => self.fall_back(p, i)?.unwrap_or_default(),
+            _ => (Vec::new(), false),
+        };
+        // Not failed for good while a next contact is tried: the webhook waits for the last.
+        if failed_for_good && !next_contact && announce {
+            let mut failed = effects_of(p.webhook_url.is_some(), EventType::DeliveryFailed);
+            if let Some(Effect::Webhook { nth, .. }) = failed.first_mut() {
+                *nth = approver.and_then(|i| u8::try_from(i).ok());
+            }
+            effects.extend(failed); // ends with the listing row
+        } else {
+            effects.push(Effect::Index);
+        }
+        Ok(effects)
     }
 }
 

@@ -30,13 +30,12 @@ use crate::core::audit::{key_actor, AuditKind, ChainHead};
 use crate::core::delivery::apply_status_report;
 use crate::core::error::ApiError;
 use crate::core::link;
-use crate::core::outbox::{effects_of, Effect};
+use crate::core::outbox::effects_of;
 use crate::core::pause::{DeliveryStatus, Pause, Refusal, Status};
 use crate::core::policy::delivery as policy_delivery;
 use crate::core::protocol::{Command, Outcome, Reply, SlackUser};
 use crate::core::request::wait::MAX_WAIT_MS;
 use crate::core::waiters::Waiters;
-use crate::core::webhook::event::EventType;
 use crate::http::{internal, now_ms};
 
 #[durable_object]
@@ -198,32 +197,19 @@ impl PauseObject {
                         DeliveryStatus::Delivered => AuditKind::MessageDelivered,
                         _ => AuditKind::MessageSent,
                     };
-                    let approver = target.flatten().map(|i| p.approvers[i].id.clone());
+                    let approver_index = target.flatten();
+                    let approver = approver_index.map(|i| p.approvers[i].id.clone());
                     let ctx = serde_json::json!({
                         "provider": provider, "message_id": message_id, "status": status,
                         "error_code": error_code, "error_message": error_message,
                         "approver": approver,
                     });
                     self.audit(&p, "system", kind, &ctx)?;
-                    // A failed report on an approver's message: their next contact. With
-                    // none left (or one recipient), `pause.delivery_failed` as at send time.
-                    let index = target.flatten();
-                    let (mut effects, next) = match index {
-                        Some(i) if reported == DeliveryStatus::Failed => {
-                            self.fall_back(&mut p, i)?.unwrap_or_default()
-                        }
-                        _ => (Vec::new(), false),
-                    };
-                    if reported == DeliveryStatus::Failed && !next && p.status == Status::Pending {
-                        let mut failed =
-                            effects_of(p.webhook_url.is_some(), EventType::DeliveryFailed);
-                        if let Some(Effect::Webhook { nth, .. }) = failed.first_mut() {
-                            *nth = index.and_then(|i| u8::try_from(i).ok());
-                        }
-                        effects.extend(failed); // ends with the index row
-                    } else {
-                        effects.push(Effect::Index);
-                    }
+                    // A failed report is handled as a failed send: the approver's next
+                    // contact, or `pause.delivery_failed` (only while the pause waits).
+                    let pending = p.status == Status::Pending;
+                    let failed = reported == DeliveryStatus::Failed;
+                    let effects = self.after_delivery(&mut p, approver_index, failed, pending)?;
                     self.commit(&mut p, &effects)?;
                     Outcome::Changed
                 } else {
